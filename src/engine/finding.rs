@@ -1,0 +1,154 @@
+//! Findings and devices: what the engine produces and the reports and UI read.
+//! The JSON shape of these types is the findings contract (`docs/findings-json.md`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::observation::{MacAddr, Timestamp};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Tracker,
+    Stalkerware,
+    NetworkDevice,
+    /// The phone hides its look-ups (encrypted DNS, ECH, VPN): the check may miss names.
+    HiddenLookups,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Tracker => "tracker",
+            Category::Stalkerware => "stalkerware",
+            Category::NetworkDevice => "network-device",
+            Category::HiddenLookups => "hidden-lookups",
+        }
+    }
+}
+
+/// Ordered so that `High` sorts first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+}
+
+/// How sure we are, in words a client can read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confidence {
+    /// "high", "medium" or "low".
+    pub level: String,
+    pub text: String,
+}
+
+/// What a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Subject {
+    /// "bluetooth", "network" or "phone".
+    pub kind: String,
+    /// Main address (Bluetooth address or MAC), uppercase with colons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<MacAddr>,
+    /// Every address linked to this subject (rotations), including `address`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<MacAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<std::net::IpAddr>,
+    /// Untrusted name from the air or the network (sanitise before display).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One piece of evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub t: Option<Timestamp>,
+    pub text: String,
+}
+
+/// The volunteer marked this as the client's own device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recognised {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub at: Timestamp,
+}
+
+/// A point of a signal-strength history (for plots and the locate meter).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SignalPoint {
+    pub t: Timestamp,
+    pub rssi: i16,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable id within one scan (e.g. `tracker-1`).
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    /// Signature id that matched.
+    pub signature: String,
+    /// Plain words, one line.
+    pub title: String,
+    pub subject: Subject,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    pub evidence: Vec<Evidence>,
+    /// Evidence items dropped because of the per-finding cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub evidence_dropped: u64,
+    /// What it may mean.
+    pub meaning: String,
+    pub confidence: Confidence,
+    pub next_steps: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recognised: Option<Recognised>,
+    /// Signal strength over time (Bluetooth only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signal: Vec<SignalPoint>,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// A device seen during the scan (every one, finding or not).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    /// "bluetooth", "network" or "phone".
+    pub kind: String,
+    pub address: MacAddr,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<MacAddr>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<std::net::IpAddr>,
+    /// Untrusted name from the air or network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// What we think it is, in plain words ("Apple AirTag", "Apple, Inc. device").
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub first_seen: Timestamp,
+    pub last_seen: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rssi: Option<i16>,
+    #[serde(default)]
+    pub sightings: u64,
+}

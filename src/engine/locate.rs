@@ -1,0 +1,1 @@
+//! Locate-mode data: smoothed signal strength and its trend (closer / further / steady).

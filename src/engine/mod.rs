@@ -1,0 +1,152 @@
+//! The engine: a pure, synchronous state machine. It takes each observation
+//! with its timestamp and keeps devices and findings. It never reads the clock,
+//! touches the network or the terminal; the UI and the report writers only read it.
+
+pub mod finding;
+pub mod lan;
+pub mod locate;
+pub mod traffic;
+pub mod trackers;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::observation::{Observation, Record, SourceEvent, SourceKind, Timestamp};
+use crate::signatures::SignatureSet;
+pub use finding::{Category, Device, Finding, Severity};
+
+/// A place mark: from this time on, the client is somewhere else.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Place {
+    pub t: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// Counters of what the engine saw and what its caps dropped.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Counters {
+    pub observations: u64,
+    /// Per kind of observation.
+    pub by_kind: BTreeMap<&'static str, u64>,
+    /// Devices forgotten because the device cap was reached (oldest, least useful first).
+    pub devices_dropped: u64,
+}
+
+/// Shared, read-only context the parts of the engine may consult.
+pub struct Context<'a> {
+    pub signatures: &'a SignatureSet,
+    pub places: &'a [Place],
+}
+
+pub struct Engine {
+    signatures: Arc<SignatureSet>,
+    pub trackers: trackers::TrackerState,
+    pub lan: lan::LanState,
+    pub traffic: traffic::TrafficState,
+    sources: BTreeMap<SourceKind, SourceEvent>,
+    places: Vec<Place>,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    counters: Counters,
+}
+
+impl Engine {
+    pub fn new(signatures: Arc<SignatureSet>) -> Self {
+        let trackers = trackers::TrackerState::new(&signatures);
+        let lan = lan::LanState::new(&signatures);
+        let traffic = traffic::TrafficState::new(&signatures);
+        Self {
+            signatures,
+            trackers,
+            lan,
+            traffic,
+            sources: BTreeMap::new(),
+            places: Vec::new(),
+            first: None,
+            last: None,
+            counters: Counters::default(),
+        }
+    }
+
+    /// Take one observation. Time is the record's own `t`.
+    pub fn ingest(&mut self, rec: &Record) {
+        let t = rec.t;
+        self.first = Some(self.first.map_or(t, |f| f.min(t)));
+        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        self.counters.observations += 1;
+        *self.counters.by_kind.entry(rec.obs.kind()).or_default() += 1;
+        match &rec.obs {
+            Observation::Source(ev) => {
+                self.sources.insert(ev.source, ev.clone());
+                return;
+            }
+            Observation::Place(p) => {
+                self.places.push(Place { t, label: p.label.clone() });
+            }
+            _ => {}
+        }
+        let ctx = Context { signatures: &self.signatures, places: &self.places };
+        match &rec.obs {
+            Observation::Ble(_) | Observation::Place(_) => self.trackers.ingest(t, &rec.obs, &ctx),
+            Observation::Mine(_) => {
+                self.trackers.ingest(t, &rec.obs, &ctx);
+                self.lan.ingest(t, &rec.obs, &ctx);
+            }
+            Observation::Arp(_) | Observation::Mdns(_) | Observation::Probe(_) => {
+                self.lan.ingest(t, &rec.obs, &ctx)
+            }
+            Observation::Dns(_)
+            | Observation::Tls(_)
+            | Observation::Quic(_)
+            | Observation::Http(_)
+            | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
+            Observation::Source(_) => {}
+        }
+    }
+
+    /// Every finding, most severe first, then by first sighting.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.trackers.findings(&mut out);
+        self.lan.findings(&mut out);
+        self.traffic.findings(&mut out);
+        out.sort_by(|a, b| {
+            (a.recognised.is_some(), a.severity, a.first_seen, &a.id)
+                .cmp(&(b.recognised.is_some(), b.severity, b.first_seen, &b.id))
+        });
+        out
+    }
+
+    /// Every device seen.
+    pub fn devices(&self) -> Vec<Device> {
+        let mut out = Vec::new();
+        self.trackers.devices(&mut out);
+        self.lan.devices(&mut out);
+        self.traffic.devices(&mut out);
+        out
+    }
+
+    pub fn sources(&self) -> &BTreeMap<SourceKind, SourceEvent> {
+        &self.sources
+    }
+
+    pub fn places(&self) -> &[Place] {
+        &self.places
+    }
+
+    /// Time of the first and last observation.
+    pub fn window(&self) -> Option<(Timestamp, Timestamp)> {
+        Some((self.first?, self.last?))
+    }
+
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub fn signatures(&self) -> &SignatureSet {
+        &self.signatures
+    }
+}

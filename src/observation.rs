@@ -1,0 +1,557 @@
+//! Typed observations: what every source sends on the pipeline's one channel,
+//! and what the replay/record format (JSON Lines, `docs/replay-format.md`) holds.
+//!
+//! One line of a recording is one [`Record`]: a timestamp `t`, a `kind` and the
+//! fields of that kind. Live sources and replay produce exactly the same values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A point in time (UTC). The engine never reads the clock; time comes in here.
+pub type Timestamp = DateTime<Utc>;
+
+/// One observation with the time it was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub t: Timestamp,
+    #[serde(flatten)]
+    pub obs: Observation,
+}
+
+impl Record {
+    pub fn new(t: Timestamp, obs: Observation) -> Self {
+        Self { t, obs }
+    }
+}
+
+/// Every kind of observation. The `kind` field in JSON selects the variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Observation {
+    /// One Bluetooth LE advertisement.
+    Ble(BleAdvert),
+    /// The volunteer marked "we have moved to a new place".
+    Place(PlaceMark),
+    /// The volunteer marked a device as recognised ("this is mine").
+    Mine(MineMark),
+    /// A source changed state (started, unavailable with a reason, finished).
+    Source(SourceEvent),
+    /// A host seen through ARP (or DHCP) on the local network.
+    Arp(ArpSighting),
+    /// A service instance resolved through mDNS / DNS-SD.
+    Mdns(MdnsService),
+    /// The result of an active probe of a host (port check, RTSP, ONVIF).
+    Probe(ProbeResult),
+    /// A DNS query or answer seen in phone traffic.
+    Dns(DnsObs),
+    /// A TLS ClientHello seen in phone traffic (over TCP).
+    Tls(TlsObs),
+    /// A QUIC Initial whose ClientHello was decrypted.
+    Quic(QuicObs),
+    /// An HTTP/1 request Host header seen in phone traffic.
+    Http(HttpObs),
+    /// A flow between a client on the hotspot and a remote peer.
+    Flow(FlowObs),
+}
+
+impl Observation {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Observation::Ble(_) => "ble",
+            Observation::Place(_) => "place",
+            Observation::Mine(_) => "mine",
+            Observation::Source(_) => "source",
+            Observation::Arp(_) => "arp",
+            Observation::Mdns(_) => "mdns",
+            Observation::Probe(_) => "probe",
+            Observation::Dns(_) => "dns",
+            Observation::Tls(_) => "tls",
+            Observation::Quic(_) => "quic",
+            Observation::Http(_) => "http",
+            Observation::Flow(_) => "flow",
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Bluetooth
+
+/// One BLE advertisement, in btleplug's conventions: manufacturer data keyed by
+/// the company identifier (decimal in JSON) with the bytes *after* the company
+/// id; service data keyed by service UUID with the bytes after the UUID.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BleAdvert {
+    pub address: MacAddr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_type: Option<AddressType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rssi: Option<i16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_power: Option<i16>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "company_map")]
+    pub manufacturer_data: BTreeMap<u16, HexBytes>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_data: BTreeMap<BleUuid, HexBytes>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<BleUuid>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddressType {
+    Public,
+    Random,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceMark {
+    /// Optional short label ("waiting room", "car park"). Never a client name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineMark {
+    /// Any address of the device (Bluetooth address or network MAC).
+    pub address: MacAddr,
+    /// Initials of whoever marked it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// The sources of observations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Ble,
+    Lan,
+    Mdns,
+    Traffic,
+    Replay,
+    Capture,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Ble => "ble",
+            SourceKind::Lan => "lan",
+            SourceKind::Mdns => "mdns",
+            SourceKind::Traffic => "traffic",
+            SourceKind::Replay => "replay",
+            SourceKind::Capture => "capture",
+        }
+    }
+
+    /// Plain-language name for reports and the UI.
+    pub fn plain_name(self) -> &'static str {
+        match self {
+            SourceKind::Ble => "Bluetooth trackers",
+            SourceKind::Lan => "Devices on this network",
+            SourceKind::Mdns => "Services announced on this network",
+            SourceKind::Traffic => "Phone traffic (live)",
+            SourceKind::Replay => "Recorded session",
+            SourceKind::Capture => "Saved phone traffic capture",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceState {
+    Running,
+    Unavailable,
+    Finished,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceEvent {
+    pub source: SourceKind,
+    pub state: SourceState,
+    /// Why, in plain words (for unavailable / failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What the volunteer can do about it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+// ---------------------------------------------------------------- LAN
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArpSighting {
+    pub mac: MacAddr,
+    pub ip: IpAddr,
+    /// "arp-reply", "arp-request", "dhcp", "active-sweep".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// DHCP host name, when the sighting came from DHCP. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MdnsService {
+    /// Service type, e.g. `_rtsp._tcp.local.`
+    pub service_type: String,
+    /// Instance full name. Untrusted.
+    pub instance: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<IpAddr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub txt: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeResult {
+    pub ip: IpAddr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<MacAddr>,
+    /// "tcp", "rtsp", "onvif".
+    pub probe: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    pub open: bool,
+    /// Short, sanitised detail (e.g. the RTSP `Server` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+// ---------------------------------------------------------------- traffic
+
+/// The two ends of a packet or flow: the client (the phone on the hotspot) and the remote peer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoints {
+    pub client_ip: IpAddr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_mac: Option<MacAddr>,
+    pub server_ip: IpAddr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsObs {
+    #[serde(flatten)]
+    pub ends: Endpoints,
+    /// The names in the question, and for responses every name in the answers (CNAME chains).
+    pub names: Vec<String>,
+    /// Addresses given in the answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<IpAddr>,
+    #[serde(default)]
+    pub response: bool,
+    /// "udp" or "tcp".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<String>,
+    /// Byte offset of the packet in the capture file (evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsObs {
+    #[serde(flatten)]
+    pub ends: Endpoints,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    /// The ClientHello carries Encrypted Client Hello.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ech: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alpn: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuicObs {
+    #[serde(flatten)]
+    pub ends: Endpoints,
+    /// QUIC version (1 = 0x00000001, 2 = 0x6b3343cf).
+    pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sni: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ech: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alpn: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpObs {
+    #[serde(flatten)]
+    pub ends: Endpoints,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowObs {
+    #[serde(flatten)]
+    pub ends: Endpoints,
+    pub transport: Transport,
+    #[serde(default)]
+    pub packets: u64,
+    #[serde(default)]
+    pub bytes: u64,
+}
+
+// ---------------------------------------------------------------- value types
+
+/// Manufacturer data keys are company identifiers written in decimal (JSON object keys are strings).
+fn company_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, HexBytes>, D::Error> {
+    let raw = BTreeMap::<String, HexBytes>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            k.parse::<u16>().map(|k| (k, v)).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "invalid company identifier {k:?}: expected a decimal number from 0 to 65535"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A 48-bit address (Bluetooth or Ethernet), shown uppercase with colons.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct MacAddr(pub [u8; 6]);
+
+impl MacAddr {
+    /// Locally administered bit set: for Ethernet, a randomised (private) address.
+    pub fn is_locally_administered(&self) -> bool {
+        self.0[0] & 0x02 != 0
+    }
+    pub fn oui(&self) -> [u8; 3] {
+        [self.0[0], self.0[1], self.0[2]]
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        write!(
+            f,
+            "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
+    }
+}
+
+impl fmt::Debug for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for MacAddr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let mut out = [0u8; 6];
+        let parts: Vec<&str> = if s.contains(':') {
+            s.split(':').collect()
+        } else if s.contains('-') {
+            s.split('-').collect()
+        } else if s.len() == 12 {
+            (0..6).map(|i| &s[i * 2..i * 2 + 2]).collect()
+        } else {
+            return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+        };
+        if parts.len() != 6 {
+            return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+        }
+        for (i, p) in parts.iter().enumerate() {
+            if p.len() != 2 {
+                return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+            }
+            out[i] = u8::from_str_radix(p, 16)
+                .map_err(|_| format!("invalid address {s:?}: {p:?} is not a hex byte"))?;
+        }
+        Ok(MacAddr(out))
+    }
+}
+
+impl Serialize for MacAddr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MacAddr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Raw bytes, written as a hex string in JSON.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct HexBytes(pub Vec<u8>);
+
+impl fmt::Debug for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", hex::encode(&self.0))
+    }
+}
+
+impl std::ops::Deref for HexBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Serialize for HexBytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for HexBytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        hex::decode(s.as_ref())
+            .map(HexBytes)
+            .map_err(|e| serde::de::Error::custom(format!("invalid hex {s:?}: {e}")))
+    }
+}
+
+/// A Bluetooth service UUID. 16-bit UUIDs (on the Bluetooth base UUID) are
+/// written as 4 hex digits, others as the full 128-bit form.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BleUuid(pub uuid::Uuid);
+
+const BT_BASE_TAIL: [u8; 12] = [
+    0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0x80, 0x5f, 0x9b, 0x34, 0xfb,
+];
+
+impl BleUuid {
+    pub fn from_u16(v: u16) -> Self {
+        let mut b = [0u8; 16];
+        b[2] = (v >> 8) as u8;
+        b[3] = v as u8;
+        b[4..].copy_from_slice(&BT_BASE_TAIL);
+        BleUuid(uuid::Uuid::from_bytes(b))
+    }
+    /// The 16-bit form, when this UUID is on the Bluetooth base UUID.
+    pub fn as_u16(&self) -> Option<u16> {
+        let b = self.0.as_bytes();
+        if b[0] == 0 && b[1] == 0 && b[4..] == BT_BASE_TAIL {
+            Some(u16::from(b[2]) << 8 | u16::from(b[3]))
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for BleUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_u16() {
+            Some(v) => write!(f, "{v:04x}"),
+            None => write!(f, "{}", self.0.hyphenated()),
+        }
+    }
+}
+
+impl fmt::Debug for BleUuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl FromStr for BleUuid {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim_start_matches("0x");
+        if t.len() == 4 {
+            return u16::from_str_radix(t, 16)
+                .map(BleUuid::from_u16)
+                .map_err(|_| format!("invalid UUID {s:?}: expected 4 hex digits or a 128-bit UUID"));
+        }
+        uuid::Uuid::parse_str(t)
+            .map(BleUuid)
+            .map_err(|_| format!("invalid UUID {s:?}: expected 4 hex digits or a 128-bit UUID"))
+    }
+}
+
+impl Serialize for BleUuid {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for BleUuid {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ble_record_accepts_the_documented_shape() {
+        let line = r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"C4:11:22:33:44:55","address_type":"random","rssi":-58,"name":"optional","tx_power":null,"manufacturer_data":{"76":"12190f"},"service_data":{"fd5a":"12a0"},"services":["feed"]}"#;
+        let r: Record = serde_json::from_str(line).expect("parses");
+        let Observation::Ble(a) = &r.obs else { panic!("not ble") };
+        assert_eq!(a.address.to_string(), "C4:11:22:33:44:55");
+        assert_eq!(a.manufacturer_data[&76].0, vec![0x12, 0x19, 0x0f]);
+        assert_eq!(a.service_data[&BleUuid::from_u16(0xfd5a)].0, vec![0x12, 0xa0]);
+        assert_eq!(a.services, vec![BleUuid::from_u16(0xfeed)]);
+        assert_eq!(a.rssi, Some(-58));
+        assert_eq!(a.tx_power, None);
+    }
+
+    #[test]
+    fn only_t_kind_address_are_required() {
+        let r: Record =
+            serde_json::from_str(r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"c4:11:22:33:44:55"}"#)
+                .expect("parses");
+        assert!(matches!(r.obs, Observation::Ble(_)));
+    }
+
+    #[test]
+    fn round_trip_keeps_uuid_forms() {
+        let full = "7dfc9000-7d1c-4951-86aa-8d9728f8d66c";
+        let u: BleUuid = full.parse().expect("uuid");
+        assert_eq!(u.to_string(), full);
+        let long: BleUuid = "0000FEAA-0000-1000-8000-00805F9B34FB".parse().expect("uuid");
+        assert_eq!(long.to_string(), "feaa");
+    }
+}

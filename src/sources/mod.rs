@@ -1,0 +1,105 @@
+//! Sources: each runs on its own thread and sends typed observations on the
+//! pipeline's one bounded channel. A failed send means "shut down".
+
+pub mod ble;
+pub mod lan;
+pub mod mdns;
+pub mod replay;
+pub mod traffic;
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
+
+use crate::observation::{Observation, Record, SourceEvent, SourceKind, SourceState, Timestamp};
+
+/// Shared stop flag: set by the pipeline when the scan ends (duration, Ctrl-C, UI).
+#[derive(Clone, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The sending end of the pipeline channel.
+#[derive(Clone)]
+pub struct Sink {
+    tx: SyncSender<Record>,
+}
+
+impl Sink {
+    pub fn new(tx: SyncSender<Record>) -> Self {
+        Self { tx }
+    }
+
+    /// Send one observation. Returns false when the pipeline has gone (shut down).
+    pub fn send(&self, t: Timestamp, obs: Observation) -> bool {
+        self.tx.send(Record::new(t, obs)).is_ok()
+    }
+
+    pub fn send_record(&self, rec: Record) -> bool {
+        self.tx.send(rec).is_ok()
+    }
+
+    /// Report a change of this source's state.
+    pub fn status(&self, t: Timestamp, source: SourceKind, state: SourceState, reason: Option<String>, fix: Option<String>) -> bool {
+        self.send(t, Observation::Source(SourceEvent { source, state, reason, fix }))
+    }
+}
+
+/// Why a source stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// The input is malformed (exit code 2). The message names the file and line or offset.
+    Input(String),
+    /// The source cannot run here; `reason` in plain words and `fix` says what to do.
+    Unavailable { reason: String, fix: String },
+    /// Anything else.
+    Failed(String),
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Input(m) | SourceError::Failed(m) => f.write_str(m),
+            SourceError::Unavailable { reason, fix } => write!(f, "{reason} {fix}"),
+        }
+    }
+}
+
+/// Something that produces observations.
+pub trait Source: Send + 'static {
+    fn kind(&self) -> SourceKind;
+    /// Run until the input ends, `stop` is set or the sink is gone.
+    fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError>;
+}
+
+/// Start a source on its own named thread. It reports running, then finished,
+/// unavailable or failed on the channel itself; the error is also returned by `join`.
+pub fn spawn(source: Box<dyn Source>, sink: Sink, stop: Stop) -> std::io::Result<JoinHandle<Result<(), SourceError>>> {
+    let kind = source.kind();
+    std::thread::Builder::new()
+        .name(format!("source-{}", kind.as_str()))
+        .spawn(move || {
+            let result = source.run(&sink, &stop);
+            let now = chrono::Utc::now();
+            match &result {
+                Ok(()) => sink.status(now, kind, SourceState::Finished, None, None),
+                Err(SourceError::Unavailable { reason, fix }) => {
+                    sink.status(now, kind, SourceState::Unavailable, Some(reason.clone()), Some(fix.clone()))
+                }
+                Err(e) => sink.status(now, kind, SourceState::Failed, Some(e.to_string()), None),
+            };
+            result
+        })
+}
