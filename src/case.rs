@@ -16,18 +16,27 @@ pub fn cases_root() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_DATA_HOME") {
         return PathBuf::from(x).join("sweep").join("cases");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".local/share/sweep/cases")
 }
 
 /// Create a directory (and parents) with mode 0700.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
 }
 
 /// Create a new file with mode 0600; fails if it exists (never overwrite silently).
 pub fn create_private_file(path: &Path) -> io::Result<File> {
-    OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
 }
 
 /// Keep only characters safe in a folder name from a case reference.
@@ -46,7 +55,11 @@ pub fn new_case_dir(root: &Path, case_ref: Option<&str>) -> io::Result<PathBuf> 
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
     let base = format!("{stamp}-{}", safe_ref(case_ref.unwrap_or("check")));
     for n in 0..1000 {
-        let name = if n == 0 { base.clone() } else { format!("{base}-{n}") };
+        let name = if n == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let dir = root.join(name);
         match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => return Ok(dir),

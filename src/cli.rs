@@ -130,7 +130,11 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_BAD_INPUT
+            } else {
+                EXIT_OK
+            });
         }
     };
     ExitCode::from(run(cli))
@@ -138,7 +142,10 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> u8 {
     match cli.command {
-        None => run_ui(crate::ui::UiOptions { signatures: cli.signatures, ..Default::default() }),
+        None => run_ui(crate::ui::UiOptions {
+            signatures: cli.signatures,
+            ..Default::default()
+        }),
         Some(Command::Demo { speed }) => run_ui(crate::ui::UiOptions {
             signatures: cli.signatures,
             demo_speed: Some(speed),
@@ -183,18 +190,20 @@ fn signatures(cmd: SigCommand) -> u8 {
             }
             Err(code) => code,
         },
-        SigCommand::ImportEchap { ioc_yaml, out, commit } => {
-            match crate::signatures::echap::import_command(&ioc_yaml, &out, commit.as_deref()) {
-                Ok(msg) => {
-                    println!("{msg}");
-                    EXIT_OK
-                }
-                Err(e) => {
-                    eprintln!("sweep: {e}");
-                    EXIT_BAD_INPUT
-                }
+        SigCommand::ImportEchap {
+            ioc_yaml,
+            out,
+            commit,
+        } => match crate::signatures::echap::import_command(&ioc_yaml, &out, commit.as_deref()) {
+            Ok(msg) => {
+                println!("{msg}");
+                EXIT_OK
             }
-        }
+            Err(e) => {
+                eprintln!("sweep: {e}");
+                EXIT_BAD_INPUT
+            }
+        },
     }
 }
 
@@ -211,12 +220,23 @@ fn source_for_file(p: &Path) -> Result<Box<dyn Source>, String> {
         }
     }
     if n == 0 {
-        return Err(format!("{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)", p.display()));
+        return Err(format!(
+            "{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)",
+            p.display()
+        ));
     }
     if is_capture_magic(&head[..n]) {
-        return Ok(Box::new(CaptureFileSource { path: p.to_path_buf() }));
+        return Ok(Box::new(CaptureFileSource {
+            path: p.to_path_buf(),
+        }));
     }
-    if head[..n].iter().all(|b| b.is_ascii_whitespace() || *b == b'{') && head.first().is_some_and(|b| *b == b'{' || b.is_ascii_whitespace()) {
+    if head[..n]
+        .iter()
+        .all(|b| b.is_ascii_whitespace() || *b == b'{')
+        && head
+            .first()
+            .is_some_and(|b| *b == b'{' || b.is_ascii_whitespace())
+    {
         return Ok(Box::new(ReplaySource {
             name: p.display().to_string(),
             input: ReplayInput::File(p.to_path_buf()),
@@ -239,7 +259,9 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     };
     let live = args.ble || args.lan.is_some() || args.traffic.is_some();
     if !live && args.from.is_empty() {
-        eprintln!("sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE or --traffic IFACE (see sweep scan --help)");
+        eprintln!(
+            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE or --traffic IFACE (see sweep scan --help)"
+        );
         return EXIT_BAD_INPUT;
     }
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
@@ -255,7 +277,10 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     let mut marks = Vec::new();
     for t in &args.place_marks {
         match crate::pipeline::parse_time(t) {
-            Ok(t) => marks.push(Record::new(t, Observation::Place(PlaceMark { label: None }))),
+            Ok(t) => marks.push(Record::new(
+                t,
+                Observation::Place(PlaceMark { label: None }),
+            )),
             Err(e) => {
                 eprintln!("sweep: --place-marks: {e}");
                 return EXIT_BAD_INPUT;
@@ -275,11 +300,17 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
 
     // Live scans keep a case folder with the journal (and the capture).
     let case_dir = if live {
-        let root = args.cases_dir.clone().unwrap_or_else(crate::case::cases_root);
+        let root = args
+            .cases_dir
+            .clone()
+            .unwrap_or_else(crate::case::cases_root);
         match crate::case::new_case_dir(&root, args.case.as_deref()) {
             Ok(d) => Some(d),
             Err(e) => {
-                eprintln!("sweep: cannot create a case folder in {}: {e}", root.display());
+                eprintln!(
+                    "sweep: cannot create a case folder in {}: {e}",
+                    root.display()
+                );
                 return EXIT_CANNOT_RUN;
             }
         }
@@ -290,8 +321,13 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         sources.push(Box::new(crate::sources::ble::BleSource::new()));
     }
     if let Some(iface) = &args.lan {
-        sources.push(Box::new(crate::sources::lan::LanSource { interface: iface.clone(), active: args.active }));
-        sources.push(Box::new(crate::sources::mdns::MdnsSource { interface: iface.clone() }));
+        sources.push(Box::new(crate::sources::lan::LanSource {
+            interface: iface.clone(),
+            active: args.active,
+        }));
+        sources.push(Box::new(crate::sources::mdns::MdnsSource {
+            interface: iface.clone(),
+        }));
     }
     if let Some(iface) = &args.traffic {
         sources.push(Box::new(LiveTrafficSource {
@@ -299,11 +335,18 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             save_to: case_dir.as_ref().map(|d| d.join("capture.pcapng")),
         }));
     }
-    let journal = args.record.clone().or_else(|| case_dir.as_ref().map(|d| d.join("journal.jsonl")));
+    let journal = args
+        .record
+        .clone()
+        .or_else(|| case_dir.as_ref().map(|d| d.join("journal.jsonl")));
     let started = live.then(chrono::Utc::now);
     let plan = Plan {
         sources,
-        duration: args.duration.map(Duration::from_secs).or(if live { Some(Duration::from_secs(60)) } else { None }),
+        duration: args.duration.map(Duration::from_secs).or(if live {
+            Some(Duration::from_secs(60))
+        } else {
+            None
+        }),
         journal,
         marks,
         inputs: args.from.clone(),
@@ -320,7 +363,13 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     pipeline.run_to_end(&mut engine);
     if let Some((_, last)) = engine.window() {
         for a in mine {
-            let rec = Record::new(last, Observation::Mine(MineMark { address: a, by: args.operator.clone() }));
+            let rec = Record::new(
+                last,
+                Observation::Mine(MineMark {
+                    address: a,
+                    by: args.operator.clone(),
+                }),
+            );
             pipeline.add(&mut engine, rec);
         }
     }
@@ -331,7 +380,9 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
                 eprintln!("sweep: {m}");
                 code = EXIT_BAD_INPUT;
             }
-            crate::sources::SourceError::Unavailable { reason, fix } => eprintln!("sweep: {reason} {fix}"),
+            crate::sources::SourceError::Unavailable { reason, fix } => {
+                eprintln!("sweep: {reason} {fix}")
+            }
             crate::sources::SourceError::Failed(m) => eprintln!("sweep: {m}"),
         }
     }
@@ -356,7 +407,14 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             extra_sources: Vec::new(),
         },
     );
-    if code == EXIT_OK && live && !report.scan.sources.iter().any(|s| matches!(s.state, SourceState::Running | SourceState::Finished)) {
+    if code == EXIT_OK
+        && live
+        && !report
+            .scan
+            .sources
+            .iter()
+            .any(|s| matches!(s.state, SourceState::Running | SourceState::Finished))
+    {
         code = EXIT_CANNOT_RUN;
     }
     if let Some(dir) = &case_dir {
@@ -371,15 +429,19 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(report.to_json().as_bytes());
             let _ = out.write_all(b"\n");
-        } else if let Err(e) = report::write_atomic(j, report.to_json().as_bytes(), args.overwrite) {
+        } else if let Err(e) = report::write_atomic(j, report.to_json().as_bytes(), args.overwrite)
+        {
             eprintln!("sweep: {}: {e}", j.display());
             return EXIT_CANNOT_RUN;
         }
     }
     for p in &args.report {
-        let written = report::Format::from_path(p).and_then(|f| report::render(&report, f)).and_then(|bytes| {
-            report::write_atomic(p, &bytes, args.overwrite).map_err(|e| format!("{}: {e}", p.display()))
-        });
+        let written = report::Format::from_path(p)
+            .and_then(|f| report::render(&report, f))
+            .and_then(|bytes| {
+                report::write_atomic(p, &bytes, args.overwrite)
+                    .map_err(|e| format!("{}: {e}", p.display()))
+            });
         if let Err(e) = written {
             eprintln!("sweep: {e}");
             if code == EXIT_OK {
@@ -394,13 +456,21 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
 /// A short plain summary for the terminal (stderr).
 pub fn summary_text(r: &Report) -> String {
     let mut s = String::new();
-    let active: Vec<_> = r.findings.iter().filter(|f| f.recognised.is_none()).collect();
+    let active: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.recognised.is_none())
+        .collect();
     if active.is_empty() {
         s.push_str("No known tracker or stalkerware sign was found in what was checked. This is not proof that nothing is there.\n");
     } else {
         s.push_str(&format!("{} thing(s) to look at:\n", active.len()));
         for f in active {
-            s.push_str(&format!("  [{}] {}\n", f.severity.as_str(), crate::sanitize::clean(&f.title, 120)));
+            s.push_str(&format!(
+                "  [{}] {}\n",
+                f.severity.as_str(),
+                crate::sanitize::clean(&f.title, 120)
+            ));
         }
     }
     for src in &r.scan.sources {

@@ -22,7 +22,12 @@ impl Journal {
     /// Create (never overwrite) a journal file with permissions 0600.
     pub fn create(path: &Path) -> std::io::Result<Self> {
         let file = crate::case::create_private_file(path)?;
-        Ok(Self { path: path.to_path_buf(), out: BufWriter::with_capacity(1 << 16, file), last_sync: Instant::now(), dirty: false })
+        Ok(Self {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(1 << 16, file),
+            last_sync: Instant::now(),
+            dirty: false,
+        })
     }
 
     pub fn path(&self) -> &Path {

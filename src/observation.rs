@@ -95,7 +95,11 @@ pub struct BleAdvert {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx_power: Option<i16>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty", deserialize_with = "company_map")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "company_map"
+    )]
     pub manufacturer_data: BTreeMap<u16, HexBytes>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub service_data: BTreeMap<BleUuid, HexBytes>,
@@ -389,14 +393,20 @@ impl FromStr for MacAddr {
         } else if s.len() == 12 {
             (0..6).map(|i| &s[i * 2..i * 2 + 2]).collect()
         } else {
-            return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+            return Err(format!(
+                "invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"
+            ));
         };
         if parts.len() != 6 {
-            return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+            return Err(format!(
+                "invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"
+            ));
         }
         for (i, p) in parts.iter().enumerate() {
             if p.len() != 2 {
-                return Err(format!("invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"));
+                return Err(format!(
+                    "invalid address {s:?}: expected six hex bytes like C4:11:22:33:44:55"
+                ));
             }
             out[i] = u8::from_str_radix(p, 16)
                 .map_err(|_| format!("invalid address {s:?}: {p:?} is not a hex byte"))?;
@@ -500,7 +510,9 @@ impl FromStr for BleUuid {
         if t.len() == 4 {
             return u16::from_str_radix(t, 16)
                 .map(BleUuid::from_u16)
-                .map_err(|_| format!("invalid UUID {s:?}: expected 4 hex digits or a 128-bit UUID"));
+                .map_err(|_| {
+                    format!("invalid UUID {s:?}: expected 4 hex digits or a 128-bit UUID")
+                });
         }
         uuid::Uuid::parse_str(t)
             .map(BleUuid)
@@ -529,10 +541,15 @@ mod tests {
     fn ble_record_accepts_the_documented_shape() {
         let line = r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"C4:11:22:33:44:55","address_type":"random","rssi":-58,"name":"optional","tx_power":null,"manufacturer_data":{"76":"12190f"},"service_data":{"fd5a":"12a0"},"services":["feed"]}"#;
         let r: Record = serde_json::from_str(line).expect("parses");
-        let Observation::Ble(a) = &r.obs else { panic!("not ble") };
+        let Observation::Ble(a) = &r.obs else {
+            panic!("not ble")
+        };
         assert_eq!(a.address.to_string(), "C4:11:22:33:44:55");
         assert_eq!(a.manufacturer_data[&76].0, vec![0x12, 0x19, 0x0f]);
-        assert_eq!(a.service_data[&BleUuid::from_u16(0xfd5a)].0, vec![0x12, 0xa0]);
+        assert_eq!(
+            a.service_data[&BleUuid::from_u16(0xfd5a)].0,
+            vec![0x12, 0xa0]
+        );
         assert_eq!(a.services, vec![BleUuid::from_u16(0xfeed)]);
         assert_eq!(a.rssi, Some(-58));
         assert_eq!(a.tx_power, None);
@@ -540,9 +557,10 @@ mod tests {
 
     #[test]
     fn only_t_kind_address_are_required() {
-        let r: Record =
-            serde_json::from_str(r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"c4:11:22:33:44:55"}"#)
-                .expect("parses");
+        let r: Record = serde_json::from_str(
+            r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"c4:11:22:33:44:55"}"#,
+        )
+        .expect("parses");
         assert!(matches!(r.obs, Observation::Ble(_)));
     }
 
@@ -551,7 +569,9 @@ mod tests {
         let full = "7dfc9000-7d1c-4951-86aa-8d9728f8d66c";
         let u: BleUuid = full.parse().expect("uuid");
         assert_eq!(u.to_string(), full);
-        let long: BleUuid = "0000FEAA-0000-1000-8000-00805F9B34FB".parse().expect("uuid");
+        let long: BleUuid = "0000FEAA-0000-1000-8000-00805F9B34FB"
+            .parse()
+            .expect("uuid");
         assert_eq!(long.to_string(), "feaa");
     }
 }

@@ -69,14 +69,20 @@ pub fn hash_file(p: &Path) -> Result<InputFile, String> {
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
-        let n = f.read(&mut buf).map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
         if n == 0 {
             break;
         }
         bytes += n as u64;
         h.update(&buf[..n]);
     }
-    Ok(InputFile { path: p.display().to_string(), bytes, sha256: hex::encode(h.finalize()) })
+    Ok(InputFile {
+        path: p.display().to_string(),
+        bytes,
+        sha256: hex::encode(h.finalize()),
+    })
 }
 
 impl Pipeline {
@@ -85,14 +91,23 @@ impl Pipeline {
         let (tx, rx) = sync_channel(CHANNEL_DEPTH);
         let stop = Stop::new();
         let journal = match &plan.journal {
-            Some(p) => Some(Journal::create(p).map_err(|e| std::io::Error::new(e.kind(), format!("{}: cannot create the journal: {e}", p.display())))?),
+            Some(p) => Some(Journal::create(p).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot create the journal: {e}", p.display()),
+                )
+            })?),
             None => None,
         };
         let inputs = plan.inputs.clone();
         let hasher = if inputs.is_empty() {
             None
         } else {
-            Some(std::thread::Builder::new().name("hash-inputs".into()).spawn(move || inputs.iter().map(|p| hash_file(p)).collect())?)
+            Some(
+                std::thread::Builder::new()
+                    .name("hash-inputs".into())
+                    .spawn(move || inputs.iter().map(|p| hash_file(p)).collect())?,
+            )
         };
         let mut handles = Vec::new();
         for s in plan.sources {
@@ -146,7 +161,10 @@ impl Pipeline {
         if let Some(j) = self.journal.as_mut()
             && let Err(e) = j.append(&rec)
         {
-            self.journal_error = Some(format!("{}: cannot write the journal: {e}", j.path().display()));
+            self.journal_error = Some(format!(
+                "{}: cannot write the journal: {e}",
+                j.path().display()
+            ));
             self.journal = None;
         }
         engine.ingest(&rec);
@@ -167,7 +185,10 @@ impl Pipeline {
             self.stop.stop();
         }
         let wait = match self.deadline {
-            Some(d) => wait.min(d.saturating_duration_since(Instant::now()).max(Duration::from_millis(1))),
+            Some(d) => wait.min(
+                d.saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1)),
+            ),
             None => wait,
         };
         match self.rx.recv_timeout(wait) {
@@ -201,7 +222,9 @@ impl Pipeline {
             match h.join() {
                 Ok(Err(e)) => self.errors.push(e),
                 Ok(Ok(())) => {}
-                Err(_) => self.errors.push(SourceError::Failed("a source thread stopped unexpectedly".into())),
+                Err(_) => self.errors.push(SourceError::Failed(
+                    "a source thread stopped unexpectedly".into(),
+                )),
             }
         }
         if let Some(j) = self.journal.as_mut() {
@@ -217,7 +240,10 @@ impl Pipeline {
 
     /// Checksums of the input files (after the scan).
     pub fn input_hashes(&mut self) -> Vec<Result<InputFile, String>> {
-        self.hasher.take().and_then(|h| h.join().ok()).unwrap_or_default()
+        self.hasher
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default()
     }
 
     pub fn journal_path(&self) -> Option<&Path> {

@@ -5,8 +5,8 @@
 pub mod finding;
 pub mod lan;
 pub mod locate;
-pub mod traffic;
 pub mod trackers;
+pub mod traffic;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -84,11 +84,17 @@ impl Engine {
                 return;
             }
             Observation::Place(p) => {
-                self.places.push(Place { t, label: p.label.clone() });
+                self.places.push(Place {
+                    t,
+                    label: p.label.clone(),
+                });
             }
             _ => {}
         }
-        let ctx = Context { signatures: &self.signatures, places: &self.places };
+        let ctx = Context {
+            signatures: &self.signatures,
+            places: &self.places,
+        };
         match &rec.obs {
             Observation::Ble(_) | Observation::Place(_) => self.trackers.ingest(t, &rec.obs, &ctx),
             Observation::Mine(_) => {
@@ -114,8 +120,12 @@ impl Engine {
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out);
         out.sort_by(|a, b| {
-            (a.recognised.is_some(), a.severity, a.first_seen, &a.id)
-                .cmp(&(b.recognised.is_some(), b.severity, b.first_seen, &b.id))
+            (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
+                b.recognised.is_some(),
+                b.severity,
+                b.first_seen,
+                &b.id,
+            ))
         });
         out
     }

@@ -2,7 +2,8 @@
 
 use crate::engine::Context;
 use crate::engine::finding::{Device, Finding};
-use crate::observation::{Observation, Timestamp};
+use crate::engine::locate::Locate;
+use crate::observation::{MacAddr, Observation, Timestamp};
 use crate::signatures::SignatureSet;
 
 #[derive(Debug, Default)]
@@ -18,4 +19,9 @@ impl TrackerState {
     pub fn findings(&self, _out: &mut Vec<Finding>) {}
 
     pub fn devices(&self, _out: &mut Vec<Device>) {}
+
+    /// Locate-mode data for the tracker that has (or had) this address.
+    pub fn locate(&self, _address: &MacAddr) -> Option<Locate> {
+        None
+    }
 }

@@ -4,7 +4,7 @@
 pub mod markdown;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -22,7 +22,10 @@ pub struct Tool {
     pub version: &'static str,
 }
 
-pub const TOOL: Tool = Tool { name: "sweep", version: env!("CARGO_PKG_VERSION") };
+pub const TOOL: Tool = Tool {
+    name: "sweep",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Scan {
@@ -105,10 +108,18 @@ pub enum Format {
 
 impl Format {
     pub fn from_path(p: &Path) -> Result<Self, String> {
-        match p.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref() {
+        match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
             Some("md") => Ok(Format::Markdown),
             Some("json") => Ok(Format::Json),
-            _ => Err(format!("{}: unknown report format; use a name ending in .md or .json", p.display())),
+            _ => Err(format!(
+                "{}: unknown report format; use a name ending in .md or .json",
+                p.display()
+            )),
         }
     }
 }
@@ -126,11 +137,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
     if !overwrite && path.exists() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
-            format!("{} already exists; choose another name or remove it first", path.display()),
+            format!(
+                "{} already exists; choose another name or remove it first",
+                path.display()
+            ),
         ));
     }
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = crate::case::create_private_file(&tmp)?;
@@ -142,4 +162,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Write every report format into a case folder (the UI's export). Returns the paths written.
+pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    for (name, format) in [
+        ("report.md", Format::Markdown),
+        ("findings.json", Format::Json),
+    ] {
+        let path = dir.join(name);
+        let bytes = render(report, format)?;
+        write_atomic(&path, &bytes, true).map_err(|e| format!("{}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }

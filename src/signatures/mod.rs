@@ -14,10 +14,22 @@ use crate::observation::BleUuid;
 
 /// The files shipped in the binary, in load order.
 pub const EMBEDDED: &[(&str, &str)] = &[
-    ("trackers.toml", include_str!("../../signatures/trackers.toml")),
-    ("stalkerware.toml", include_str!("../../signatures/stalkerware.toml")),
-    ("network-devices.toml", include_str!("../../signatures/network-devices.toml")),
-    ("resolvers.toml", include_str!("../../signatures/resolvers.toml")),
+    (
+        "trackers.toml",
+        include_str!("../../signatures/trackers.toml"),
+    ),
+    (
+        "stalkerware.toml",
+        include_str!("../../signatures/stalkerware.toml"),
+    ),
+    (
+        "network-devices.toml",
+        include_str!("../../signatures/network-devices.toml"),
+    ),
+    (
+        "resolvers.toml",
+        include_str!("../../signatures/resolvers.toml"),
+    ),
 ];
 
 /// Where a file's data came from and under which licence.
@@ -161,7 +173,11 @@ pub struct SignatureError {
 
 impl fmt::Display for SignatureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -197,7 +213,12 @@ pub fn parse_file(file: &str, text: &str) -> Result<SignatureFile, SignatureErro
     for entry in &parsed.entries {
         if let Err(message) = validate_entry(entry) {
             let (line, column) = find_id_position(text, &entry.id);
-            return Err(SignatureError { file: file.to_string(), line, column, message });
+            return Err(SignatureError {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            });
         }
     }
     Ok(parsed)
@@ -216,10 +237,16 @@ fn validate_entry(e: &Entry) -> Result<(), String> {
         return Err("entry has an empty id".into());
     }
     if e.meaning.trim().is_empty() {
-        return Err(format!("entry {:?}: `meaning` is empty; say in plain words what it may mean", e.id));
+        return Err(format!(
+            "entry {:?}: `meaning` is empty; say in plain words what it may mean",
+            e.id
+        ));
     }
     if e.next_steps.is_empty() {
-        return Err(format!("entry {:?}: `next_steps` is empty; give at least one next step", e.id));
+        return Err(format!(
+            "entry {:?}: `next_steps` is empty; give at least one next step",
+            e.id
+        ));
     }
     match &e.rule {
         MatchRule::FindMy { device_type } if *device_type > 3 => Err(format!(
@@ -229,7 +256,12 @@ fn validate_entry(e: &Entry) -> Result<(), String> {
         MatchRule::ServiceUuid { uuids, .. } if uuids.is_empty() => {
             Err(format!("entry {:?}: `uuids` is empty", e.id))
         }
-        MatchRule::Network { role, domains, ips, urls } => {
+        MatchRule::Network {
+            role,
+            domains,
+            ips,
+            urls,
+        } => {
             if !matches!(role.as_str(), "c2" | "website" | "distribution") {
                 return Err(format!(
                     "entry {:?}: role {role:?} is not one of c2, website, distribution",
@@ -272,7 +304,9 @@ pub fn validate_domain(d: &str) -> Result<(), String> {
         || d.starts_with('.')
         || d.ends_with('.')
         || d.contains("..")
-        || !d.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_')
+        || !d.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
+        })
     {
         return Err(format!("{d:?} is not a lower-case domain name"));
     }
@@ -301,7 +335,8 @@ pub fn parse_prefix(s: &str) -> Result<Vec<u8>, String> {
             if p.len() != 2 {
                 return Err(format!("{s:?} is not a MAC prefix like AA:BB:CC"));
             }
-            u8::from_str_radix(p, 16).map_err(|_| format!("{s:?} is not a MAC prefix like AA:BB:CC"))
+            u8::from_str_radix(p, 16)
+                .map_err(|_| format!("{s:?} is not a MAC prefix like AA:BB:CC"))
         })
         .collect()
 }
@@ -361,7 +396,10 @@ impl SignatureSet {
                 file: p.display().to_string(),
                 line: 0,
                 column: 0,
-                message: format!("file is {} bytes; signature files are limited to {MAX} bytes", meta.len()),
+                message: format!(
+                    "file is {} bytes; signature files are limited to {MAX} bytes",
+                    meta.len()
+                ),
             });
         }
         let bytes = std::fs::read(p).map_err(|e| io_error(p, &e))?;
@@ -414,7 +452,10 @@ impl SignatureSet {
 
     /// Attribution lines of every file that carries one (for reports and --version).
     pub fn attributions(&self) -> Vec<String> {
-        self.files.iter().filter_map(|f| f.source.attribution.clone()).collect()
+        self.files
+            .iter()
+            .filter_map(|f| f.source.attribution.clone())
+            .collect()
     }
 }
 

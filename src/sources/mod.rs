@@ -52,8 +52,23 @@ impl Sink {
     }
 
     /// Report a change of this source's state.
-    pub fn status(&self, t: Timestamp, source: SourceKind, state: SourceState, reason: Option<String>, fix: Option<String>) -> bool {
-        self.send(t, Observation::Source(SourceEvent { source, state, reason, fix }))
+    pub fn status(
+        &self,
+        t: Timestamp,
+        source: SourceKind,
+        state: SourceState,
+        reason: Option<String>,
+        fix: Option<String>,
+    ) -> bool {
+        self.send(
+            t,
+            Observation::Source(SourceEvent {
+                source,
+                state,
+                reason,
+                fix,
+            }),
+        )
     }
 }
 
@@ -86,7 +101,11 @@ pub trait Source: Send + 'static {
 
 /// Start a source on its own named thread. It reports running, then finished,
 /// unavailable or failed on the channel itself; the error is also returned by `join`.
-pub fn spawn(source: Box<dyn Source>, sink: Sink, stop: Stop) -> std::io::Result<JoinHandle<Result<(), SourceError>>> {
+pub fn spawn(
+    source: Box<dyn Source>,
+    sink: Sink,
+    stop: Stop,
+) -> std::io::Result<JoinHandle<Result<(), SourceError>>> {
     let kind = source.kind();
     std::thread::Builder::new()
         .name(format!("source-{}", kind.as_str()))
@@ -95,9 +114,13 @@ pub fn spawn(source: Box<dyn Source>, sink: Sink, stop: Stop) -> std::io::Result
             let now = chrono::Utc::now();
             match &result {
                 Ok(()) => sink.status(now, kind, SourceState::Finished, None, None),
-                Err(SourceError::Unavailable { reason, fix }) => {
-                    sink.status(now, kind, SourceState::Unavailable, Some(reason.clone()), Some(fix.clone()))
-                }
+                Err(SourceError::Unavailable { reason, fix }) => sink.status(
+                    now,
+                    kind,
+                    SourceState::Unavailable,
+                    Some(reason.clone()),
+                    Some(fix.clone()),
+                ),
                 Err(e) => sink.status(now, kind, SourceState::Failed, Some(e.to_string()), None),
             };
             result

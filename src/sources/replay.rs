@@ -63,23 +63,40 @@ pub fn read_records<R: Read>(
             .by_ref()
             .take(MAX_LINE as u64 + 1)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| ReplayError { file: file.into(), line: line_no + 1, message: format!("cannot read: {e}") })?;
+            .map_err(|e| ReplayError {
+                file: file.into(),
+                line: line_no + 1,
+                message: format!("cannot read: {e}"),
+            })?;
         if n == 0 {
             break;
         }
         line_no += 1;
         let complete = buf.last() == Some(&b'\n');
         if !complete && buf.len() > MAX_LINE {
-            return Err(ReplayError { file: file.into(), line: line_no, message: format!("line is longer than {MAX_LINE} bytes") });
+            return Err(ReplayError {
+                file: file.into(),
+                line: line_no,
+                message: format!("line is longer than {MAX_LINE} bytes"),
+            });
         }
         let text = match std::str::from_utf8(&buf) {
             Ok(s) => s.trim_end_matches(['\n', '\r']),
             Err(e) => {
                 if !complete {
-                    summary.warning = Some(format!("{file}:{line_no}: last line is truncated (not valid UTF-8); skipped"));
+                    summary.warning = Some(format!(
+                        "{file}:{line_no}: last line is truncated (not valid UTF-8); skipped"
+                    ));
                     break;
                 }
-                return Err(ReplayError { file: file.into(), line: line_no, message: format!("not valid UTF-8 at byte {} of the line", e.valid_up_to() + 1) });
+                return Err(ReplayError {
+                    file: file.into(),
+                    line: line_no,
+                    message: format!(
+                        "not valid UTF-8 at byte {} of the line",
+                        e.valid_up_to() + 1
+                    ),
+                });
             }
         };
         if text.trim().is_empty() {
@@ -94,10 +111,16 @@ pub fn read_records<R: Read>(
             }
             Err(message) => {
                 if !complete && serde_json::from_str::<serde_json::Value>(text).is_err() {
-                    summary.warning = Some(format!("{file}:{line_no}: last line is truncated (as a crash leaves it); skipped"));
+                    summary.warning = Some(format!(
+                        "{file}:{line_no}: last line is truncated (as a crash leaves it); skipped"
+                    ));
                     break;
                 }
-                return Err(ReplayError { file: file.into(), line: line_no, message });
+                return Err(ReplayError {
+                    file: file.into(),
+                    line: line_no,
+                    message,
+                });
             }
         }
     }
@@ -106,7 +129,11 @@ pub fn read_records<R: Read>(
 
 /// Read a whole recording into memory (tests, small files).
 pub fn read_file(path: &Path) -> Result<(Vec<Record>, ReadSummary), ReplayError> {
-    let f = File::open(path).map_err(|e| ReplayError { file: path.display().to_string(), line: 0, message: format!("cannot open: {e}") })?;
+    let f = File::open(path).map_err(|e| ReplayError {
+        file: path.display().to_string(),
+        line: 0,
+        message: format!("cannot open: {e}"),
+    })?;
     let mut out = Vec::new();
     let s = read_records(&path.display().to_string(), f, |r| {
         out.push(r);
@@ -144,10 +171,13 @@ impl Source for ReplaySource {
     }
 
     fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
-        let reader: Box<dyn Read> = match &self.input {
-            ReplayInput::File(p) => Box::new(File::open(p).map_err(|e| SourceError::Input(format!("{}: cannot open: {e}", p.display())))?),
-            ReplayInput::Text(s) => Box::new(s.as_bytes()),
-        };
+        let reader: Box<dyn Read> =
+            match &self.input {
+                ReplayInput::File(p) => Box::new(File::open(p).map_err(|e| {
+                    SourceError::Input(format!("{}: cannot open: {e}", p.display()))
+                })?),
+                ReplayInput::Text(s) => Box::new(s.as_bytes()),
+            };
         let started = Instant::now();
         let mut offset: Option<chrono::Duration> = None;
         let mut first_t: Option<Timestamp> = None;
@@ -163,7 +193,10 @@ impl Source for ReplaySource {
             }
             if let Pace::Speed(speed) = pace {
                 let first = *first_t.get_or_insert(rec.t);
-                let due = (rec.t - first).to_std().unwrap_or_default().div_f64(speed.max(0.001));
+                let due = (rec.t - first)
+                    .to_std()
+                    .unwrap_or_default()
+                    .div_f64(speed.max(0.001));
                 while let Some(wait) = due.checked_sub(started.elapsed()) {
                     if stop.is_stopped() {
                         return false;
@@ -185,7 +218,8 @@ impl Source for ReplaySource {
 mod tests {
     use super::*;
 
-    const GOOD: &str = r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"C4:11:22:33:44:55","rssi":-58}"#;
+    const GOOD: &str =
+        r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"C4:11:22:33:44:55","rssi":-58}"#;
 
     fn read(text: &str) -> Result<(Vec<Record>, ReadSummary), ReplayError> {
         let mut v = Vec::new();
@@ -201,12 +235,18 @@ mod tests {
         let text = format!("{GOOD}\n{{\"t\":\"2026-11-22T10:00:01Z\",\"kind\":\"ble\"}}\n{GOOD}\n");
         let e = read(&text).expect_err("must fail");
         assert_eq!(e.line, 2);
-        assert_eq!(e.to_string(), "x.jsonl:2: missing field `address` (column 41)");
+        assert_eq!(
+            e.to_string(),
+            "x.jsonl:2: missing field `address` (column 41)"
+        );
     }
 
     #[test]
     fn bad_hex_is_named() {
-        let text = format!("{GOOD}\n{}\n", r#"{"t":"2026-11-22T10:00:01Z","kind":"ble","address":"C4:11:22:33:44:55","manufacturer_data":{"76":"12zz"}}"#);
+        let text = format!(
+            "{GOOD}\n{}\n",
+            r#"{"t":"2026-11-22T10:00:01Z","kind":"ble","address":"C4:11:22:33:44:55","manufacturer_data":{"76":"12zz"}}"#
+        );
         let e = read(&text).expect_err("must fail");
         assert_eq!(e.line, 2);
         assert!(e.message.starts_with("invalid hex \"12zz\""), "{e}");
@@ -224,7 +264,10 @@ mod tests {
         let text = format!("{GOOD}\n{GOOD}\n{{\"t\":\"2026-11-22T10:00:0");
         let (v, s) = read(&text).expect("reads");
         assert_eq!(v.len(), 2);
-        assert_eq!(s.warning.as_deref(), Some("x.jsonl:3: last line is truncated (as a crash leaves it); skipped"));
+        assert_eq!(
+            s.warning.as_deref(),
+            Some("x.jsonl:3: last line is truncated (as a crash leaves it); skipped")
+        );
     }
 
     #[test]

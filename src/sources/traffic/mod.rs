@@ -31,7 +31,10 @@ impl Source for CaptureFileSource {
     }
 
     fn run(self: Box<Self>, _sink: &Sink, _stop: &Stop) -> Result<(), SourceError> {
-        Err(SourceError::Input(format!("{}: reading captures is not built yet", self.path.display())))
+        Err(SourceError::Input(format!(
+            "{}: reading captures is not built yet",
+            self.path.display()
+        )))
     }
 }
 
