@@ -122,6 +122,9 @@ pub struct ScanArgs {
     /// Replace report files that already exist.
     #[arg(long)]
     pub overwrite: bool,
+    /// Replay recordings at this speed (1 = real time) instead of as fast as possible.
+    #[arg(long, value_name = "FACTOR")]
+    pub speed: Option<f64>,
 }
 
 /// Entry point used by `main`.
@@ -137,7 +140,23 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    ExitCode::from(run(cli))
+    let code = run(cli);
+    if std::env::var_os("SWEEP_REPORT_RSS").is_some() {
+        report_peak_memory();
+    }
+    ExitCode::from(code)
+}
+
+/// Print the peak resident memory (VmHWM) to stderr; used by the flood test and benchmarks.
+fn report_peak_memory() {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status")
+        && let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:"))
+    {
+        eprintln!(
+            "sweep: peak memory {}",
+            line.trim_start_matches("VmHWM:").trim()
+        );
+    }
 }
 
 pub fn run(cli: Cli) -> u8 {
@@ -208,7 +227,7 @@ fn signatures(cmd: SigCommand) -> u8 {
 }
 
 /// Which source reads a `--from` file, decided by its first bytes.
-fn source_for_file(p: &Path) -> Result<Box<dyn Source>, String> {
+fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
     let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
     let mut head = [0u8; 4];
     let mut n = 0;
@@ -232,15 +251,13 @@ fn source_for_file(p: &Path) -> Result<Box<dyn Source>, String> {
     }
     if head[..n]
         .iter()
-        .all(|b| b.is_ascii_whitespace() || *b == b'{')
-        && head
-            .first()
-            .is_some_and(|b| *b == b'{' || b.is_ascii_whitespace())
+        .find(|b| !b.is_ascii_whitespace())
+        .is_none_or(|b| *b == b'{')
     {
         return Ok(Box::new(ReplaySource {
             name: p.display().to_string(),
             input: ReplayInput::File(p.to_path_buf()),
-            pace: Pace::AsFast,
+            pace,
             rebase_to: None,
         }));
     }
@@ -266,7 +283,11 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     }
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     for p in &args.from {
-        match source_for_file(p) {
+        let pace = args
+            .speed
+            .filter(|s| *s > 0.0)
+            .map_or(Pace::AsFast, Pace::Speed);
+        match source_for_file(p, pace) {
             Ok(s) => sources.push(s),
             Err(e) => {
                 eprintln!("sweep: {e}");

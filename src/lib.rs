@@ -10,6 +10,7 @@ pub mod engine;
 pub mod journal;
 pub mod observation;
 pub mod pipeline;
+pub mod privilege;
 pub mod report;
 pub mod sanitize;
 pub mod signatures;

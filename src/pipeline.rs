@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::engine::Engine;
 use crate::journal::Journal;
-use crate::observation::{Record, Timestamp};
+use crate::observation::{Record, SourceState, Timestamp};
 use crate::sources::{self, Sink, Source, SourceError, Stop};
 
 /// Depth of the one channel between sources and the engine.
@@ -99,6 +99,32 @@ impl Pipeline {
             })?),
             None => None,
         };
+        // Open privileged handles on this thread, then drop every capability before any
+        // source thread (or the UI) runs: threads created afterwards inherit none.
+        let mut ready = Vec::new();
+        let mut errors = Vec::new();
+        for mut s in plan.sources {
+            match s.prepare() {
+                Ok(()) => ready.push(s),
+                Err(e) => {
+                    let (state, reason, fix) = match &e {
+                        SourceError::Unavailable { reason, fix } => {
+                            (SourceState::Unavailable, reason.clone(), Some(fix.clone()))
+                        }
+                        other => (SourceState::Failed, other.to_string(), None),
+                    };
+                    Sink::new(tx.clone()).status(
+                        chrono::Utc::now(),
+                        s.kind(),
+                        state,
+                        Some(reason),
+                        fix,
+                    );
+                    errors.push(e);
+                }
+            }
+        }
+        let _ = crate::privilege::drop_all();
         let inputs = plan.inputs.clone();
         let hasher = if inputs.is_empty() {
             None
@@ -110,7 +136,7 @@ impl Pipeline {
             )
         };
         let mut handles = Vec::new();
-        for s in plan.sources {
+        for s in ready {
             handles.push(sources::spawn(s, Sink::new(tx.clone()), stop.clone())?);
         }
         drop(tx);
@@ -127,7 +153,7 @@ impl Pipeline {
             marks,
             hasher,
             done: false,
-            errors: Vec::new(),
+            errors,
             journal_error: None,
         })
     }

@@ -95,6 +95,11 @@ impl fmt::Display for SourceError {
 /// Something that produces observations.
 pub trait Source: Send + 'static {
     fn kind(&self) -> SourceKind;
+    /// Open what needs privileges (raw sockets) on the calling thread, before the
+    /// process drops its capabilities. Called once, before `run`, on the main thread.
+    fn prepare(&mut self) -> Result<(), SourceError> {
+        Ok(())
+    }
     /// Run until the input ends, `stop` is set or the sink is gone.
     fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError>;
 }

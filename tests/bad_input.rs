@@ -1,0 +1,164 @@
+//! One case per kind of bad input: exit code 2, an error naming the file and the
+//! line or byte offset, and never a panic.
+
+use std::path::Path;
+use std::process::Command;
+
+fn sweep() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
+    c.env(
+        "SWEEP_HOME",
+        std::env::temp_dir().join("sweep-bad-input-home"),
+    );
+    c
+}
+
+fn scan_from(path: &Path) -> (i32, String) {
+    let out = sweep()
+        .args(["scan", "--from"])
+        .arg(path)
+        .args(["--json", "-"])
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_bad(path: &Path, must_contain: &[&str]) {
+    let (code, err) = scan_from(path);
+    assert_eq!(code, 2, "exit code for {}: stderr {err}", path.display());
+    assert!(
+        !err.contains("panicked"),
+        "panic on {}: {err}",
+        path.display()
+    );
+    assert!(
+        err.contains(&path.display().to_string()),
+        "error does not name the file: {err}"
+    );
+    for m in must_contain {
+        assert!(
+            err.contains(m),
+            "error for {} lacks {m:?}: {err}",
+            path.display()
+        );
+    }
+}
+
+const GOOD: &str =
+    r#"{"t":"2026-11-22T10:00:00Z","kind":"ble","address":"C4:11:22:33:44:55","rssi":-60}"#;
+
+#[test]
+fn empty_file() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("empty.jsonl");
+    std::fs::write(&p, b"").expect("write");
+    assert_bad(&p, &["empty", "offset 0"]);
+}
+
+#[test]
+fn wrong_magic() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("photo.pcap");
+    std::fs::write(&p, b"\x89PNG\r\n\x1a\n....").expect("write");
+    assert_bad(&p, &["offset 0", "89504e47"]);
+}
+
+#[test]
+fn garbage_jsonl_line() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("garbage.jsonl");
+    std::fs::write(&p, format!("{GOOD}\n{GOOD}\n{{\"t\": nonsense}}\n{GOOD}\n")).expect("write");
+    assert_bad(&p, &[":3:"]);
+}
+
+#[test]
+fn bad_hex_in_advert() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("hex.jsonl");
+    let bad = r#"{"t":"2026-11-22T10:00:01Z","kind":"ble","address":"C4:11:22:33:44:55","service_data":{"fd5a":"1g"}}"#;
+    std::fs::write(&p, format!("{GOOD}\n{bad}\n")).expect("write");
+    assert_bad(&p, &[":2:", "invalid hex"]);
+}
+
+#[test]
+fn truncated_pcap_header() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("short.pcap");
+    // The pcap magic and half a global header.
+    std::fs::write(&p, [0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00, 0, 0]).expect("write");
+    assert_bad(&p, &["offset"]);
+}
+
+#[test]
+fn truncated_pcap_record() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("cut.pcap");
+    let mut b = vec![0xd4, 0xc3, 0xb2, 0xa1, 0x02, 0x00, 0x04, 0x00];
+    b.extend_from_slice(&[0; 8]); // thiszone, sigfigs
+    b.extend_from_slice(&65535u32.to_le_bytes()); // snaplen
+    b.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
+    // A record header announcing 60 bytes, followed by only 10.
+    b.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&60u32.to_le_bytes());
+    b.extend_from_slice(&60u32.to_le_bytes());
+    b.extend_from_slice(&[0xff; 10]);
+    std::fs::write(&p, b).expect("write");
+    assert_bad(&p, &["offset 24"]);
+}
+
+#[test]
+fn broken_signatures_name_file_line_and_column() {
+    let d = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        d.path().join("broken.toml"),
+        "[source]\nname = \"x\"\nversion = \"1\"\ndescription = \"d\"\nsource = \"s\"\nlicence = \"MIT\"\n\n[[entry]]\nid = \"a\"\nname = \n",
+    )
+    .expect("write");
+    let out = sweep()
+        .args(["signatures", "check"])
+        .arg(d.path())
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("broken.toml:10:"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // The same folder given to a scan: exit 2 before anything runs.
+    let rec = d.path().join("rec.jsonl");
+    std::fs::write(&rec, format!("{GOOD}\n")).expect("write");
+    let out = sweep()
+        .arg("--signatures")
+        .arg(d.path())
+        .args(["scan", "--from"])
+        .arg(&rec)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.toml:10:"));
+}
+
+#[test]
+fn truncated_last_line_is_only_a_warning() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("crash.jsonl");
+    std::fs::write(&p, format!("{GOOD}\n{GOOD}\n{{\"t\":\"2026-11-22T10:0")).expect("write");
+    let out = sweep()
+        .args(["scan", "--from"])
+        .arg(&p)
+        .args(["--json", "-"])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("crash.jsonl:3: last line is truncated"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["scan"]["counters"]["by_kind"]["ble"], 2);
+}
