@@ -7,6 +7,7 @@ pub mod case;
 pub mod cases;
 pub mod cli;
 pub mod engine;
+pub mod fuzzing;
 pub mod journal;
 pub mod observation;
 pub mod pipeline;
