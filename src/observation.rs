@@ -390,7 +390,7 @@ impl FromStr for MacAddr {
             s.split(':').collect()
         } else if s.contains('-') {
             s.split('-').collect()
-        } else if s.len() == 12 {
+        } else if s.len() == 12 && s.is_ascii() {
             (0..6).map(|i| &s[i * 2..i * 2 + 2]).collect()
         } else {
             return Err(format!(
@@ -562,6 +562,13 @@ mod tests {
         )
         .expect("parses");
         assert!(matches!(r.obs, Observation::Ble(_)));
+    }
+
+    #[test]
+    fn address_with_multibyte_characters_is_an_error_not_a_panic() {
+        // Found by the replay fuzz target: 12 bytes that are not 12 characters.
+        assert!("C61\u{201b}9700e0".parse::<MacAddr>().is_err());
+        assert!("C61‛9700e0".parse::<MacAddr>().is_err());
     }
 
     #[test]
