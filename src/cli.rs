@@ -473,6 +473,15 @@ pub fn summary_text(r: &Report) -> String {
             ));
         }
     }
+    if r.scan.sources.iter().any(|s| {
+        matches!(
+            s.source,
+            crate::observation::SourceKind::Capture | crate::observation::SourceKind::Traffic
+        )
+    }) {
+        s.push_str(crate::sources::traffic::CAPTURE_GUIDANCE);
+        s.push('\n');
+    }
     for src in &r.scan.sources {
         if matches!(src.state, SourceState::Unavailable | SourceState::Failed) {
             s.push_str(&format!(

@@ -212,6 +212,8 @@ pub struct Extractor {
     flow_index: HashMap<FlowKey, usize>,
     streams: HashMap<StreamKey, Stream>,
     quic: QuicTracker,
+    /// MAC last seen sending from each local address (cooked captures only carry the sender's).
+    macs: HashMap<IpAddr, MacAddr>,
     last_flush: Option<Timestamp>,
     /// Observations ready to send (drained by the caller).
     pub out: Vec<Record>,
@@ -232,6 +234,7 @@ impl Extractor {
             flow_index: HashMap::new(),
             streams: HashMap::new(),
             quic: QuicTracker::new(),
+            macs: HashMap::new(),
             last_flush: None,
             out: Vec::new(),
             stats: Stats::default(),
@@ -288,6 +291,18 @@ impl Extractor {
                 return;
             }
         };
+        if let Some(m) = src_mac
+            && is_local(src)
+            && self.macs.get(&src) != Some(&m)
+        {
+            if self.macs.len() >= MAX_STREAMS {
+                self.macs.clear();
+            }
+            self.macs.insert(src, m);
+        }
+        if dst_mac.is_none() {
+            dst_mac = self.macs.get(&dst).copied();
+        }
         let h = Hdr {
             src,
             dst,
