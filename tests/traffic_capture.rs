@@ -2,6 +2,8 @@
 //! chains, split ClientHellos, ECH, HTTP Host, IP-only contacts, damaged files,
 //! and the same name set as tshark.
 
+#![allow(clippy::unwrap_used)]
+
 mod traffic_support;
 
 use std::collections::BTreeSet;
@@ -49,7 +51,11 @@ fn check_scenario(file: &Path, link: LinkKind, exp: &Expect, dir: &Path) -> Vec<
         .flatten()
         .collect();
     for c in &exp.cname_targets {
-        assert!(answer_names.contains(*c), "{}: CNAME {c} missing", file.display());
+        assert!(
+            answer_names.contains(*c),
+            "{}: CNAME {c} missing",
+            file.display()
+        );
     }
     // HTTP Host, ALPN, ECH.
     let hosts: Vec<String> = recs

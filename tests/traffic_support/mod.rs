@@ -381,7 +381,10 @@ pub fn scenario(link: LinkKind, v6: bool) -> (Cap, Expect) {
     }
     // DNS over TCP: two length-prefixed queries whose boundary crosses segments.
     let mut stream = Vec::new();
-    for (i, n) in ["tcp-one.example.com", "tcp-two.example.com"].iter().enumerate() {
+    for (i, n) in ["tcp-one.example.com", "tcp-two.example.com"]
+        .iter()
+        .enumerate()
+    {
         let q = dns_query(100 + i as u16, n);
         stream.extend_from_slice(&(q.len() as u16).to_be_bytes());
         stream.extend_from_slice(&q);

@@ -249,20 +249,20 @@ impl Extractor {
         let mut dst_mac = None;
         let sliced = match link {
             Link::Ethernet => LaxSlicedPacket::from_ethernet(data).ok(),
-            Link::LinuxSll => data.get(16..).and_then(|rest| {
+            Link::LinuxSll => data.get(16..).map(|rest| {
                 let addr_len = u16::from_be_bytes([data[4], data[5]]);
                 if addr_len == 6 {
                     src_mac = mac_at(data, 6);
                 }
                 let proto = u16::from_be_bytes([data[14], data[15]]);
-                Some(LaxSlicedPacket::from_ether_type(EtherType(proto), rest))
+                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
             }),
-            Link::LinuxSll2 => data.get(20..).and_then(|rest| {
+            Link::LinuxSll2 => data.get(20..).map(|rest| {
                 if data[11] == 6 {
                     src_mac = mac_at(data, 12);
                 }
                 let proto = u16::from_be_bytes([data[0], data[1]]);
-                Some(LaxSlicedPacket::from_ether_type(EtherType(proto), rest))
+                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
             }),
             Link::RawIp => LaxSlicedPacket::from_ip(data).ok(),
             Link::Null => data.get(4..).and_then(|d| LaxSlicedPacket::from_ip(d).ok()),
@@ -941,11 +941,11 @@ mod tests {
 
     #[test]
     fn client_side_rules() {
-        let phone: IpAddr = "192.168.12.34".parse().unwrap();
-        let remote: IpAddr = "93.184.216.34".parse().unwrap();
+        let phone: IpAddr = "192.168.12.34".parse().expect("ip");
+        let remote: IpAddr = "93.184.216.34".parse().expect("ip");
         assert!(src_is_client(phone, remote, 443, 51000, None));
         assert!(!src_is_client(remote, phone, 51000, 443, None));
-        let gw: IpAddr = "192.168.12.1".parse().unwrap();
+        let gw: IpAddr = "192.168.12.1".parse().expect("ip");
         assert!(src_is_client(phone, gw, 40000, 53, None));
         assert!(!src_is_client(gw, phone, 53, 40000, None));
     }
