@@ -402,3 +402,43 @@ fn capture_cname_to_listed_name_is_a_finding() {
         assert!(!s.contains("copy9.com.example.net"), "{s}");
     }
 }
+
+#[test]
+fn byte_orders_and_timestamp_resolutions_give_the_packet_times() {
+    use pcap_file::{Endianness, TsResolution};
+    let d = tmp();
+    let (cap, _) = scenario(LinkKind::Ethernet, false);
+    let start = chrono::DateTime::from_timestamp(1_795_341_600, 0).unwrap();
+    let mut files = Vec::new();
+    for (e, r) in [
+        (Endianness::Little, TsResolution::MicroSecond),
+        (Endianness::Big, TsResolution::NanoSecond),
+        (Endianness::Little, TsResolution::NanoSecond),
+    ] {
+        let f = d.path().join(format!("{e:?}-{r:?}.pcap"));
+        cap.write_pcap_with(&f, e, r);
+        files.push(f);
+    }
+    for e in [Endianness::Big, Endianness::Little] {
+        let f = d.path().join(format!("{e:?}.pcapng"));
+        cap.write_pcapng_with(&f, e);
+        files.push(f);
+    }
+    for f in files {
+        let (code, stderr, recs, _) = run_sweep(&f, d.path());
+        assert_eq!(code, 0, "{}: {stderr}", f.display());
+        // The first DNS query is packet 0, its answer packet 1 (1 ms apart).
+        let dns: Vec<_> = recs
+            .iter()
+            .filter(|r| matches!(r.obs, Observation::Dns(_)))
+            .collect();
+        assert_eq!(dns[0].t, start, "{}", f.display());
+        assert_eq!(
+            dns[1].t,
+            start + chrono::Duration::milliseconds(1),
+            "{}",
+            f.display()
+        );
+        assert!(name_set(&recs).contains("split.example.com"));
+    }
+}

@@ -194,9 +194,24 @@ impl Cap {
     }
 
     pub fn write_pcap(&self, path: &Path) {
+        self.write_pcap_with(
+            path,
+            pcap_file::Endianness::Big,
+            pcap_file::TsResolution::MicroSecond,
+        )
+    }
+
+    pub fn write_pcap_with(
+        &self,
+        path: &Path,
+        endianness: pcap_file::Endianness,
+        ts_resolution: pcap_file::TsResolution,
+    ) {
         let f = std::fs::File::create(path).expect("create");
         let header = PcapHeader {
             datalink: DataLink::from(self.link.linktype()),
+            endianness,
+            ts_resolution,
             ..Default::default()
         };
         let mut w = PcapWriter::with_header(f, header).expect("pcap header");
@@ -208,8 +223,12 @@ impl Cap {
     }
 
     pub fn write_pcapng(&self, path: &Path) {
+        self.write_pcapng_with(path, pcap_file::Endianness::Little)
+    }
+
+    pub fn write_pcapng_with(&self, path: &Path, endianness: pcap_file::Endianness) {
         let f = std::fs::File::create(path).expect("create");
-        let mut w = PcapNgWriter::new(f).expect("pcapng");
+        let mut w = PcapNgWriter::with_endianness(f, endianness).expect("pcapng");
         w.write_pcapng_block(InterfaceDescriptionBlock {
             linktype: DataLink::from(self.link.linktype()),
             snaplen: 0,
