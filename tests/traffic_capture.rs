@@ -442,3 +442,40 @@ fn byte_orders_and_timestamp_resolutions_give_the_packet_times() {
         assert!(name_set(&recs).contains("split.example.com"));
     }
 }
+
+#[test]
+fn pcapng_with_an_unsupported_interface_reads_the_others() {
+    use pcap_file::DataLink;
+    use pcap_file::pcapng::PcapNgWriter;
+    use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+    use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+    use std::borrow::Cow;
+    let d = tmp();
+    let (cap, _) = scenario(LinkKind::Ethernet, false);
+    let f = d.path().join("multi.pcapng");
+    let mut w = PcapNgWriter::new(std::fs::File::create(&f).unwrap()).unwrap();
+    for lt in [DataLink::IEEE802_11_RADIOTAP, DataLink::ETHERNET] {
+        w.write_pcapng_block(InterfaceDescriptionBlock {
+            linktype: lt,
+            snaplen: 0,
+            options: vec![],
+        })
+        .unwrap();
+    }
+    for fr in &cap.frames {
+        for iface in [0, 1] {
+            w.write_pcapng_block(EnhancedPacketBlock {
+                interface_id: iface,
+                timestamp: std::time::Duration::from_secs(1),
+                original_len: fr.len() as u32,
+                data: Cow::Borrowed(fr),
+                options: vec![],
+            })
+            .unwrap();
+        }
+    }
+    drop(w);
+    let (code, stderr, recs, _) = run_sweep(&f, d.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(name_set(&recs).contains("split.example.com"));
+}

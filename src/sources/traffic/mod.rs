@@ -213,6 +213,7 @@ fn read_pcapng(
     let mut ifaces: Vec<Iface> = Vec::new();
     let mut offset = shb_len;
     let mut count = 0u32;
+    let mut skipped_link: Option<u32> = None;
     loop {
         let raw = match r.next_raw_block() {
             None => break,
@@ -272,7 +273,15 @@ fn read_pcapng(
                         this,
                     ));
                 };
-                let link = iface.link.map_err(|lt| unsupported(path, lt))?;
+                // Multi-interface captures (e.g. dumpcap on several interfaces) may mix in
+                // link types sweep does not read: skip those packets, fail only if that is all.
+                let link = match iface.link {
+                    Ok(l) => l,
+                    Err(lt) => {
+                        skipped_link.get_or_insert(lt);
+                        continue;
+                    }
+                };
                 let secs = raw_ts / iface.units;
                 let rem = raw_ts % iface.units;
                 let nanos = (u128::from(rem) * 1_000_000_000 / u128::from(iface.units)) as u32;
@@ -287,6 +296,11 @@ fn read_pcapng(
             }
             _ => {}
         }
+    }
+    if let Some(lt) = skipped_link
+        && ex.stats.packets == 0
+    {
+        return Err(unsupported(path, lt));
     }
     Ok(ex.stats.clone())
 }
