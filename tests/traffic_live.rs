@@ -156,37 +156,77 @@ fn live_capture_extracts_names_and_saves_a_hashed_pcapng() {
 }
 
 #[test]
-fn quiet_interface_is_reported_while_running() {
+fn quiet_interface_is_reported_while_running_and_cleared_by_traffic() {
     let Some(ns) = Netns::new("quiet") else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
     let cases = tmp.path().join("cases");
-    let out = ns
+    let sweep = ns
         .cmd(&sweep_bin())
-        .args(["scan", "--traffic", "lo", "--duration", "11", "--cases-dir"])
+        .args(["scan", "--traffic", "lo", "--duration", "16", "--cases-dir"])
         .arg(&cases)
-        .output()
-        .expect("run sweep");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let (_, recs) = journal(&cases);
-    let notice = recs.iter().find_map(|r| match &r.obs {
-        Observation::Source(s)
-            if s.source == SourceKind::Traffic && s.state == SourceState::Running =>
-        {
-            s.reason.clone()
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sweep");
+    let mut sweep = Kid(sweep);
+    let want =
+        "No traffic seen on lo yet: is the phone connected to this hotspot? (See docs/hotspot.md.)";
+    // Wait for the notice in the journal, then send one datagram.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let seen = std::fs::read_dir(&cases)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .any(|e| {
+                std::fs::read_to_string(e.path().join("journal.jsonl"))
+                    .unwrap_or_default()
+                    .contains(want)
+            });
+        if seen {
+            break;
         }
-        _ => None,
-    });
-    assert_eq!(
-        notice.as_deref(),
-        Some(
-            "No traffic seen on lo yet: is the phone connected to this hotspot? (See docs/hotspot.md.)"
-        )
+        assert!(Instant::now() < deadline, "no quiet-interface notice");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let ok = ns
+        .cmd(Path::new("/usr/bin/python3"))
+        .args([
+            "-c",
+            "import socket\nsocket.socket(socket.AF_INET,socket.SOCK_DGRAM).sendto(b'hello',('127.0.0.1',9))",
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = sweep.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "sweep did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let (_, recs) = journal(&cases);
+    let states: Vec<Option<String>> = recs
+        .iter()
+        .filter_map(|r| match &r.obs {
+            Observation::Source(s)
+                if s.source == SourceKind::Traffic && s.state == SourceState::Running =>
+            {
+                Some(s.reason.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let at = states
+        .iter()
+        .position(|r| r.as_deref() == Some(want))
+        .expect("notice");
+    assert!(
+        states[at + 1..].contains(&None),
+        "the notice was not cleared once traffic came: {states:?}"
     );
 }
 

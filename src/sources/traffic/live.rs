@@ -115,9 +115,9 @@ impl Source for LiveTrafficSource {
             None,
         );
         let mut ex = Extractor::new();
-        let started = Instant::now();
+        let mut last_frame = Instant::now();
         let mut seen = false;
-        let mut warned = false;
+        let mut quiet = false;
         let mut offset: u64 = 0;
         let mut write_error: Option<String> = None;
         let mut last_flush = Instant::now();
@@ -125,6 +125,18 @@ impl Source for LiveTrafficSource {
             match rx.next() {
                 Ok(frame) => {
                     seen = true;
+                    last_frame = Instant::now();
+                    if quiet {
+                        // Traffic again: clear the notice.
+                        quiet = false;
+                        sink.status(
+                            chrono::Utc::now(),
+                            SourceKind::Traffic,
+                            SourceState::Running,
+                            None,
+                            None,
+                        );
+                    }
                     let now = chrono::Utc::now();
                     if let Some(w) = writer.as_ref() {
                         offset = w.get_ref().n;
@@ -166,13 +178,22 @@ impl Source for LiveTrafficSource {
                     )));
                 }
             }
-            if !seen && !warned && started.elapsed() >= QUIET_WARNING {
-                warned = true;
+            if !quiet && last_frame.elapsed() >= QUIET_WARNING {
+                quiet = true;
+                let reason = if seen {
+                    format!(
+                        "No traffic on {} for {} seconds: is the phone still connected to this hotspot?",
+                        self.interface,
+                        QUIET_WARNING.as_secs()
+                    )
+                } else {
+                    quiet_reason(&self.interface)
+                };
                 sink.status(
                     chrono::Utc::now(),
                     SourceKind::Traffic,
                     SourceState::Running,
-                    Some(quiet_reason(&self.interface)),
+                    Some(reason),
                     Some("Connect the phone to the hotspot's Wi-Fi, then open an app or a web page on it.".into()),
                 );
             }
