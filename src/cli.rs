@@ -350,10 +350,16 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             interface: iface.clone(),
         }));
     }
+    // The live capture is saved in the case folder and hashed once it is complete.
+    let live_capture = args
+        .traffic
+        .as_ref()
+        .and(case_dir.as_ref())
+        .map(|d| d.join("capture.pcapng"));
     if let Some(iface) = &args.traffic {
         sources.push(Box::new(LiveTrafficSource {
             interface: iface.clone(),
-            save_to: case_dir.as_ref().map(|d| d.join("capture.pcapng")),
+            save_to: live_capture.clone(),
         }));
     }
     let journal = args
@@ -413,6 +419,12 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     let mut inputs = Vec::new();
     for h in pipeline.input_hashes() {
         match h {
+            Ok(i) => inputs.push(i),
+            Err(e) => eprintln!("sweep: {e}"),
+        }
+    }
+    if let Some(p) = live_capture.as_ref().filter(|p| p.exists()) {
+        match crate::pipeline::hash_file(p) {
             Ok(i) => inputs.push(i),
             Err(e) => eprintln!("sweep: {e}"),
         }
@@ -493,6 +505,15 @@ pub fn summary_text(r: &Report) -> String {
                 crate::sanitize::clean(&f.title, 120)
             ));
         }
+    }
+    if r.scan.sources.iter().any(|s| {
+        matches!(
+            s.source,
+            crate::observation::SourceKind::Capture | crate::observation::SourceKind::Traffic
+        ) && s.state != SourceState::Unavailable
+    }) {
+        s.push_str(crate::sources::traffic::CAPTURE_GUIDANCE);
+        s.push('\n');
     }
     for src in &r.scan.sources {
         if matches!(src.state, SourceState::Unavailable | SourceState::Failed) {

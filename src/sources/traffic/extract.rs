@@ -1,0 +1,952 @@
+//! Packets → observations. One [`Extractor`] per capture (file or live); it keeps
+//! the little state needed across packets: flow counters, TCP reassembly for
+//! ClientHellos and DNS over TCP, and the QUIC tracker.
+//!
+//! Parsers: etherparse (link, VLAN, IPv4/IPv6, UDP/TCP; zero-copy, lax so that
+//! snap-length-cut packets still give their headers), simple-dns (DNS messages,
+//! name compression, CNAME chains) and tls-parser (TLS records, ClientHello and its
+//! extensions). Only the fixed 16/20-byte Linux cooked capture headers are read here.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LinkSlice, TransportSlice};
+
+use crate::observation::{
+    DnsObs, Endpoints, FlowObs, HttpObs, MacAddr, Observation, QuicObs, Record, Timestamp, TlsObs,
+    Transport,
+};
+use crate::sanitize::clean;
+use crate::sources::traffic::quic::QuicTracker;
+
+/// Link types sweep reads (pcap `LINKTYPE_*` numbers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// LINKTYPE_ETHERNET (1), with 802.1Q / QinQ VLAN tags.
+    Ethernet,
+    /// LINKTYPE_LINUX_SLL (113): `tcpdump -i any`.
+    LinuxSll,
+    /// LINKTYPE_LINUX_SLL2 (276): newer `tcpdump -i any`.
+    LinuxSll2,
+    /// LINKTYPE_RAW (101, also 12 and 14), LINKTYPE_IPV4 (228), LINKTYPE_IPV6 (229):
+    /// what phone-side capture apps write.
+    RawIp,
+    /// LINKTYPE_NULL (0) and LINKTYPE_LOOP (108): BSD loopback, 4-byte family header.
+    Null,
+}
+
+impl Link {
+    pub fn from_linktype(n: u32) -> Option<Link> {
+        match n {
+            1 => Some(Link::Ethernet),
+            113 => Some(Link::LinuxSll),
+            276 => Some(Link::LinuxSll2),
+            101 | 12 | 14 | 228 | 229 => Some(Link::RawIp),
+            0 | 108 => Some(Link::Null),
+            _ => None,
+        }
+    }
+}
+
+/// Plain name of a link type number, for error messages.
+pub fn linktype_name(n: u32) -> String {
+    let name = match n {
+        105 => "IEEE 802.11 Wi-Fi (monitor mode, no radiotap)",
+        127 => "IEEE 802.11 with radiotap (monitor mode)",
+        163 => "IEEE 802.11 with AVS header",
+        192 => "PPI",
+        9 => "PPP",
+        50 => "PPP in HDLC",
+        147..=162 => "user-defined",
+        187 | 201 | 249 => "Bluetooth",
+        _ => "unknown",
+    };
+    format!("{n} ({name})")
+}
+
+/// Counters for the summary and the benchmark.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub packets: u64,
+    pub bytes: u64,
+    pub dns: u64,
+    pub tls: u64,
+    pub quic: u64,
+    pub http: u64,
+    pub flows: u64,
+    /// Packets whose link or IP header could not be read (skipped).
+    pub undecodable: u64,
+}
+
+/// Normalised 5-tuple of a connection (lower endpoint first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ConnKey {
+    a: SocketAddr,
+    b: SocketAddr,
+    tcp: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Conn {
+    /// `a` of the key is the client.
+    a_is_client: bool,
+    flow: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct FlowKey {
+    client: IpAddr,
+    server: IpAddr,
+    port: u16,
+    tcp: bool,
+}
+
+#[derive(Debug)]
+struct FlowAgg {
+    ends: Endpoints,
+    transport: Transport,
+    packets: u64,
+    bytes: u64,
+    dirty: bool,
+    last: Timestamp,
+}
+
+/// One direction of a TCP stream being put back together (bounded).
+#[derive(Debug)]
+struct Stream {
+    next_seq: u32,
+    buf: Vec<u8>,
+    pending: Vec<(u32, Vec<u8>)>,
+    offset: u64,
+    t: Timestamp,
+}
+
+const MAX_STREAM_BYTES: usize = 64 * 1024 + 2;
+const MAX_PENDING: usize = 16;
+const MAX_STREAMS: usize = 16 * 1024;
+const MAX_CONNS: usize = 1 << 20;
+/// Flows whose counters changed are re-emitted this often (capture time).
+const FLOW_FLUSH_SECS: i64 = 60;
+
+impl Stream {
+    fn new(seq: u32, offset: u64, t: Timestamp) -> Self {
+        Stream {
+            next_seq: seq,
+            buf: Vec::new(),
+            pending: Vec::new(),
+            offset,
+            t,
+        }
+    }
+
+    /// Add a segment; false when the stream went over its bound (drop it).
+    fn push(&mut self, seq: u32, data: &[u8]) -> bool {
+        let rel = seq.wrapping_sub(self.next_seq) as i32;
+        if rel > 0 {
+            if self.pending.len() >= MAX_PENDING || rel as usize > MAX_STREAM_BYTES {
+                return false;
+            }
+            self.pending.push((seq, data.to_vec()));
+            return true;
+        }
+        let skip = rel.unsigned_abs() as usize;
+        if skip < data.len() {
+            self.append(&data[skip..]);
+        }
+        // Splice in segments that arrived early.
+        loop {
+            let mut progressed = false;
+            let mut i = 0;
+            while i < self.pending.len() {
+                let (s, _) = &self.pending[i];
+                let rel = s.wrapping_sub(self.next_seq) as i32;
+                if rel <= 0 {
+                    let (_, d) = self.pending.swap_remove(i);
+                    let skip = rel.unsigned_abs() as usize;
+                    if skip < d.len() {
+                        self.append(&d[skip..]);
+                        progressed = true;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        self.buf.len() <= MAX_STREAM_BYTES
+    }
+
+    fn append(&mut self, d: &[u8]) {
+        self.buf.extend_from_slice(d);
+        self.next_seq = self.next_seq.wrapping_add(d.len() as u32);
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum StreamKind {
+    Tls,
+    Dns,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct StreamKey {
+    src: SocketAddr,
+    dst: SocketAddr,
+    kind: StreamKind,
+}
+
+/// One decoded packet's addressing.
+struct Hdr {
+    src: IpAddr,
+    dst: IpAddr,
+    src_mac: Option<MacAddr>,
+    dst_mac: Option<MacAddr>,
+}
+
+/// Turns packets into observations.
+pub struct Extractor {
+    conns: HashMap<ConnKey, Conn>,
+    flows: Vec<FlowAgg>,
+    flow_index: HashMap<FlowKey, usize>,
+    streams: HashMap<StreamKey, Stream>,
+    quic: QuicTracker,
+    /// MAC last seen sending from each local address (cooked captures only carry the sender's).
+    macs: HashMap<IpAddr, MacAddr>,
+    last_flush: Option<Timestamp>,
+    /// Observations ready to send (drained by the caller).
+    pub out: Vec<Record>,
+    pub stats: Stats,
+}
+
+impl Default for Extractor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Extractor {
+    pub fn new() -> Self {
+        Extractor {
+            conns: HashMap::new(),
+            flows: Vec::new(),
+            flow_index: HashMap::new(),
+            streams: HashMap::new(),
+            quic: QuicTracker::new(),
+            macs: HashMap::new(),
+            last_flush: None,
+            out: Vec::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// One captured frame. `offset` is its byte offset in the capture file (evidence).
+    pub fn packet(&mut self, link: Link, t: Timestamp, offset: u64, data: &[u8]) {
+        self.stats.packets += 1;
+        self.stats.bytes += data.len() as u64;
+        let mut src_mac = None;
+        let mut dst_mac = None;
+        let sliced = match link {
+            Link::Ethernet => LaxSlicedPacket::from_ethernet(data).ok(),
+            Link::LinuxSll => data.get(16..).map(|rest| {
+                let addr_len = u16::from_be_bytes([data[4], data[5]]);
+                if addr_len == 6 {
+                    src_mac = mac_at(data, 6);
+                }
+                let proto = u16::from_be_bytes([data[14], data[15]]);
+                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
+            }),
+            Link::LinuxSll2 => data.get(20..).map(|rest| {
+                if data[11] == 6 {
+                    src_mac = mac_at(data, 12);
+                }
+                let proto = u16::from_be_bytes([data[0], data[1]]);
+                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
+            }),
+            Link::RawIp => LaxSlicedPacket::from_ip(data).ok(),
+            Link::Null => data.get(4..).and_then(|d| LaxSlicedPacket::from_ip(d).ok()),
+        };
+        let Some(p) = sliced else {
+            self.stats.undecodable += 1;
+            return;
+        };
+        if let Some(LinkSlice::Ethernet2(e)) = &p.link {
+            src_mac = Some(MacAddr(e.source()));
+            dst_mac = Some(MacAddr(e.destination()));
+        }
+        let (src, dst, fragmented) = match &p.net {
+            Some(LaxNetSlice::Ipv4(v4)) => (
+                IpAddr::V4(v4.header().source_addr()),
+                IpAddr::V4(v4.header().destination_addr()),
+                v4.is_payload_fragmented(),
+            ),
+            Some(LaxNetSlice::Ipv6(v6)) => (
+                IpAddr::V6(v6.header().source_addr()),
+                IpAddr::V6(v6.header().destination_addr()),
+                v6.is_payload_fragmented(),
+            ),
+            _ => {
+                self.stats.undecodable += u64::from(p.net.is_none());
+                return;
+            }
+        };
+        if let Some(m) = src_mac
+            && is_local(src)
+            && self.macs.get(&src) != Some(&m)
+        {
+            if self.macs.len() >= MAX_STREAMS {
+                self.macs.clear();
+            }
+            self.macs.insert(src, m);
+        }
+        if dst_mac.is_none() {
+            dst_mac = self.macs.get(&dst).copied();
+        }
+        let h = Hdr {
+            src,
+            dst,
+            src_mac,
+            dst_mac,
+        };
+        let wire_len = data.len() as u64;
+        match &p.transport {
+            Some(TransportSlice::Udp(u)) if !fragmented => {
+                let (sp, dp) = (u.source_port(), u.destination_port());
+                self.count_flow(&h, sp, dp, false, false, wire_len, t);
+                let payload = u.payload();
+                if is_dns_port(sp) || is_dns_port(dp) {
+                    self.dns(&h, sp, dp, payload, "udp", t, offset);
+                } else if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) {
+                    self.quic_datagram(&h, sp, dp, payload, t, offset);
+                }
+            }
+            Some(TransportSlice::Tcp(tcp)) if !fragmented => {
+                let (sp, dp) = (tcp.source_port(), tcp.destination_port());
+                let syn_only = tcp.syn() && !tcp.ack();
+                self.count_flow(&h, sp, dp, true, syn_only, wire_len, t);
+                let payload = tcp.payload();
+                if payload.is_empty() {
+                    return;
+                }
+                let seq = tcp.sequence_number();
+                if dp == 53 || sp == 53 {
+                    self.dns_tcp(&h, sp, dp, seq, payload, t, offset);
+                } else {
+                    self.tcp_payload(&h, sp, dp, seq, payload, t, offset);
+                }
+            }
+            _ => {}
+        }
+        if self
+            .last_flush
+            .is_none_or(|l| (t - l).num_seconds() >= FLOW_FLUSH_SECS)
+        {
+            if self.last_flush.is_some() {
+                self.flush_flows();
+            }
+            self.last_flush = Some(t);
+        }
+    }
+
+    /// Emit the counters of every flow that changed since its last emission.
+    pub fn flush_flows(&mut self) {
+        for f in self.flows.iter_mut().filter(|f| f.dirty) {
+            f.dirty = false;
+            self.out.push(Record::new(
+                f.last,
+                Observation::Flow(FlowObs {
+                    ends: f.ends.clone(),
+                    transport: f.transport,
+                    packets: f.packets,
+                    bytes: f.bytes,
+                }),
+            ));
+        }
+    }
+
+    /// End of the capture: final flow counters.
+    pub fn finish(&mut self) {
+        self.flush_flows();
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn count_flow(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        tcp: bool,
+        syn_only: bool,
+        len: u64,
+        t: Timestamp,
+    ) {
+        let s = SocketAddr::new(h.src, sp);
+        let d = SocketAddr::new(h.dst, dp);
+        let src_is_a = (h.src, sp) <= (h.dst, dp);
+        let key = if src_is_a {
+            ConnKey { a: s, b: d, tcp }
+        } else {
+            ConnKey { a: d, b: s, tcp }
+        };
+        if let Some(c) = self.conns.get(&key).copied() {
+            let f = &mut self.flows[c.flow];
+            f.packets += 1;
+            f.bytes += len;
+            f.dirty = true;
+            f.last = t;
+            if f.ends.client_mac.is_none() {
+                f.ends.client_mac = if c.a_is_client == src_is_a {
+                    h.src_mac
+                } else {
+                    h.dst_mac
+                };
+            }
+            return;
+        }
+        let src_client = src_is_client(h.src, h.dst, sp, dp, tcp.then_some(syn_only));
+        let (client, client_mac, server, port) = if src_client {
+            (h.src, h.src_mac, h.dst, dp)
+        } else {
+            (h.dst, h.dst_mac, h.src, sp)
+        };
+        let fk = FlowKey {
+            client,
+            server,
+            port,
+            tcp,
+        };
+        let flow = match self.flow_index.get(&fk) {
+            Some(&i) => {
+                let f = &mut self.flows[i];
+                f.packets += 1;
+                f.bytes += len;
+                f.dirty = true;
+                f.last = t;
+                i
+            }
+            None => {
+                let ends = Endpoints {
+                    client_ip: client,
+                    client_mac,
+                    server_ip: server,
+                    server_port: Some(port),
+                };
+                let transport = if tcp { Transport::Tcp } else { Transport::Udp };
+                self.out.push(Record::new(
+                    t,
+                    Observation::Flow(FlowObs {
+                        ends: ends.clone(),
+                        transport,
+                        packets: 1,
+                        bytes: len,
+                    }),
+                ));
+                self.stats.flows += 1;
+                self.flows.push(FlowAgg {
+                    ends,
+                    transport,
+                    packets: 1,
+                    bytes: len,
+                    dirty: false,
+                    last: t,
+                });
+                self.flow_index.insert(fk, self.flows.len() - 1);
+                self.flows.len() - 1
+            }
+        };
+        if self.conns.len() >= MAX_CONNS {
+            // Bounded memory: forget connections (flows are kept; a later packet of a
+            // forgotten connection joins its flow again by the same rules).
+            self.conns.clear();
+        }
+        self.conns.insert(
+            key,
+            Conn {
+                a_is_client: src_client == src_is_a,
+                flow,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dns(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        payload: &[u8],
+        transport: &str,
+        t: Timestamp,
+        offset: u64,
+    ) {
+        let Some(msg) = parse_dns(payload) else {
+            return;
+        };
+        // The client asked (query) or is answered (response). mDNS answers go to a
+        // multicast group: the sender is then the device.
+        let src_client = !msg.response || is_multicast(h.dst);
+        let ends = if src_client {
+            Endpoints {
+                client_ip: h.src,
+                client_mac: h.src_mac,
+                server_ip: h.dst,
+                server_port: Some(dp),
+            }
+        } else {
+            Endpoints {
+                client_ip: h.dst,
+                client_mac: h.dst_mac,
+                server_ip: h.src,
+                server_port: Some(sp),
+            }
+        };
+        self.stats.dns += 1;
+        self.out.push(Record::new(
+            t,
+            Observation::Dns(DnsObs {
+                ends,
+                names: msg.names,
+                answers: msg.answers,
+                response: msg.response,
+                transport: Some(transport.to_string()),
+                offset: Some(offset),
+            }),
+        ));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dns_tcp(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        seq: u32,
+        payload: &[u8],
+        t: Timestamp,
+        offset: u64,
+    ) {
+        let key = StreamKey {
+            src: SocketAddr::new(h.src, sp),
+            dst: SocketAddr::new(h.dst, dp),
+            kind: StreamKind::Dns,
+        };
+        if !self.streams.contains_key(&key) {
+            self.make_room();
+            self.streams.insert(key, Stream::new(seq, offset, t));
+        }
+        let mut messages = Vec::new();
+        let mut drop = false;
+        if let Some(s) = self.streams.get_mut(&key) {
+            if !s.push(seq, payload) {
+                drop = true;
+            } else {
+                // Length-prefixed messages (RFC 1035 §4.2.2), possibly several per segment.
+                let mut used = 0;
+                while let Some(len) = s.buf.get(used..used + 2) {
+                    let len = usize::from(u16::from_be_bytes([len[0], len[1]]));
+                    if s.buf.len() < used + 2 + len {
+                        break;
+                    }
+                    messages.push((s.buf[used + 2..used + 2 + len].to_vec(), s.offset, s.t));
+                    used += 2 + len;
+                }
+                if used > 0 {
+                    s.buf.drain(..used);
+                    s.offset = offset;
+                    s.t = t;
+                }
+            }
+        }
+        if drop {
+            self.streams.remove(&key);
+        }
+        for (m, off, mt) in messages {
+            self.dns(h, sp, dp, &m, "tcp", mt, off);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn tcp_payload(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        seq: u32,
+        payload: &[u8],
+        t: Timestamp,
+        offset: u64,
+    ) {
+        let key = StreamKey {
+            src: SocketAddr::new(h.src, sp),
+            dst: SocketAddr::new(h.dst, dp),
+            kind: StreamKind::Tls,
+        };
+        if !self.streams.is_empty()
+            && let Some(s) = self.streams.get_mut(&key)
+        {
+            let ok = s.push(seq, payload);
+            let need = tls_record_need(&s.buf);
+            match need {
+                Some(n) if ok && s.buf.len() >= n => {
+                    let (off, st) = (s.offset, s.t);
+                    if let Some(s) = self.streams.remove(&key) {
+                        self.client_hello(h, dp, &s.buf[..n], st, off);
+                    }
+                }
+                Some(_) if ok => {}
+                _ => {
+                    self.streams.remove(&key);
+                }
+            }
+            return;
+        }
+        if payload.len() >= 6 && payload[0] == 0x16 && payload[1] == 0x03 && payload[5] == 0x01 {
+            let Some(n) = tls_record_need(payload) else {
+                return;
+            };
+            if payload.len() >= n {
+                self.client_hello(h, dp, &payload[..n], t, offset);
+            } else {
+                self.make_room();
+                let mut s = Stream::new(seq, offset, t);
+                s.push(seq, payload);
+                self.streams.insert(key, s);
+            }
+            return;
+        }
+        if starts_with_method(payload)
+            && let Some(host) = http_host(payload)
+        {
+            self.stats.http += 1;
+            self.out.push(Record::new(
+                t,
+                Observation::Http(HttpObs {
+                    ends: Endpoints {
+                        client_ip: h.src,
+                        client_mac: h.src_mac,
+                        server_ip: h.dst,
+                        server_port: Some(dp),
+                    },
+                    host,
+                    offset: Some(offset),
+                }),
+            ));
+        }
+    }
+
+    fn make_room(&mut self) {
+        if self.streams.len() >= MAX_STREAMS {
+            self.streams.clear();
+        }
+    }
+
+    fn client_hello(&mut self, h: &Hdr, dp: u16, record: &[u8], t: Timestamp, offset: u64) {
+        let Some(ch) = parse_client_hello(record) else {
+            return;
+        };
+        self.stats.tls += 1;
+        self.out.push(Record::new(
+            t,
+            Observation::Tls(TlsObs {
+                ends: Endpoints {
+                    client_ip: h.src,
+                    client_mac: h.src_mac,
+                    server_ip: h.dst,
+                    server_port: Some(dp),
+                },
+                sni: ch.sni,
+                ech: ch.ech,
+                alpn: ch.alpn,
+                offset: Some(offset),
+            }),
+        ));
+    }
+
+    fn quic_datagram(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        payload: &[u8],
+        t: Timestamp,
+        offset: u64,
+    ) {
+        let client = SocketAddr::new(h.src, sp);
+        let server = SocketAddr::new(h.dst, dp);
+        let Some(hello) = self.quic.on_datagram(client, server, payload) else {
+            return;
+        };
+        self.stats.quic += 1;
+        self.out.push(Record::new(
+            t,
+            Observation::Quic(QuicObs {
+                ends: Endpoints {
+                    client_ip: h.src,
+                    client_mac: h.src_mac,
+                    server_ip: h.dst,
+                    server_port: Some(dp),
+                },
+                version: hello.version,
+                sni: hello.sni.map(|s| clean(&s, 253)),
+                ech: hello.ech,
+                alpn: hello.alpn.iter().map(|a| clean(a, 64)).collect(),
+                offset: Some(offset),
+            }),
+        ));
+    }
+}
+
+fn mac_at(d: &[u8], at: usize) -> Option<MacAddr> {
+    let b: [u8; 6] = d.get(at..at + 6)?.try_into().ok()?;
+    Some(MacAddr(b))
+}
+
+fn is_dns_port(p: u16) -> bool {
+    p == 53 || p == 5353
+}
+
+fn is_multicast(ip: IpAddr) -> bool {
+    ip.is_multicast()
+        || match ip {
+            IpAddr::V4(v) => v.is_broadcast(),
+            IpAddr::V6(_) => false,
+        }
+}
+
+/// Private, link-local, loopback, carrier-grade NAT or unique-local: the hotspot side.
+pub fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v) => {
+            let o = v.octets();
+            v.is_private()
+                || v.is_link_local()
+                || v.is_loopback()
+                || v.is_unspecified()
+                || (o[0] == 100 && (o[1] & 0xC0) == 64)
+        }
+        IpAddr::V6(v) => {
+            let s = v.segments();
+            v.is_loopback()
+                || v.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Which side of a new connection is the client (the phone)?
+/// 1. the local side when only one side is local (multicast counts as remote);
+/// 2. for TCP, who sent the SYN;
+/// 3. the side with the higher (ephemeral) port.
+fn src_is_client(src: IpAddr, dst: IpAddr, sp: u16, dp: u16, tcp_syn_only: Option<bool>) -> bool {
+    let (ls, ld) = (is_local(src), is_local(dst) && !is_multicast(dst));
+    if ls != ld {
+        return ls;
+    }
+    if is_multicast(dst) {
+        return true;
+    }
+    if let Some(syn) = tcp_syn_only
+        && syn
+    {
+        return true;
+    }
+    if sp != dp {
+        return sp > dp;
+    }
+    true
+}
+
+/// Bytes needed for the whole TLS record starting at `buf[0]`.
+fn tls_record_need(buf: &[u8]) -> Option<usize> {
+    if buf.len() < 5 || buf[0] != 0x16 || buf[1] != 0x03 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([buf[3], buf[4]]));
+    if len == 0 || len > 16384 + 2048 {
+        return None;
+    }
+    Some(5 + len)
+}
+
+pub(crate) struct DnsMsg {
+    pub names: Vec<String>,
+    pub answers: Vec<IpAddr>,
+    pub response: bool,
+}
+
+/// A DNS message through simple-dns: question names, and for responses every name in
+/// the answers (CNAME chains) and the addresses.
+pub(crate) fn parse_dns(payload: &[u8]) -> Option<DnsMsg> {
+    use simple_dns::rdata::RData;
+    let p = simple_dns::Packet::parse(payload).ok()?;
+    let response = p.has_flags(simple_dns::PacketFlag::RESPONSE);
+    let mut names: Vec<String> = Vec::new();
+    let mut add = |n: String| {
+        if !n.is_empty() && !names.contains(&n) {
+            names.push(n);
+        }
+    };
+    for q in &p.questions {
+        add(clean(&q.qname.to_string(), 253));
+    }
+    let mut answers = Vec::new();
+    if response {
+        for rr in &p.answers {
+            add(clean(&rr.name.to_string(), 253));
+            match &rr.rdata {
+                RData::CNAME(c) => add(clean(&c.0.to_string(), 253)),
+                RData::A(a) => answers.push(IpAddr::V4(std::net::Ipv4Addr::from(a.address))),
+                RData::AAAA(a) => answers.push(IpAddr::V6(std::net::Ipv6Addr::from(a.address))),
+                _ => {}
+            }
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    Some(DnsMsg {
+        names,
+        answers,
+        response,
+    })
+}
+
+pub(crate) struct Hello {
+    pub sni: Option<String>,
+    pub alpn: Vec<String>,
+    pub ech: bool,
+}
+
+/// A TLS record holding a ClientHello, through tls-parser.
+pub(crate) fn parse_client_hello(record: &[u8]) -> Option<Hello> {
+    use tls_parser::{
+        SNIType, TlsExtension, TlsExtensionType, TlsMessage, TlsMessageHandshake,
+        parse_tls_client_hello_extensions, parse_tls_plaintext,
+    };
+    let (_, plain) = parse_tls_plaintext(record).ok()?;
+    for msg in &plain.msg {
+        let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) = msg else {
+            continue;
+        };
+        let mut hello = Hello {
+            sni: None,
+            alpn: Vec::new(),
+            ech: false,
+        };
+        if let Some(ext) = ch.ext
+            && let Ok((_, exts)) = parse_tls_client_hello_extensions(ext)
+        {
+            for e in &exts {
+                match e {
+                    TlsExtension::SNI(list) => {
+                        if let Some((_, name)) = list.iter().find(|(t, _)| *t == SNIType::HostName)
+                        {
+                            hello.sni = Some(clean(&String::from_utf8_lossy(name), 253));
+                        }
+                    }
+                    TlsExtension::ALPN(list) => {
+                        hello.alpn = list
+                            .iter()
+                            .map(|p| clean(&String::from_utf8_lossy(p), 64))
+                            .collect();
+                    }
+                    TlsExtension::Unknown(TlsExtensionType(0xfe0d), _) => hello.ech = true,
+                    _ => {}
+                }
+            }
+        }
+        return Some(hello);
+    }
+    None
+}
+
+const METHODS: [&[u8]; 9] = [
+    b"GET ",
+    b"POST ",
+    b"HEAD ",
+    b"PUT ",
+    b"DELETE ",
+    b"OPTIONS ",
+    b"PATCH ",
+    b"CONNECT ",
+    b"TRACE ",
+];
+
+fn starts_with_method(p: &[u8]) -> bool {
+    METHODS.iter().any(|m| p.starts_with(m))
+}
+
+/// The `Host` header of an HTTP/1 request head (first 8 KiB of the segment), without the port.
+fn http_host(p: &[u8]) -> Option<String> {
+    let head = &p[..p.len().min(8192)];
+    let end = find(head, b"\r\n\r\n").unwrap_or(head.len());
+    let head = &head[..end];
+    for line in head.split(|b| *b == b'\n').skip(1) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > 5 && line[..5].eq_ignore_ascii_case(b"host:") {
+            let v = String::from_utf8_lossy(&line[5..]);
+            let v = v.trim();
+            let host = if let Some(rest) = v.strip_prefix('[') {
+                rest.split(']').next().unwrap_or(rest)
+            } else {
+                v.rsplit_once(':')
+                    .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+                    .map_or(v, |(h, _)| h)
+            };
+            let host = clean(host, 253);
+            return (!host.is_empty()).then_some(host);
+        }
+    }
+    None
+}
+
+fn find(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w == n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_host_strips_port_and_handles_ipv6_literals() {
+        assert_eq!(
+            http_host(b"GET / HTTP/1.1\r\nUser-Agent: x\r\nHOST: Example.com:8080\r\n\r\n")
+                .as_deref(),
+            Some("Example.com")
+        );
+        assert_eq!(
+            http_host(b"GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            http_host(b"GET / HTTP/1.1\r\n\r\nHost: body.example\r\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn stream_reorders_and_ignores_retransmissions() {
+        let t = chrono::Utc::now();
+        let mut s = Stream::new(1000, 0, t);
+        assert!(s.push(1003, b"def"));
+        assert!(s.buf.is_empty());
+        assert!(s.push(1000, b"abc"));
+        assert_eq!(s.buf, b"abcdef");
+        assert!(s.push(1000, b"abcdefg"));
+        assert_eq!(s.buf, b"abcdefg");
+    }
+
+    #[test]
+    fn client_side_rules() {
+        let phone: IpAddr = "192.168.12.34".parse().expect("ip");
+        let remote: IpAddr = "93.184.216.34".parse().expect("ip");
+        assert!(src_is_client(phone, remote, 443, 51000, None));
+        assert!(!src_is_client(remote, phone, 51000, 443, None));
+        let gw: IpAddr = "192.168.12.1".parse().expect("ip");
+        assert!(src_is_client(phone, gw, 40000, 53, None));
+        assert!(!src_is_client(gw, phone, 53, 40000, None));
+    }
+}

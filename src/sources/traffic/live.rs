@@ -1,0 +1,271 @@
+//! Live capture on an interface (the laptop's hotspot) with pnet's AF_PACKET channel.
+//! Every frame goes through the same extractor as saved captures and, when
+//! `save_to` is set, into a pcapng file in the case folder (evidence, hashed later).
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use pcap_file::DataLink;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+use pnet::datalink::{self, Channel, Config};
+
+use crate::observation::{SourceKind, SourceState};
+use crate::sources::traffic::extract::{Extractor, Link};
+use crate::sources::traffic::send_out;
+use crate::sources::{Sink, Source, SourceError, Stop};
+
+/// After this long without a single frame, the UI is told (once).
+pub const QUIET_WARNING: Duration = Duration::from_secs(10);
+
+/// Live capture of a client's traffic on an interface (the laptop's hotspot).
+pub struct LiveTrafficSource {
+    pub interface: String,
+    /// Save the raw capture here as pcapng (evidence for the case file).
+    pub save_to: Option<PathBuf>,
+}
+
+/// The exact command that gives the running binary capture rights.
+pub fn setcap_fix() -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "<path to sweep>".into());
+    format!("Run: sudo setcap cap_net_raw,cap_net_admin+eip {exe}")
+}
+
+/// The message shown while an interface carries nothing.
+pub fn quiet_reason(iface: &str) -> String {
+    format!(
+        "No traffic seen on {iface} yet: is the phone connected to this hotspot? (See docs/hotspot.md.)"
+    )
+}
+
+impl Source for LiveTrafficSource {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Traffic
+    }
+
+    fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
+        let iface = datalink::interfaces()
+            .into_iter()
+            .find(|i| i.name == self.interface)
+            .ok_or_else(|| {
+                let names: Vec<String> =
+                    datalink::interfaces().into_iter().map(|i| i.name).collect();
+                SourceError::Unavailable {
+                    reason: format!("There is no network interface called {:?}.", self.interface),
+                    fix: format!(
+                        "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
+                        names.join(", ")
+                    ),
+                }
+            })?;
+        let config = Config {
+            read_timeout: Some(Duration::from_millis(200)),
+            read_buffer_size: 1 << 20,
+            ..Config::default()
+        };
+        let mut rx = match datalink::channel(&iface, config) {
+            Ok(Channel::Ethernet(_tx, rx)) => rx,
+            Ok(_) => {
+                return Err(SourceError::Failed(format!(
+                    "{}: this kind of capture channel is not supported",
+                    self.interface
+                )));
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::PermissionDenied
+                    || e.raw_os_error() == Some(1) =>
+            {
+                return Err(SourceError::Unavailable {
+                    reason: format!(
+                        "sweep is not allowed to capture traffic on {} ({e}).",
+                        self.interface
+                    ),
+                    fix: setcap_fix(),
+                });
+            }
+            Err(e) => {
+                return Err(SourceError::Unavailable {
+                    reason: format!("Cannot capture on {}: {e}.", self.interface),
+                    fix: "Check that the interface is up (ip link), then try again.".into(),
+                });
+            }
+        };
+        let mut writer = match &self.save_to {
+            Some(p) => Some(open_writer(p).map_err(|e| {
+                SourceError::Failed(format!(
+                    "{}: cannot create the capture file: {e}",
+                    p.display()
+                ))
+            })?),
+            None => None,
+        };
+        sink.status(
+            chrono::Utc::now(),
+            SourceKind::Traffic,
+            SourceState::Running,
+            None,
+            None,
+        );
+        let mut ex = Extractor::new();
+        let mut last_frame = Instant::now();
+        let mut seen = false;
+        let mut quiet = false;
+        let mut offset: u64 = 0;
+        let mut write_error: Option<String> = None;
+        let mut last_flush = Instant::now();
+        while !stop.is_stopped() {
+            match rx.next() {
+                Ok(frame) => {
+                    seen = true;
+                    last_frame = Instant::now();
+                    if quiet {
+                        // Traffic again: clear the notice.
+                        quiet = false;
+                        sink.status(
+                            chrono::Utc::now(),
+                            SourceKind::Traffic,
+                            SourceState::Running,
+                            None,
+                            None,
+                        );
+                    }
+                    let now = chrono::Utc::now();
+                    if let Some(w) = writer.as_ref() {
+                        offset = w.get_ref().n;
+                    }
+                    ex.packet(Link::Ethernet, now, offset, frame);
+                    if let Some(w) = writer.as_mut() {
+                        let since = now
+                            .signed_duration_since(chrono::DateTime::UNIX_EPOCH)
+                            .to_std()
+                            .unwrap_or_default();
+                        let epb = EnhancedPacketBlock {
+                            interface_id: 0,
+                            timestamp: since,
+                            original_len: frame.len() as u32,
+                            data: Cow::Borrowed(frame),
+                            options: vec![],
+                        };
+                        match w.write_pcapng_block(epb) {
+                            Ok(_) => {}
+                            Err(e) => {
+                                write_error = Some(e.to_string());
+                                writer = None;
+                            }
+                        }
+                    }
+                    if !ex.out.is_empty() && !send_out(&mut ex, sink) {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    ex.finish();
+                    send_out(&mut ex, sink);
+                    let _ = finish_writer(writer);
+                    return Err(SourceError::Failed(format!(
+                        "{}: capture stopped: {e}",
+                        self.interface
+                    )));
+                }
+            }
+            if !quiet && last_frame.elapsed() >= QUIET_WARNING {
+                quiet = true;
+                let reason = if seen {
+                    format!(
+                        "No traffic on {} for {} seconds: is the phone still connected to this hotspot?",
+                        self.interface,
+                        QUIET_WARNING.as_secs()
+                    )
+                } else {
+                    quiet_reason(&self.interface)
+                };
+                sink.status(
+                    chrono::Utc::now(),
+                    SourceKind::Traffic,
+                    SourceState::Running,
+                    Some(reason),
+                    Some("Connect the phone to the hotspot's Wi-Fi, then open an app or a web page on it.".into()),
+                );
+            }
+            if last_flush.elapsed() >= Duration::from_secs(30) {
+                last_flush = Instant::now();
+                ex.flush_flows();
+                if !send_out(&mut ex, sink) {
+                    break;
+                }
+            }
+        }
+        ex.finish();
+        send_out(&mut ex, sink);
+        let closed = finish_writer(writer);
+        if let Some(e) = write_error.or(closed.err()) {
+            return Err(SourceError::Failed(format!(
+                "{}: the capture file could not be written completely: {e}",
+                self.save_to
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )));
+        }
+        Ok(())
+    }
+}
+
+type Writer = PcapNgWriter<Counting>;
+
+/// Counts bytes written, so observations carry their block's offset in the saved file.
+struct Counting {
+    inner: BufWriter<File>,
+    n: u64,
+}
+
+impl Write for Counting {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn open_writer(p: &std::path::Path) -> Result<Writer, String> {
+    let f = crate::case::create_private_file(p).map_err(|e| e.to_string())?;
+    let mut w = PcapNgWriter::new(Counting {
+        inner: BufWriter::new(f),
+        n: 0,
+    })
+    .map_err(|e| e.to_string())?;
+    let idb = InterfaceDescriptionBlock {
+        linktype: DataLink::ETHERNET,
+        snaplen: 0,
+        // pcap-file writes EPB timestamps in nanoseconds: say so (if_tsresol = 9).
+        options: vec![InterfaceDescriptionOption::IfTsResol(9)],
+    };
+    w.write_pcapng_block(idb).map_err(|e| e.to_string())?;
+    Ok(w)
+}
+
+fn finish_writer(w: Option<Writer>) -> Result<(), String> {
+    if let Some(w) = w {
+        let mut inner = w.into_inner();
+        inner.flush().map_err(|e| e.to_string())?;
+        inner
+            .inner
+            .get_ref()
+            .sync_all()
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
