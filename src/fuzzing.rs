@@ -33,3 +33,50 @@ pub fn signatures(data: &[u8]) -> bool {
         Err(_) => false,
     }
 }
+
+/// The packet extractors (Ethernet/SLL/raw IP, IPv4/6, TCP reassembly, DNS, TLS, HTTP, QUIC).
+/// The input is a sequence of packets: `[link selector][len u16 le][bytes]...`, so the fuzzer
+/// can build multi-packet streams (split ClientHellos, DNS over TCP).
+pub fn packets(data: &[u8]) -> bool {
+    use crate::sources::traffic::extract::{Extractor, Link};
+    let mut ex = Extractor::new();
+    let mut rest = data;
+    let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+    let mut n = 0u64;
+    while rest.len() >= 3 {
+        let link = match rest[0] % 5 {
+            0 => Link::Ethernet,
+            1 => Link::LinuxSll,
+            2 => Link::LinuxSll2,
+            3 => Link::RawIp,
+            _ => Link::Null,
+        };
+        let len = usize::from(u16::from_le_bytes([rest[1], rest[2]])).min(rest.len() - 3);
+        ex.packet(link, t, n, &rest[3..3 + len]);
+        rest = &rest[3 + len..];
+        n += 1;
+    }
+    ex.finish();
+    let mut engine = engine();
+    for rec in ex.out.drain(..) {
+        engine.ingest(&rec);
+    }
+    !engine.findings().is_empty() || n > 0
+}
+
+/// A whole capture file (pcap or pcapng container parsing, then the extractors).
+pub fn capture_file(data: &[u8]) -> bool {
+    use crate::sources::traffic::extract::Extractor;
+    let path = std::env::temp_dir().join(format!("sweep-fuzz-capture-{}", std::process::id()));
+    if std::fs::write(&path, data).is_err() {
+        return false;
+    }
+    let mut ex = Extractor::new();
+    let stop = crate::sources::Stop::new();
+    let r = crate::sources::traffic::read_capture(&path, &stop, &mut ex, &mut |ex| {
+        ex.out.clear();
+        true
+    });
+    let _ = std::fs::remove_file(&path);
+    r.is_ok()
+}

@@ -4,18 +4,30 @@
 use std::path::PathBuf;
 
 fn corpus(target: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus").join(target);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/corpus")
+        .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     files.sort();
-    files.into_iter().map(|p| { let b = std::fs::read(&p).expect("read"); (p, b) }).collect()
+    files
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).expect("read");
+            (p, b)
+        })
+        .collect()
 }
 
 fn run(target: &str, min_files: usize, f: fn(&[u8]) -> bool) -> usize {
     let inputs = corpus(target);
-    assert!(inputs.len() >= min_files, "{target}: only {} corpus files (expected at least {min_files})", inputs.len());
+    assert!(
+        inputs.len() >= min_files,
+        "{target}: only {} corpus files (expected at least {min_files})",
+        inputs.len()
+    );
     let mut accepted = 0;
     for (path, bytes) in &inputs {
         let r = std::panic::catch_unwind(|| f(bytes));
@@ -31,11 +43,27 @@ fn run(target: &str, min_files: usize, f: fn(&[u8]) -> bool) -> usize {
 #[test]
 fn replay_corpus() {
     let accepted = run("replay", 50, sweep::fuzzing::replay);
-    assert!(accepted > 0, "no replay corpus input was accepted: the seeds should be");
+    assert!(
+        accepted > 0,
+        "no replay corpus input was accepted: the seeds should be"
+    );
 }
 
 #[test]
 fn signatures_corpus() {
     run("signatures", 50, sweep::fuzzing::signatures);
-    assert!(sweep::fuzzing::signatures(include_bytes!("../signatures/trackers.toml")));
+    assert!(sweep::fuzzing::signatures(include_bytes!(
+        "../signatures/trackers.toml"
+    )));
+}
+
+#[test]
+fn packets_corpus() {
+    run("packets", 3, sweep::fuzzing::packets);
+}
+
+#[test]
+fn capture_file_corpus() {
+    let accepted = run("capture_file", 1, sweep::fuzzing::capture_file);
+    assert!(accepted > 0, "the seed capture should be accepted");
 }
