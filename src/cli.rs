@@ -357,10 +357,10 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         .and(case_dir.as_ref())
         .map(|d| d.join("capture.pcapng"));
     if let Some(iface) = &args.traffic {
-        sources.push(Box::new(LiveTrafficSource {
-            interface: iface.clone(),
-            save_to: live_capture.clone(),
-        }));
+        sources.push(Box::new(LiveTrafficSource::new(
+            iface.clone(),
+            live_capture.clone(),
+        )));
     }
     let journal = args
         .record

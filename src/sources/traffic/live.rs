@@ -14,7 +14,7 @@ use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
-use pnet::datalink::{self, Channel, Config};
+use pnet::datalink::{self, Channel, Config, DataLinkReceiver};
 
 use crate::observation::{SourceKind, SourceState};
 use crate::sources::traffic::extract::{Extractor, Link};
@@ -29,6 +29,18 @@ pub struct LiveTrafficSource {
     pub interface: String,
     /// Save the raw capture here as pcapng (evidence for the case file).
     pub save_to: Option<PathBuf>,
+    /// The capture channel, opened by `prepare` while the process still holds CAP_NET_RAW.
+    rx: Option<Box<dyn DataLinkReceiver>>,
+}
+
+impl LiveTrafficSource {
+    pub fn new(interface: impl Into<String>, save_to: Option<PathBuf>) -> Self {
+        Self {
+            interface: interface.into(),
+            save_to,
+            rx: None,
+        }
+    }
 }
 
 /// The exact command that gives the running binary capture rights.
@@ -46,57 +58,70 @@ pub fn quiet_reason(iface: &str) -> String {
     )
 }
 
+/// Open the capture channel (needs CAP_NET_RAW): called from `prepare`, on the main
+/// thread, before the process drops its capabilities.
+fn open_channel(interface: &str) -> Result<Box<dyn DataLinkReceiver>, SourceError> {
+    let iface = datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == interface)
+        .ok_or_else(|| {
+            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
+            SourceError::Unavailable {
+                reason: format!("There is no network interface called {:?}.", interface),
+                fix: format!(
+                    "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
+                    names.join(", ")
+                ),
+            }
+        })?;
+    let config = Config {
+        read_timeout: Some(Duration::from_millis(200)),
+        read_buffer_size: 1 << 20,
+        ..Config::default()
+    };
+    let rx = match datalink::channel(&iface, config) {
+        Ok(Channel::Ethernet(_tx, rx)) => rx,
+        Ok(_) => {
+            return Err(SourceError::Failed(format!(
+                "{}: this kind of capture channel is not supported",
+                interface
+            )));
+        }
+        Err(e)
+            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
+        {
+            return Err(SourceError::Unavailable {
+                reason: format!(
+                    "sweep is not allowed to capture traffic on {} ({e}).",
+                    interface
+                ),
+                fix: setcap_fix(),
+            });
+        }
+        Err(e) => {
+            return Err(SourceError::Unavailable {
+                reason: format!("Cannot capture on {}: {e}.", interface),
+                fix: "Check that the interface is up (ip link), then try again.".into(),
+            });
+        }
+    };
+    Ok(rx)
+}
+
 impl Source for LiveTrafficSource {
     fn kind(&self) -> SourceKind {
         SourceKind::Traffic
     }
 
-    fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
-        let iface = datalink::interfaces()
-            .into_iter()
-            .find(|i| i.name == self.interface)
-            .ok_or_else(|| {
-                let names: Vec<String> =
-                    datalink::interfaces().into_iter().map(|i| i.name).collect();
-                SourceError::Unavailable {
-                    reason: format!("There is no network interface called {:?}.", self.interface),
-                    fix: format!(
-                        "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
-                        names.join(", ")
-                    ),
-                }
-            })?;
-        let config = Config {
-            read_timeout: Some(Duration::from_millis(200)),
-            read_buffer_size: 1 << 20,
-            ..Config::default()
-        };
-        let mut rx = match datalink::channel(&iface, config) {
-            Ok(Channel::Ethernet(_tx, rx)) => rx,
-            Ok(_) => {
-                return Err(SourceError::Failed(format!(
-                    "{}: this kind of capture channel is not supported",
-                    self.interface
-                )));
-            }
-            Err(e)
-                if e.kind() == std::io::ErrorKind::PermissionDenied
-                    || e.raw_os_error() == Some(1) =>
-            {
-                return Err(SourceError::Unavailable {
-                    reason: format!(
-                        "sweep is not allowed to capture traffic on {} ({e}).",
-                        self.interface
-                    ),
-                    fix: setcap_fix(),
-                });
-            }
-            Err(e) => {
-                return Err(SourceError::Unavailable {
-                    reason: format!("Cannot capture on {}: {e}.", self.interface),
-                    fix: "Check that the interface is up (ip link), then try again.".into(),
-                });
-            }
+    fn prepare(&mut self) -> Result<(), SourceError> {
+        self.rx = Some(open_channel(&self.interface)?);
+        Ok(())
+    }
+
+    fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
+        let mut rx = match self.rx.take() {
+            Some(rx) => rx,
+            None => open_channel(&self.interface)?,
         };
         let mut writer = match &self.save_to {
             Some(p) => Some(open_writer(p).map_err(|e| {
