@@ -152,8 +152,10 @@ impl Engine {
         Some((self.first?, self.last?))
     }
 
-    pub fn counters(&self) -> &Counters {
-        &self.counters
+    pub fn counters(&self) -> Counters {
+        let mut c = self.counters.clone();
+        c.devices_dropped = self.trackers.dropped();
+        c
     }
 
     pub fn signatures(&self) -> &SignatureSet {

@@ -87,7 +87,7 @@ impl Report {
                 sources,
                 inputs: meta.inputs,
                 places: engine.places().to_vec(),
-                counters: engine.counters().clone(),
+                counters: engine.counters(),
             },
             devices: engine.devices(),
             findings: engine.findings(),
