@@ -372,10 +372,8 @@ fn dns_answers_carry_addresses() {
     assert!(resp.offset.is_some());
 }
 
-/// Needs the stalkerware matcher (branch `stalkerware`) and Echap's list, where
-/// `copy9.com` is listed: the lead removes the `ignore` after merging.
+/// A CNAME chain ending at a listed name (`copy9.com` is on Echap's list) is a finding; look-alikes are not.
 #[test]
-#[ignore = "needs the stalkerware matcher from the stalkerware branch"]
 fn capture_cname_to_listed_name_is_a_finding() {
     let d = tmp();
     let (cap, _) = scenario(LinkKind::Ethernet, false);
