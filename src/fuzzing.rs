@@ -80,3 +80,62 @@ pub fn capture_file(data: &[u8]) -> bool {
     let _ = std::fs::remove_file(&path);
     r.is_ok()
 }
+
+/// The advert classifier: the first byte picks where the bytes go (Apple manufacturer
+/// data, or the service data of a tracker family), the rest is the payload; two adverts
+/// from two addresses so rotation linking runs too.
+pub fn advert(data: &[u8]) -> bool {
+    use crate::observation::{BleAdvert, BleUuid, HexBytes, MacAddr, Observation, Record};
+    let Some((&sel, payload)) = data.split_first() else {
+        return false;
+    };
+    let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+    let mut engine = engine();
+    for (i, addr) in [[0xC0, 1, 2, 3, 4, 5], [0xD9, 1, 2, 3, 4, 6]]
+        .into_iter()
+        .enumerate()
+    {
+        let mut a = BleAdvert {
+            address: MacAddr(addr),
+            rssi: Some(-60 - i as i16),
+            ..Default::default()
+        };
+        let bytes = HexBytes(payload.to_vec());
+        let uuid = |u| BleUuid::from_u16(u);
+        match sel % 8 {
+            0 => {
+                a.manufacturer_data.insert(0x004c, bytes);
+            }
+            1 => {
+                a.service_data.insert(uuid(0xfd5a), bytes);
+            }
+            2 => {
+                a.service_data.insert(uuid(0xfeaa), bytes);
+            }
+            3 => {
+                a.service_data.insert(uuid(0xfcb2), bytes);
+            }
+            4 => {
+                a.services.push(uuid(0xfe33));
+                a.service_data.insert(uuid(0xfe33), bytes);
+            }
+            5 => {
+                a.services.push(uuid(0xfd69));
+                a.service_data.insert(uuid(0xfd69), bytes);
+            }
+            6 => a.name = Some(String::from_utf8_lossy(payload).into_owned()),
+            _ => {
+                a.services.push(uuid(0xfeed));
+                a.manufacturer_data.insert(u16::from(sel), bytes);
+            }
+        }
+        engine.ingest(&Record::new(
+            t + chrono::Duration::seconds(i as i64 * 60),
+            Observation::Ble(a),
+        ));
+    }
+    let findings = engine.findings();
+    let a = MacAddr([0xC0, 1, 2, 3, 4, 5]);
+    let _ = engine.trackers.locate(&a);
+    !findings.is_empty()
+}

@@ -67,3 +67,9 @@ fn capture_file_corpus() {
     let accepted = run("capture_file", 1, sweep::fuzzing::capture_file);
     assert!(accepted > 0, "the seed capture should be accepted");
 }
+
+#[test]
+fn advert_corpus() {
+    let accepted = run("advert", 3, sweep::fuzzing::advert);
+    assert!(accepted > 0, "the AirTag seed is a tracker finding");
+}

@@ -361,7 +361,7 @@ fn tracker_in_two_places_while_others_vanish_moved_with_you() {
     assert!(
         tile.evidence.iter().any(|e| e
             .text
-            .contains("of the 5 other devices seen in place 1, 1 were still around")),
+            .contains("of the 5 other devices seen in place 1, 1 was still around")),
         "{:?}",
         tile.evidence
     );

@@ -74,8 +74,11 @@ impl Engine {
     /// Take one observation. Time is the record's own `t`.
     pub fn ingest(&mut self, rec: &Record) {
         let t = rec.t;
-        self.first = Some(self.first.map_or(t, |f| f.min(t)));
-        self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        // Source status changes carry the wall clock; the window is the observations'.
+        if !matches!(rec.obs, Observation::Source(_)) {
+            self.first = Some(self.first.map_or(t, |f| f.min(t)));
+            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+        }
         self.counters.observations += 1;
         *self.counters.by_kind.entry(rec.obs.kind()).or_default() += 1;
         match &rec.obs {

@@ -1,11 +1,12 @@
-//! Markdown checklist for the case file.
+//! Markdown checklist for the case file (template: `templates/report.md`).
 
-use crate::report::Report;
+use crate::report::view::View;
 use crate::sanitize;
 
-/// Escape text for Markdown (after removing control characters).
+/// Escape text for Markdown (after removing control characters), so names from the air
+/// cannot create links, headings, tables or HTML.
 pub fn escape(s: &str) -> String {
-    let s = sanitize::clean(s, 200);
+    let s = sanitize::clean(s, 2000);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(
@@ -26,6 +27,7 @@ pub fn escape(s: &str) -> String {
                 | '<'
                 | '>'
                 | '~'
+                | '&'
         ) {
             out.push('\\');
         }
@@ -34,19 +36,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-pub fn render(r: &Report) -> String {
-    let mut s = String::new();
-    s.push_str("# Device check findings\n\n");
-    for f in &r.findings {
-        s.push_str(&format!(
-            "## {}\n\n{}\n\n",
-            escape(&f.title),
-            escape(&f.meaning)
-        ));
-        for step in &f.next_steps {
-            s.push_str(&format!("- [ ] {}\n", escape(step)));
-        }
-        s.push('\n');
-    }
-    s
+const TEMPLATE: &str = include_str!("templates/report.md");
+
+pub fn render(view: &View) -> Result<String, String> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.add_filter("md", |s: String| escape(&s));
+    env.add_template("report.md", TEMPLATE)
+        .map_err(|e| format!("report template: {e}"))?;
+    let tmpl = env
+        .get_template("report.md")
+        .map_err(|e| format!("report template: {e}"))?;
+    tmpl.render(minijinja::context! { v => minijinja::Value::from(minijinja::value::Serde(view)) })
+        .map_err(|e| format!("report template: {e}"))
 }

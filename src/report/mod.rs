@@ -2,6 +2,7 @@
 //! from the engine, rendered to every format. Writers never touch the engine.
 
 pub mod markdown;
+pub mod view;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -126,7 +127,7 @@ impl Format {
 
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, String> {
     match format {
-        Format::Markdown => Ok(markdown::render(report).into_bytes()),
+        Format::Markdown => markdown::render(&view::View::build(report)).map(String::into_bytes),
         Format::Json => Ok(report.to_json().into_bytes()),
     }
 }

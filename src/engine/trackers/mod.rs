@@ -394,10 +394,11 @@ impl TrackerState {
             evidence.push(Evidence {
                 t: None,
                 text: format!(
-                    "Seen in place {} and again in place {}; of the {before} other devices seen in place {}, {stayed} were still around.",
+                    "Seen in place {} and again in place {}; of the {before} other devices seen in place {}, {stayed} {} still around.",
                     first + 1,
                     last + 1,
-                    first + 1
+                    first + 1,
+                    if stayed == 1 { "was" } else { "were" }
                 ),
             });
         }

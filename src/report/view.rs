@@ -1,0 +1,427 @@
+//! The view model every report format renders: plain words derived once from the
+//! `Report` (the findings JSON), so Markdown, HTML and PDF cannot drift apart.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::engine::finding::{Category, Finding, Severity};
+use crate::observation::{SourceState, Timestamp};
+use crate::report::Report;
+use crate::sanitize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub title: String,
+    pub case: Option<String>,
+    pub operator: Option<String>,
+    pub window: String,
+    pub checks_run: Vec<String>,
+    pub checks_not_run: Vec<String>,
+    pub summary: String,
+    pub findings: Vec<FindingView>,
+    pub recognised: Vec<FindingView>,
+    pub before_you_act: Vec<&'static str>,
+    pub cannot_tell: Vec<String>,
+    pub devices: Vec<DeviceView>,
+    pub tool: String,
+    pub signatures: Vec<SignatureView>,
+    pub attributions: Vec<String>,
+    pub inputs: Vec<InputView>,
+    pub findings_json_sha256: String,
+    pub counters: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    pub number: usize,
+    pub title: String,
+    pub severity: &'static str,
+    pub severity_words: &'static str,
+    pub what: String,
+    pub meaning: String,
+    pub confidence: String,
+    pub evidence: Vec<String>,
+    pub next_steps: Vec<String>,
+    /// Signal strength over time: a text sparkline, and points for SVG/PDF plots.
+    pub sparkline: Option<String>,
+    pub plot: Option<Plot>,
+    pub times: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plot {
+    /// SVG polyline points in a 300x80 box, and the axis labels.
+    pub points: String,
+    pub min_rssi: i16,
+    pub max_rssi: i16,
+    pub start: String,
+    pub end: String,
+    /// Normalised (x, y) in 0..1 for other renderers.
+    pub xy: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceView {
+    pub kind: String,
+    pub address: String,
+    pub name: String,
+    pub description: String,
+    pub seen: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SignatureView {
+    pub file: String,
+    pub version: String,
+    pub source: String,
+    pub licence: String,
+    pub sha256: String,
+    pub entries: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputView {
+    pub path: String,
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+pub const BEFORE_YOU_ACT: &[&str] = &[
+    "Document first: keep this report, and take photos or screenshots with a different device, noting the date and time.",
+    "Removing an app, resetting a phone, changing passwords or switching off a tracker can alert the person who placed it, and can make things more dangerous.",
+    "Decide what to do together with the client's advocate, as part of a safety plan. The client decides.",
+    "Keep this report where the other person cannot see it: not on a shared phone, computer, email or cloud account.",
+    "If the client is in immediate danger, call the emergency services.",
+];
+
+fn ts(t: &Timestamp) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn severity_words(s: Severity) -> &'static str {
+    match s {
+        Severity::High => "Important",
+        Severity::Medium => "Worth checking",
+        Severity::Low => "For information, low concern",
+        Severity::Info => "For information",
+    }
+}
+
+/// Untrusted text for any report: control characters and escapes removed, length capped.
+fn clean(s: &str) -> String {
+    sanitize::clean(s, 2000)
+}
+
+fn what(f: &Finding) -> String {
+    let mut s = clean(&f.title);
+    match f.subject.kind.as_str() {
+        "bluetooth" => {
+            if let Some(a) = f.subject.address {
+                s.push_str(&format!(" — Bluetooth address {a}"));
+            }
+            if f.subject.addresses.len() > 1 {
+                s.push_str(&format!(
+                    " (also seen as {})",
+                    f.subject
+                        .addresses
+                        .iter()
+                        .filter(|x| Some(**x) != f.subject.address)
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        _ => {
+            if let Some(a) = f.subject.address {
+                s.push_str(&format!(" — device {a}"));
+            }
+            if let Some(ip) = f.subject.ip {
+                s.push_str(&format!(" (IP {ip})"));
+            }
+        }
+    }
+    if let Some(n) = &f.subject.name {
+        s.push_str(&format!(", named \"{}\"", sanitize::clean(n, 64)));
+    }
+    s
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
+    if f.signal.len() < 2 {
+        return (None, None);
+    }
+    let min = f.signal.iter().map(|p| p.rssi).min().unwrap_or(-100);
+    let max = f.signal.iter().map(|p| p.rssi).max().unwrap_or(-30);
+    let span = f64::from((max - min).max(1));
+    let t0 = f.signal[0].t;
+    let t1 = f.signal[f.signal.len() - 1].t;
+    let dt = ((t1 - t0).num_milliseconds().max(1)) as f64;
+    let xy: Vec<(f64, f64)> = f
+        .signal
+        .iter()
+        .map(|p| {
+            (
+                (p.t - t0).num_milliseconds() as f64 / dt,
+                f64::from(p.rssi - min) / span,
+            )
+        })
+        .collect();
+    let points = xy
+        .iter()
+        .map(|(x, y)| format!("{:.1},{:.1}", x * 300.0, 80.0 - y * 80.0))
+        .collect::<Vec<_>>()
+        .join(" ");
+    // Sparkline: up to 60 buckets.
+    let n = f.signal.len().min(60);
+    let spark: String = (0..n)
+        .map(|i| {
+            let p = &f.signal[i * f.signal.len() / n];
+            BARS[((f64::from(p.rssi - min) / span) * 7.0)
+                .round()
+                .clamp(0.0, 7.0) as usize]
+        })
+        .collect();
+    (
+        Some(format!(
+            "{spark}  ({min} to {max} dBm, {} to {})",
+            t0.format("%H:%M:%S"),
+            t1.format("%H:%M:%S")
+        )),
+        Some(Plot {
+            points,
+            min_rssi: min,
+            max_rssi: max,
+            start: t0.format("%H:%M:%S").to_string(),
+            end: t1.format("%H:%M:%S").to_string(),
+            xy,
+        }),
+    )
+}
+
+fn finding_view(i: usize, f: &Finding) -> FindingView {
+    let (sparkline, plot) = plot(f);
+    let mut evidence: Vec<String> = f.evidence.iter().map(|e| clean(&e.text)).collect();
+    if f.evidence_dropped > 0 {
+        evidence.push(format!(
+            "({} more pieces of evidence not listed.)",
+            f.evidence_dropped
+        ));
+    }
+    FindingView {
+        number: i + 1,
+        title: clean(&f.title),
+        severity: f.severity.as_str(),
+        severity_words: severity_words(f.severity),
+        what: what(f),
+        meaning: clean(&f.meaning),
+        confidence: clean(&f.confidence.text),
+        evidence,
+        next_steps: f.next_steps.iter().map(|s| clean(s)).collect(),
+        sparkline,
+        plot,
+        times: format!(
+            "First seen {}, last seen {}.",
+            ts(&f.first_seen),
+            ts(&f.last_seen)
+        ),
+        signature: f.signature.clone(),
+    }
+}
+
+/// SHA-256 of the findings JSON exactly as `Report::to_json` writes it.
+pub fn findings_json_sha256(r: &Report) -> String {
+    hex::encode(Sha256::digest(r.to_json().as_bytes()))
+}
+
+impl View {
+    pub fn build(r: &Report) -> View {
+        let active: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.recognised.is_none())
+            .collect();
+        let recognised: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.recognised.is_some())
+            .collect();
+        let high = active
+            .iter()
+            .filter(|f| f.severity == Severity::High)
+            .count();
+        let trackers = active
+            .iter()
+            .filter(|f| f.category == Category::Tracker && f.severity <= Severity::Medium)
+            .count();
+        let stalker = active
+            .iter()
+            .filter(|f| f.category == Category::Stalkerware && f.severity == Severity::High)
+            .count();
+        let summary = if active.iter().all(|f| f.severity >= Severity::Low) {
+            "We did not find a known tracker or stalkerware sign in what we checked. That is reassuring, but it is not proof that nothing is there: see \"What this check cannot tell you\".".to_string()
+        } else {
+            let mut parts = Vec::new();
+            if trackers > 0 {
+                parts.push(format!(
+                    "{trackers} Bluetooth tracker(s) that could be following the client"
+                ));
+            }
+            if stalker > 0 {
+                parts.push(format!(
+                    "signs of {stalker} stalkerware app(s) on the phone"
+                ));
+            }
+            let others = active
+                .iter()
+                .filter(|f| f.severity <= Severity::Medium)
+                .count()
+                .saturating_sub(trackers + stalker);
+            if others > 0 {
+                parts.push(format!("{others} other thing(s) worth checking"));
+            }
+            format!(
+                "We found {}{}. Read \"Before you act\" before doing anything about it.",
+                parts.join(" and "),
+                if high > 0 {
+                    ", which need attention"
+                } else {
+                    ""
+                }
+            )
+        };
+        let mut checks_run = Vec::new();
+        let mut checks_not_run = Vec::new();
+        for s in &r.scan.sources {
+            match s.state {
+                SourceState::Unavailable | SourceState::Failed => checks_not_run.push(format!(
+                    "{}: {}{}",
+                    s.source.plain_name(),
+                    clean(s.reason.as_deref().unwrap_or("it could not run")),
+                    s.fix
+                        .as_deref()
+                        .map(|f| format!(" ({})", clean(f)))
+                        .unwrap_or_default()
+                )),
+                _ => {
+                    let n = s.source.plain_name().to_string();
+                    if !checks_run.contains(&n) {
+                        checks_run.push(n);
+                    }
+                }
+            }
+        }
+        let mut cannot_tell = vec![
+            "No match is not proof that a phone or a bag is clean. Trackers can be switched off, out of range or of a kind we do not know yet; stalkerware lists are incomplete and only work while the phone contacts its servers during the check.".to_string(),
+            "This check does not look at the apps installed on the phone, at shared accounts (cloud, family sharing, location sharing), or at who else knows the client's passwords. These are common ways to be followed too.".to_string(),
+        ];
+        if !r.scan.sources.iter().any(|s| {
+            matches!(
+                s.source,
+                crate::observation::SourceKind::Ble | crate::observation::SourceKind::Replay
+            )
+        }) {
+            cannot_tell.push("Bluetooth trackers were not checked.".into());
+        }
+        if !r.scan.sources.iter().any(|s| {
+            matches!(
+                s.source,
+                crate::observation::SourceKind::Traffic
+                    | crate::observation::SourceKind::Capture
+                    | crate::observation::SourceKind::Replay
+            )
+        }) {
+            cannot_tell.push("Phone traffic was not checked.".into());
+        }
+        for c in &checks_not_run {
+            cannot_tell.push(format!("Not checked: {c}"));
+        }
+        if r.findings
+            .iter()
+            .any(|f| f.category == Category::HiddenLookups)
+        {
+            cannot_tell.push("The phone hides some of its look-ups (see the findings), so names it contacted may be missing from this check.".into());
+        }
+        let window = match (r.scan.started, r.scan.ended) {
+            (Some(a), Some(b)) => format!("{} to {}", ts(&a), ts(&b)),
+            _ => "no observations".into(),
+        };
+        let c = &r.scan.counters;
+        View {
+            title: "Device check findings".into(),
+            case: r.scan.case.as_deref().map(|s| sanitize::clean(s, 40)),
+            operator: r.scan.operator.as_deref().map(|s| sanitize::clean(s, 16)),
+            window,
+            checks_run,
+            checks_not_run,
+            summary,
+            findings: active
+                .iter()
+                .enumerate()
+                .map(|(i, f)| finding_view(i, f))
+                .collect(),
+            recognised: recognised
+                .iter()
+                .enumerate()
+                .map(|(i, f)| finding_view(i, f))
+                .collect(),
+            before_you_act: BEFORE_YOU_ACT.to_vec(),
+            cannot_tell,
+            devices: r
+                .devices
+                .iter()
+                .map(|d| DeviceView {
+                    kind: d.kind.clone(),
+                    address: d.address.to_string(),
+                    name: d
+                        .name
+                        .as_deref()
+                        .map(|n| sanitize::clean(n, 40))
+                        .unwrap_or_default(),
+                    description: clean(&d.description),
+                    seen: format!(
+                        "{} to {}",
+                        d.first_seen.format("%H:%M:%S"),
+                        d.last_seen.format("%H:%M:%S")
+                    ),
+                })
+                .collect(),
+            tool: format!("{} {}", r.tool.name, r.tool.version),
+            signatures: r
+                .signatures
+                .iter()
+                .map(|s| SignatureView {
+                    file: s.file.clone(),
+                    version: s.source.version.clone(),
+                    source: s.source.source.clone(),
+                    licence: s.source.licence.clone(),
+                    sha256: s.sha256.clone(),
+                    entries: s.entries,
+                })
+                .collect(),
+            attributions: r
+                .signatures
+                .iter()
+                .filter_map(|s| s.source.attribution.clone())
+                .collect(),
+            inputs: r
+                .scan
+                .inputs
+                .iter()
+                .map(|i| InputView {
+                    path: clean(&i.path),
+                    bytes: i.bytes,
+                    sha256: i.sha256.clone(),
+                })
+                .collect(),
+            findings_json_sha256: findings_json_sha256(r),
+            counters: format!(
+                "{} observations; {} devices set aside by the memory limits.",
+                c.observations, c.devices_dropped
+            ),
+        }
+    }
+}
