@@ -1,0 +1,644 @@
+//! Rendering: plain functions of (`App`, engine view) per screen and region.
+//! Nothing is conveyed by colour alone: severities are words and marks too.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Block, Borders, Clear, Gauge, List, ListItem, ListState, Paragraph, Sparkline, Wrap,
+};
+
+use crate::engine::Engine;
+use crate::engine::finding::{Finding, Severity};
+use crate::engine::locate::{Locate, Trend};
+use crate::observation::SourceState;
+use crate::report::view::BEFORE_YOU_ACT;
+use crate::sanitize::clean;
+use crate::ui::app::{App, Pane, Screen};
+
+/// What the loop knows that the engine does not (wall-clock progress).
+#[derive(Debug, Clone, Default)]
+pub struct Frame0 {
+    /// Fraction done and seconds left of a timed check.
+    pub progress: Option<(f64, u64)>,
+    pub case_dir: Option<String>,
+}
+
+fn sev_style(app: &App, s: Severity) -> Style {
+    if !app.colour {
+        return match s {
+            Severity::High => Style::default().add_modifier(Modifier::BOLD),
+            _ => Style::default(),
+        };
+    }
+    match s {
+        Severity::High => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Severity::Medium => Style::default().fg(Color::Yellow),
+        Severity::Low | Severity::Info => Style::default().fg(Color::Gray),
+    }
+}
+
+/// Severity as words (never colour alone).
+pub fn sev_word(f: &Finding) -> &'static str {
+    if f.recognised.is_some() {
+        return "OWN   ";
+    }
+    match f.severity {
+        Severity::High => "! HIGH",
+        Severity::Medium => "? MED ",
+        Severity::Low => "  LOW ",
+        Severity::Info => "  INFO",
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding], f0: &Frame0) {
+    let area = frame.area();
+    if app.hidden {
+        draw_hidden(frame, area);
+        return;
+    }
+    match app.screen {
+        Screen::Start => draw_start(frame, app, area),
+        Screen::Live => draw_live(frame, app, engine, findings, f0, area),
+        Screen::Detail => draw_detail(frame, app, findings, area),
+        Screen::Review => draw_review(frame, app, engine, findings, area),
+        Screen::Locate => draw_locate(frame, app, engine, area),
+    }
+    if app.help {
+        draw_help(frame, area);
+    }
+}
+
+/// The quick-hide screen: says nothing about stalking, the client or this tool.
+pub fn draw_hidden(frame: &mut Frame, area: Rect) {
+    frame.render_widget(Clear, area);
+    let text = vec![
+        Line::from(Span::styled(
+            "Notes",
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
+        Line::from(""),
+        Line::from("Shopping"),
+        Line::from("  - bread, milk, apples"),
+        Line::from("  - batteries (AA)"),
+        Line::from("  - birthday card"),
+        Line::from(""),
+        Line::from("Thursday: library books due"),
+    ];
+    frame.render_widget(
+        Paragraph::new(text).block(Block::default().borders(Borders::ALL)),
+        area,
+    );
+}
+
+fn header(app: &App, title: &str) -> Line<'static> {
+    let case = if app.start.case_ref.is_empty() {
+        String::new()
+    } else {
+        format!("  case {}", app.start.case_ref)
+    };
+    let demo = if app.demo {
+        "  (demo: recorded session)"
+    } else {
+        ""
+    };
+    Line::from(vec![
+        Span::styled(
+            format!(" sweep · {title}"),
+            Style::default().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw(format!("{case}{demo}")),
+    ])
+}
+
+fn footer(app: &App, keys: &str) -> Paragraph<'static> {
+    let mut lines = vec![Line::from(keys.to_string())];
+    if let Some(s) = &app.status {
+        lines.insert(0, Line::from(clean(s, 200)));
+    }
+    Paragraph::new(lines).wrap(Wrap { trim: true })
+}
+
+fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
+    let f = &app.start;
+    let [h, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header(app, "start a check")), h);
+    let mark = |i: usize| if f.focus == i { "›" } else { " " };
+    let mut lines = vec![Line::from(format!(
+        "{} Case reference (optional, never a name): {}{}",
+        mark(0),
+        if f.case_ref.is_empty() {
+            "—"
+        } else {
+            &f.case_ref
+        },
+        if f.editing_case {
+            "_  (Enter when done)"
+        } else {
+            ""
+        }
+    ))];
+    lines.push(Line::from(""));
+    lines.push(Line::from("  Checks to run (space to select):"));
+    for (i, c) in f.checks.iter().enumerate() {
+        let tick = if c.unavailable.is_some() {
+            "[-]"
+        } else if c.selected {
+            "[x]"
+        } else {
+            "[ ]"
+        };
+        let mut style = Style::default();
+        if c.unavailable.is_some() {
+            style = style.add_modifier(Modifier::DIM);
+        }
+        lines.push(Line::from(Span::styled(
+            format!("{} {tick} {}", mark(i + 1), c.name),
+            style,
+        )));
+        if let Some(why) = &c.unavailable {
+            lines.push(Line::from(Span::styled(
+                format!("        not available: {}", clean(why, 200)),
+                style,
+            )));
+        }
+    }
+    let n = f.checks.len();
+    lines.push(Line::from(""));
+    let iface = f
+        .interfaces
+        .get(f.interface)
+        .map(String::as_str)
+        .unwrap_or("none found");
+    lines.push(Line::from(format!(
+        "{} Network interface (← →): {iface}",
+        mark(n + 1)
+    )));
+    lines.push(Line::from(format!(
+        "{} How long (← →): {} minutes",
+        mark(n + 2),
+        f.minutes
+    )));
+    lines.push(Line::from(format!(
+        "{} Active network check (asks every address, checks camera ports): {}",
+        mark(n + 3),
+        if f.active {
+            "yes, confirmed"
+        } else {
+            "no (listen only)"
+        }
+    )));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::ALL)),
+        body,
+    );
+    frame.render_widget(
+        footer(
+            app,
+            "↑↓ move · space select · s start · ? keys · Esc hide · q quit",
+        ),
+        foot,
+    );
+    if f.confirming_active {
+        let w = area.width.min(70);
+        let r = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + area.height / 3,
+            width: w,
+            height: 7.min(area.height),
+        };
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::from(format!("Send requests to every address on {iface}?")),
+                Line::from("Only do this on a network the client owns or may check."),
+                Line::from("Other devices on the network can notice it."),
+                Line::from(""),
+                Line::from("y: yes, run the active check   n: no, listen only"),
+            ])
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Confirm active check "),
+            ),
+            r,
+        );
+    }
+}
+
+fn source_lines(engine: &Engine) -> Vec<Line<'static>> {
+    let mut v = Vec::new();
+    for s in engine.sources().values() {
+        let state = match s.state {
+            SourceState::Running => "running",
+            SourceState::Finished => "finished",
+            SourceState::Unavailable => "NOT RUNNING",
+            SourceState::Failed => "STOPPED",
+        };
+        let mut text = format!(" {}: {state}", s.source.plain_name());
+        if let Some(r) = &s.reason {
+            text.push_str(&format!(" — {}", clean(r, 120)));
+        }
+        if let Some(fix) = &s.fix {
+            text.push_str(&format!(" Fix: {}", clean(fix, 120)));
+        }
+        v.push(Line::from(text));
+    }
+    if v.is_empty() {
+        v.push(Line::from(" Starting…"));
+    }
+    v
+}
+
+fn finding_row(app: &App, f: &Finding) -> ListItem<'static> {
+    let addr = f
+        .subject
+        .address
+        .map(|a| a.to_string())
+        .or(f.subject.ip.map(|i| i.to_string()))
+        .unwrap_or_default();
+    let rssi = f
+        .signal
+        .last()
+        .map(|p| format!(" {} dBm", p.rssi))
+        .unwrap_or_default();
+    ListItem::new(Line::from(vec![
+        Span::styled(format!("{} ", sev_word(f)), sev_style(app, f.severity)),
+        Span::raw(format!("{}  {addr}{rssi}", clean(&f.title, 90))),
+    ]))
+}
+
+fn draw_live(
+    frame: &mut Frame,
+    app: &App,
+    engine: &Engine,
+    findings: &[Finding],
+    f0: &Frame0,
+    area: Rect,
+) {
+    let src = source_lines(engine);
+    let [h, s, g, tabs, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(src.len().min(5) as u16),
+        Constraint::Length(if f0.progress.is_some() { 1 } else { 0 }),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header(app, "check in progress")), h);
+    frame.render_widget(Paragraph::new(src), s);
+    if let Some((ratio, left)) = f0.progress {
+        frame.render_widget(
+            Gauge::default().ratio(ratio.clamp(0.0, 1.0)).label(format!(
+                "{} min {:02} s left",
+                left / 60,
+                left % 60
+            )),
+            g,
+        );
+    }
+    let count = |p: Pane| findings.iter().filter(|f| p.holds(f)).count();
+    let tab = |p: Pane| {
+        let t = format!(" {} ({}) ", p.title(), count(p));
+        if p == app.pane {
+            Span::styled(
+                format!("[{}]", t.trim()),
+                Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            )
+        } else {
+            Span::raw(t)
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            tab(Pane::Trackers),
+            Span::raw("|"),
+            tab(Pane::Network),
+            Span::raw("|"),
+            tab(Pane::Traffic),
+        ])),
+        tabs,
+    );
+    let items: Vec<ListItem> = app
+        .pane_findings(findings)
+        .into_iter()
+        .map(|f| finding_row(app, f))
+        .collect();
+    let devices = engine.devices();
+    let kind = match app.pane {
+        Pane::Trackers => "bluetooth",
+        Pane::Network => "network",
+        Pane::Traffic => "phone",
+    };
+    let seen = devices.iter().filter(|d| d.kind == kind).count();
+    let title = format!(" {} · {seen} device(s) seen ", app.pane.title());
+    if items.is_empty() {
+        frame.render_widget(
+            Paragraph::new("Nothing to show here yet.")
+                .block(Block::default().borders(Borders::ALL).title(title)),
+            body,
+        );
+    } else {
+        let mut state = ListState::default().with_selected(Some(app.selected));
+        frame.render_stateful_widget(
+            List::new(items)
+                .block(Block::default().borders(Borders::ALL).title(title))
+                .highlight_symbol("› ")
+                .highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
+            body,
+            &mut state,
+        );
+    }
+    let mut keys = String::from(
+        "↑↓ select · Enter details · Tab pane · r review with client · l locate · p new place · m mine · e export · ? keys · Esc hide · q quit",
+    );
+    if let Some(d) = &f0.case_dir {
+        keys.push_str(&format!(" · case: {d}"));
+    }
+    frame.render_widget(footer(app, &keys), foot);
+}
+
+fn draw_detail(frame: &mut Frame, app: &App, findings: &[Finding], area: Rect) {
+    let Some(f) = app.pane_findings(findings).get(app.selected).copied() else {
+        return;
+    };
+    let has_signal = f.signal.len() > 1;
+    let [h, body, spark, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(if has_signal { 4 } else { 0 }),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header(app, "details")), h);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("{} {}", sev_word(f), clean(&f.title, 200)),
+            sev_style(app, f.severity),
+        )),
+        Line::from(format!("Signature: {}", f.signature)),
+    ];
+    if let Some(a) = f.subject.address {
+        lines.push(Line::from(format!("Address: {a}")));
+    }
+    if f.subject.addresses.len() > 1 {
+        lines.push(Line::from(format!(
+            "All addresses: {}",
+            f.subject
+                .addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if let Some(ip) = f.subject.ip {
+        lines.push(Line::from(format!("IP: {ip}")));
+    }
+    if let Some(n) = &f.subject.name {
+        lines.push(Line::from(format!("Name (as broadcast): {}", clean(n, 64))));
+    }
+    lines.push(Line::from(format!(
+        "First seen {}   last seen {}",
+        f.first_seen.format("%H:%M:%S"),
+        f.last_seen.format("%H:%M:%S")
+    )));
+    lines.push(Line::from(format!(
+        "How sure: {}",
+        clean(&f.confidence.text, 300)
+    )));
+    lines.push(Line::from("Evidence:"));
+    for e in &f.evidence {
+        lines.push(Line::from(format!("  • {}", clean(&e.text, 300))));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::default().borders(Borders::ALL)),
+        body,
+    );
+    if has_signal {
+        let data = spark_data(f.signal.iter().map(|p| p.rssi));
+        let start = data
+            .len()
+            .saturating_sub(spark.width.saturating_sub(2) as usize);
+        frame.render_widget(
+            Sparkline::default().data(&data[start..]).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Signal strength (higher: closer) "),
+            ),
+            spark,
+        );
+    }
+    frame.render_widget(
+        footer(app, "l locate · m mine · q back · ? keys · Esc hide"),
+        foot,
+    );
+}
+
+fn draw_review(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding], area: Rect) {
+    let list = App::review_findings(findings);
+    let [h, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    if app.review_index < list.len() {
+        let f = list[app.review_index];
+        frame.render_widget(
+            Paragraph::new(header(
+                app,
+                &format!("what we found ({} of {})", app.review_index + 1, list.len()),
+            )),
+            h,
+        );
+        let mut lines = vec![
+            Line::from(Span::styled(clean(&f.title, 200), bold)),
+            Line::from(""),
+            Line::from(Span::styled("What it may mean", bold)),
+            Line::from(clean(&f.meaning, 2000)),
+            Line::from(""),
+            Line::from(Span::styled("How sure we are", bold)),
+            Line::from(clean(&f.confidence.text, 500)),
+            Line::from(""),
+            Line::from(Span::styled("What you can do", bold)),
+        ];
+        for s in &f.next_steps {
+            lines.push(Line::from(format!("  [ ] {}", clean(s, 500))));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Before you act", bold)));
+        for b in BEFORE_YOU_ACT {
+            lines.push(Line::from(format!("  • {b}")));
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((app.review_scroll, 0))
+                .block(Block::default().borders(Borders::ALL)),
+            body,
+        );
+    } else {
+        frame.render_widget(Paragraph::new(header(app, "summary")), h);
+        let report = crate::report::Report::build(engine, crate::report::ScanMeta::default());
+        let view = crate::report::view::View::build(&report);
+        let mut lines = vec![
+            Line::from(Span::styled(view.summary.clone(), bold)),
+            Line::from(""),
+            Line::from(Span::styled("What was checked", bold)),
+        ];
+        for c in &view.checks_run {
+            lines.push(Line::from(format!("  • {c}")));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            "What this check cannot tell you",
+            bold,
+        )));
+        for c in &view.cannot_tell {
+            lines.push(Line::from(format!("  • {c}")));
+        }
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL)),
+            body,
+        );
+    }
+    frame.render_widget(
+        Paragraph::new(" → next · ← previous · ↑↓ scroll · q back · Esc hide"),
+        foot,
+    );
+}
+
+/// RSSI (dBm) as a 0..1 meter: -100 dBm empty, -35 dBm full.
+pub fn meter_ratio(rssi: f64) -> f64 {
+    ((rssi + 100.0) / 65.0).clamp(0.0, 1.0)
+}
+
+fn draw_locate(frame: &mut Frame, app: &App, engine: &Engine, area: Rect) {
+    let loc: Option<Locate> = app.locate_target.and_then(|a| engine.trackers.locate(&a));
+    let [h, words, meter, spark, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Length(5),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header(app, "find the tracker")), h);
+    let Some(l) = loc else {
+        frame.render_widget(Paragraph::new("No signal from this tracker yet."), words);
+        return;
+    };
+    let big = Style::default().add_modifier(Modifier::BOLD);
+    let trend = match l.trend {
+        Trend::Closer => "WARMER — getting closer",
+        Trend::Further => "COLDER — getting further away",
+        Trend::Steady => "SAME — about the same distance",
+        Trend::Unknown => "Listening… (not enough signal yet)",
+    };
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(Span::styled(trend, big)),
+            Line::from(format!(
+                "Tracker {}  ·  signal {}",
+                l.address,
+                l.smoothed_rssi
+                    .map(|r| format!("{r:.0} dBm"))
+                    .unwrap_or_else(|| "—".into())
+            )),
+            Line::from(
+                "Move slowly around the client's belongings; the bar grows as you get closer.",
+            ),
+        ])
+        .wrap(Wrap { trim: true }),
+        words,
+    );
+    let ratio = l.smoothed_rssi.map(meter_ratio).unwrap_or(0.0);
+    frame.render_widget(
+        Gauge::default()
+            .block(Block::default().borders(Borders::ALL).title(" Signal "))
+            .gauge_style(if app.colour {
+                Style::default().fg(Color::Green)
+            } else {
+                Style::default()
+            })
+            .ratio(ratio)
+            .label(format!("{:.0}%", ratio * 100.0)),
+        meter,
+    );
+    let data = spark_data(l.history.iter().map(|p| p.rssi));
+    let start = data
+        .len()
+        .saturating_sub(spark.width.saturating_sub(2) as usize);
+    frame.render_widget(
+        Sparkline::default().data(&data[start..]).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Recent signal "),
+        ),
+        spark,
+    );
+    frame.render_widget(footer(app, "q back · Esc hide"), foot);
+}
+
+pub const HELP: &[(&str, &str)] = &[
+    (
+        "Esc",
+        "hide the screen at once (type b a c k to bring it back)",
+    ),
+    ("↑ ↓", "move"),
+    ("Tab / ← →", "switch pane"),
+    ("Enter", "details of the selected row"),
+    ("r", "review the findings with the client, one at a time"),
+    ("l", "locate the selected tracker (warmer / colder)"),
+    ("p", "we have moved to a new place"),
+    ("m", "this is the client's own device"),
+    ("e", "export the reports to the case folder"),
+    (
+        "q / Backspace",
+        "go back (on the main screen: stop and quit)",
+    ),
+    ("?", "show or hide these keys"),
+];
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let w = area.width.min(74);
+    let hgt = (HELP.len() as u16 + 2).min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - hgt) / 2,
+        width: w,
+        height: hgt,
+    };
+    frame.render_widget(Clear, r);
+    let lines: Vec<Line> = HELP
+        .iter()
+        .map(|(k, v)| Line::from(format!(" {k:<14} {v}")))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
+        r,
+    );
+}
+
+/// Signal values for a sparkline: relative to the weakest, so differences show.
+fn spark_data(rssi: impl Iterator<Item = i16> + Clone) -> Vec<u64> {
+    let min = rssi.clone().min().unwrap_or(-100);
+    rssi.map(|r| (i32::from(r) - i32::from(min) + 1).max(0) as u64)
+        .collect()
+}
