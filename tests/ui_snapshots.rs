@@ -1,0 +1,166 @@
+//! TestBackend snapshots of every screen at 80x24 and 120x40 from the replayed demo
+//! session, and hostile names that must not break the layout.
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sweep::engine::Engine;
+use sweep::observation::Record;
+use sweep::signatures::SignatureSet;
+use sweep::ui::app::{Action, App, CheckChoice, Screen, StartForm};
+use sweep::ui::render::{self, Frame0};
+
+fn demo_engine() -> Engine {
+    let mut e = Engine::new(Arc::new(SignatureSet::embedded().expect("signatures")));
+    for line in sweep::ui::DEMO_SESSION.lines() {
+        let r: Record = serde_json::from_str(line).expect("demo line");
+        e.ingest(&r);
+    }
+    e
+}
+
+fn form() -> StartForm {
+    StartForm {
+        case_ref: "C-104".into(),
+        editing_case: false,
+        checks: vec![
+            CheckChoice { name: "Bluetooth trackers", selected: true, unavailable: None },
+            CheckChoice {
+                name: "This network (who is on it, cameras)",
+                selected: false,
+                unavailable: Some("sweep may not capture on the network. Run once: sudo setcap cap_net_raw,cap_net_admin+eip /usr/local/bin/sweep".into()),
+            },
+            CheckChoice { name: "Phone traffic (phone on this laptop's hotspot)", selected: true, unavailable: None },
+        ],
+        focus: 1,
+        interfaces: vec!["wlan0".into(), "eth0".into()],
+        interface: 0,
+        minutes: 15,
+        active: false,
+        confirming_active: false,
+    }
+}
+
+fn screen_text(app: &App, engine: &Engine, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    let findings = engine.findings();
+    let f0 = Frame0 { progress: Some((0.4, 540)), case_dir: None };
+    term.draw(|f| render::draw(f, app, engine, &findings, &f0)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        for x in 0..w {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn app_at(screen: Screen, engine: &Engine) -> App {
+    let mut app = App::new(form(), true);
+    app.colour = false;
+    let findings = engine.findings();
+    match screen {
+        Screen::Start => app.screen = Screen::Start,
+        Screen::Live => {}
+        Screen::Detail => {
+            app.update(Action::Open, &findings);
+        }
+        Screen::Review => {
+            app.update(Action::Review, &findings);
+        }
+        Screen::Locate => {
+            app.update(Action::Locate, &findings);
+        }
+    }
+    assert_eq!(app.screen, screen);
+    app
+}
+
+#[test]
+fn every_screen_at_two_sizes() {
+    let e = demo_engine();
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        for (name, screen) in [
+            ("start", Screen::Start),
+            ("live", Screen::Live),
+            ("detail", Screen::Detail),
+            ("review", Screen::Review),
+            ("locate", Screen::Locate),
+        ] {
+            let app = app_at(screen, &e);
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen_text(&app, &e, w, h));
+        }
+        // The review's last page: what was checked and what the check cannot tell.
+        let mut app = app_at(Screen::Review, &e);
+        let findings = e.findings();
+        for _ in 0..findings.len() {
+            app.update(Action::NextFinding, &findings);
+        }
+        insta::assert_snapshot!(format!("review_summary_{w}x{h}"), screen_text(&app, &e, w, h));
+        // Help, the active-check confirmation.
+        let mut app = app_at(Screen::Live, &e);
+        app.update(Action::Help, &findings);
+        insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&app, &e, w, h));
+        let mut app = app_at(Screen::Start, &e);
+        app.start.focus = 6;
+        app.update(Action::Toggle, &findings);
+        assert!(app.start.confirming_active);
+        insta::assert_snapshot!(format!("confirm_active_{w}x{h}"), screen_text(&app, &e, w, h));
+    }
+}
+
+#[test]
+fn quick_hide_shows_nothing_of_the_check_and_needs_the_sequence_to_come_back() {
+    let e = demo_engine();
+    let findings = e.findings();
+    let mut app = app_at(Screen::Live, &e);
+    app.update(Action::Hide, &findings);
+    let text = screen_text(&app, &e, 80, 24).to_lowercase();
+    for word in ["airtag", "tracker", "stalkerware", "sweep", "smarttag", "thetruthspy", "check", "client", "finding"] {
+        assert!(!text.contains(word), "{word:?} visible after Escape:\n{text}");
+    }
+    // Other keys do nothing; the sequence restores.
+    for c in ['q', 'x', 'b', 'a', 'x'] {
+        app.update(Action::HiddenKey(c), &findings);
+        assert!(app.hidden);
+    }
+    for c in "back".chars() {
+        app.update(Action::HiddenKey(c), &findings);
+    }
+    assert!(!app.hidden);
+    assert!(screen_text(&app, &e, 80, 24).contains("AirTag"));
+}
+
+#[test]
+fn hostile_names_do_not_break_the_layout() {
+    let mut e = Engine::new(Arc::new(SignatureSet::embedded().expect("signatures")));
+    let names = [
+        "\u{1b}[2J\u{1b}[31mEVIL\u{1b}]0;title\u{7}",
+        "\u{202e}gnirtS\u{202c} rtl",
+        "🧭📍🔑 emoji tag",
+        &"L".repeat(5000),
+    ];
+    for (i, n) in names.iter().enumerate() {
+        let line = serde_json::json!({
+            "t": "2026-11-22T10:00:00Z", "kind": "ble", "address": format!("C0:FF:EE:00:00:0{i}"),
+            "rssi": -60, "name": n, "services": ["feed"]
+        });
+        e.ingest(&serde_json::from_value(line).expect("record"));
+    }
+    for screen in [Screen::Live, Screen::Detail] {
+        let app = app_at(screen, &e);
+        for (w, h) in [(80u16, 24u16), (120, 40)] {
+            let text = screen_text(&app, &e, w, h);
+            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'), "control characters reached the screen:\n{text}");
+            for (y, line) in text.lines().enumerate() {
+                assert_eq!(line.chars().count() >= w as usize, true, "row {y} is short");
+            }
+            // The list box keeps its right border on every row.
+            let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('│')).collect();
+            assert!(rows.iter().all(|l| l.trim_end().ends_with('│')), "a row lost its border:\n{text}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! End to end: `sweep demo` in a real terminal (tmux), driven by keys, read back with
+//! capture-pane. Waits poll the pane for expected text with a deadline; no fixed sleeps.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    _home: tempfile::TempDir,
+}
+
+impl Tmux {
+    fn start(cmd: &str) -> Option<Tmux> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "tmux is missing; CI must install it");
+            eprintln!("skipped: tmux is not installed");
+            return None;
+        }
+        let home = tempfile::tempdir().expect("tmp");
+        let socket = format!("sweep-test-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "new-session", "-d", "-x", "100", "-y", "30", "-e"])
+            .arg(format!("SWEEP_HOME={}", home.path().display()))
+            .arg(cmd)
+            .status()
+            .expect("tmux");
+        assert!(status.success());
+        Some(Tmux { socket, _home: home })
+    }
+
+    fn pane(&self) -> String {
+        let o = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p"]).output().expect("capture");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let s = Command::new("tmux").args(["-L", &self.socket, "send-keys"]).args(keys).status().expect("send-keys");
+        assert!(s.success());
+    }
+
+    /// Poll until the pane satisfies `pred`, with a deadline.
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let p = self.pane();
+            if pred(&p) {
+                return p;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{p}");
+            std::thread::yield_now();
+        }
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        self.wait(text, |p| p.contains(text))
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux").args(["-L", &self.socket, "has-session"]).status().is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+#[test]
+fn demo_navigate_locate_hide_restore_quit() {
+    let cmd = format!("{} demo --speed 60", env!("CARGO_BIN_EXE_sweep"));
+    let Some(t) = Tmux::start(&cmd) else { return };
+    t.wait_for("Apple AirTag");
+    t.wait_for("this tracker moved with you");
+    // Navigate: down to the SmartTag, open its details, go back.
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("Signature: tracker.samsung-smarttag");
+    t.keys(&["q"]);
+    t.wait_for("check in progress");
+    // Open the first finding, then locate mode.
+    t.keys(&["Up", "l"]);
+    t.wait_for("find the tracker");
+    t.wait("a trend word", |p| p.contains("WARMER") || p.contains("COLDER") || p.contains("SAME"));
+    // Escape: nothing of the check is on screen.
+    t.keys(&["Escape"]);
+    let hidden = t.wait("the neutral screen", |p| p.contains("Shopping"));
+    let lower = hidden.to_lowercase();
+    for word in ["airtag", "tracker", "smarttag", "stalkerware", "thetruthspy", "sweep", "signal", "client"] {
+        assert!(!lower.contains(word), "{word:?} visible after Escape:\n{hidden}");
+    }
+    // Stray keys keep it hidden; the sequence brings it back.
+    t.keys(&["q"]);
+    t.wait("still hidden", |p| p.contains("Shopping"));
+    assert!(t.alive(), "q must not quit while hidden");
+    t.keys(&["b", "a", "c", "k"]);
+    t.wait_for("find the tracker");
+    // Review with the client, then back and quit.
+    t.keys(&["q", "r"]);
+    t.wait_for("What it may mean");
+    t.keys(&["q", "q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.alive() {
+        assert!(Instant::now() < deadline, "sweep did not quit");
+        std::thread::yield_now();
+    }
+}
