@@ -45,8 +45,12 @@ fn form() -> StartForm {
 fn screen_text(app: &App, engine: &Engine, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     let findings = engine.findings();
-    let f0 = Frame0 { progress: Some((0.4, 540)), case_dir: None };
-    term.draw(|f| render::draw(f, app, engine, &findings, &f0)).expect("draw");
+    let f0 = Frame0 {
+        progress: Some((0.4, 540)),
+        case_dir: None,
+    };
+    term.draw(|f| render::draw(f, app, engine, &findings, &f0))
+        .expect("draw");
     let buf = term.backend().buffer().clone();
     let mut out = String::new();
     for y in 0..h {
@@ -99,7 +103,10 @@ fn every_screen_at_two_sizes() {
         for _ in 0..findings.len() {
             app.update(Action::NextFinding, &findings);
         }
-        insta::assert_snapshot!(format!("review_summary_{w}x{h}"), screen_text(&app, &e, w, h));
+        insta::assert_snapshot!(
+            format!("review_summary_{w}x{h}"),
+            screen_text(&app, &e, w, h)
+        );
         // Help, the active-check confirmation.
         let mut app = app_at(Screen::Live, &e);
         app.update(Action::Help, &findings);
@@ -108,7 +115,10 @@ fn every_screen_at_two_sizes() {
         app.start.focus = 6;
         app.update(Action::Toggle, &findings);
         assert!(app.start.confirming_active);
-        insta::assert_snapshot!(format!("confirm_active_{w}x{h}"), screen_text(&app, &e, w, h));
+        insta::assert_snapshot!(
+            format!("confirm_active_{w}x{h}"),
+            screen_text(&app, &e, w, h)
+        );
     }
 }
 
@@ -119,8 +129,21 @@ fn quick_hide_shows_nothing_of_the_check_and_needs_the_sequence_to_come_back() {
     let mut app = app_at(Screen::Live, &e);
     app.update(Action::Hide, &findings);
     let text = screen_text(&app, &e, 80, 24).to_lowercase();
-    for word in ["airtag", "tracker", "stalkerware", "sweep", "smarttag", "thetruthspy", "check", "client", "finding"] {
-        assert!(!text.contains(word), "{word:?} visible after Escape:\n{text}");
+    for word in [
+        "airtag",
+        "tracker",
+        "stalkerware",
+        "sweep",
+        "smarttag",
+        "thetruthspy",
+        "check",
+        "client",
+        "finding",
+    ] {
+        assert!(
+            !text.contains(word),
+            "{word:?} visible after Escape:\n{text}"
+        );
     }
     // Other keys do nothing; the sequence restores.
     for c in ['q', 'x', 'b', 'a', 'x'] {
@@ -154,13 +177,19 @@ fn hostile_names_do_not_break_the_layout() {
         let app = app_at(screen, &e);
         for (w, h) in [(80u16, 24u16), (120, 40)] {
             let text = screen_text(&app, &e, w, h);
-            assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'), "control characters reached the screen:\n{text}");
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+                "control characters reached the screen:\n{text}"
+            );
             for (y, line) in text.lines().enumerate() {
                 assert_eq!(line.chars().count() >= w as usize, true, "row {y} is short");
             }
             // The list box keeps its right border on every row.
             let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('│')).collect();
-            assert!(rows.iter().all(|l| l.trim_end().ends_with('│')), "a row lost its border:\n{text}");
+            assert!(
+                rows.iter().all(|l| l.trim_end().ends_with('│')),
+                "a row lost its border:\n{text}"
+            );
         }
     }
 }

@@ -12,29 +12,52 @@ struct Tmux {
 impl Tmux {
     fn start(cmd: &str) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
-            assert!(std::env::var_os("CI").is_none(), "tmux is missing; CI must install it");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "tmux is missing; CI must install it"
+            );
             eprintln!("skipped: tmux is not installed");
             return None;
         }
         let home = tempfile::tempdir().expect("tmp");
         let socket = format!("sweep-test-{}", std::process::id());
         let status = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-x", "100", "-y", "30", "-e"])
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+                "-e",
+            ])
             .arg(format!("SWEEP_HOME={}", home.path().display()))
             .arg(cmd)
             .status()
             .expect("tmux");
         assert!(status.success());
-        Some(Tmux { socket, _home: home })
+        Some(Tmux {
+            socket,
+            _home: home,
+        })
     }
 
     fn pane(&self) -> String {
-        let o = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p"]).output().expect("capture");
+        let o = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p"])
+            .output()
+            .expect("capture");
         String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     fn keys(&self, keys: &[&str]) {
-        let s = Command::new("tmux").args(["-L", &self.socket, "send-keys"]).args(keys).status().expect("send-keys");
+        let s = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys"])
+            .args(keys)
+            .status()
+            .expect("send-keys");
         assert!(s.success());
     }
 
@@ -46,7 +69,10 @@ impl Tmux {
             if pred(&p) {
                 return p;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{p}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{p}"
+            );
             std::thread::yield_now();
         }
     }
@@ -56,13 +82,18 @@ impl Tmux {
     }
 
     fn alive(&self) -> bool {
-        Command::new("tmux").args(["-L", &self.socket, "has-session"]).status().is_ok_and(|s| s.success())
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session"])
+            .status()
+            .is_ok_and(|s| s.success())
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
@@ -80,13 +111,27 @@ fn demo_navigate_locate_hide_restore_quit() {
     // Open the first finding, then locate mode.
     t.keys(&["Up", "l"]);
     t.wait_for("find the tracker");
-    t.wait("a trend word", |p| p.contains("WARMER") || p.contains("COLDER") || p.contains("SAME"));
+    t.wait("a trend word", |p| {
+        p.contains("WARMER") || p.contains("COLDER") || p.contains("SAME")
+    });
     // Escape: nothing of the check is on screen.
     t.keys(&["Escape"]);
     let hidden = t.wait("the neutral screen", |p| p.contains("Shopping"));
     let lower = hidden.to_lowercase();
-    for word in ["airtag", "tracker", "smarttag", "stalkerware", "thetruthspy", "sweep", "signal", "client"] {
-        assert!(!lower.contains(word), "{word:?} visible after Escape:\n{hidden}");
+    for word in [
+        "airtag",
+        "tracker",
+        "smarttag",
+        "stalkerware",
+        "thetruthspy",
+        "sweep",
+        "signal",
+        "client",
+    ] {
+        assert!(
+            !lower.contains(word),
+            "{word:?} visible after Escape:\n{hidden}"
+        );
     }
     // Stray keys keep it hidden; the sequence brings it back.
     t.keys(&["q"]);

@@ -61,6 +61,8 @@ pub struct TrafficState {
     /// Addresses learned from DNS answers for listed names.
     learned: HashMap<IpAddr, (String, Vec<u32>)>,
     clients: HashMap<ClientKey, Client>,
+    /// The MAC each client address was last seen with (records without a MAC join it).
+    ip_mac: HashMap<IpAddr, MacAddr>,
     hits: BTreeMap<(ClientKey, u32), Hit>,
     next_id: usize,
     dropped: u64,
@@ -275,7 +277,15 @@ impl TrafficState {
     }
 
     fn client(&mut self, t: Timestamp, ends: &Endpoints) -> ClientKey {
-        let key = match ends.client_mac {
+        if let Some(m) = ends.client_mac
+            && (self.ip_mac.len() < MAX_CLIENTS || self.ip_mac.contains_key(&ends.client_ip))
+        {
+            self.ip_mac.insert(ends.client_ip, m);
+        }
+        let mac = ends
+            .client_mac
+            .or_else(|| self.ip_mac.get(&ends.client_ip).copied());
+        let key = match mac {
             Some(m) => ClientKey::Mac(m),
             None => ClientKey::Ip(ends.client_ip),
         };
@@ -284,7 +294,7 @@ impl TrafficState {
             return key;
         }
         let c = self.clients.entry(key).or_insert_with(|| Client {
-            mac: ends.client_mac,
+            mac,
             ips: BTreeSet::new(),
             first: t,
             last: t,
