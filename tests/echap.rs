@@ -4,7 +4,10 @@
 use sweep::signatures::MatchRule;
 use sweep::signatures::echap::{convert, render};
 
-fn rules(yaml: &str) -> Vec<(String, String, Vec<String>, Vec<String>, Vec<String>)> {
+/// (id, role, domains, ips, urls) of each network entry.
+type Rule = (String, String, Vec<String>, Vec<String>, Vec<String>);
+
+fn rules(yaml: &str) -> Vec<Rule> {
     let imp = convert("t.yaml", yaml, Some("0123456789abcdef")).expect("converts");
     imp.file
         .entries
