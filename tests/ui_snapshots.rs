@@ -182,7 +182,7 @@ fn hostile_names_do_not_break_the_layout() {
                 "control characters reached the screen:\n{text}"
             );
             for (y, line) in text.lines().enumerate() {
-                assert_eq!(line.chars().count() >= w as usize, true, "row {y} is short");
+                assert!(line.chars().count() >= w as usize, "row {y} is short");
             }
             // The list box keeps its right border on every row.
             let rows: Vec<&str> = text.lines().filter(|l| l.starts_with('│')).collect();
