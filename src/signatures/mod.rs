@@ -115,6 +115,9 @@ pub enum MatchRule {
     },
     /// MAC prefixes (OUI, "AA:BB:CC") of a maker.
     Vendor { prefixes: Vec<String> },
+    /// Makers by name as the IEEE registry spells them (case-insensitive substring),
+    /// looked up from the MAC prefix.
+    VendorName { names: Vec<String> },
     /// mDNS / DNS-SD service types, e.g. `_rtsp._tcp`.
     MdnsService { services: Vec<String> },
     /// An open TCP port found by an active check (or a positive probe).
