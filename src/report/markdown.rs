@@ -36,17 +36,32 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const TEMPLATE: &str = include_str!("templates/report.md");
+const MARKDOWN: &str = include_str!("templates/report.md");
+const HTML: &str = include_str!("templates/report.html");
 
-pub fn render(view: &View) -> Result<String, String> {
+/// Render one of the templates. HTML is auto-escaped by minijinja (every value);
+/// Markdown values go through the `md` filter.
+pub fn render_template(name: &str, view: &View) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
-    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
     env.add_filter("md", |s: String| escape(&s));
-    env.add_template("report.md", TEMPLATE)
+    env.add_template("report.md", MARKDOWN)
+        .map_err(|e| format!("report template: {e}"))?;
+    env.add_template("report.html", HTML)
         .map_err(|e| format!("report template: {e}"))?;
     let tmpl = env
-        .get_template("report.md")
+        .get_template(name)
         .map_err(|e| format!("report template: {e}"))?;
     tmpl.render(minijinja::context! { v => minijinja::Value::from(minijinja::value::Serde(view)) })
         .map_err(|e| format!("report template: {e}"))
+}
+
+pub fn render(view: &View) -> Result<String, String> {
+    render_template("report.md", view)
 }

@@ -2,6 +2,7 @@
 //! from the engine, rendered to every format. Writers never touch the engine.
 
 pub mod markdown;
+pub mod pdf;
 pub mod view;
 
 use std::io::Write;
@@ -104,6 +105,8 @@ impl Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Markdown,
+    Html,
+    Pdf,
     Json,
 }
 
@@ -116,9 +119,11 @@ impl Format {
             .as_deref()
         {
             Some("md") => Ok(Format::Markdown),
+            Some("html" | "htm") => Ok(Format::Html),
+            Some("pdf") => Ok(Format::Pdf),
             Some("json") => Ok(Format::Json),
             _ => Err(format!(
-                "{}: unknown report format; use a name ending in .md or .json",
+                "{}: unknown report format; use a name ending in .md, .html, .pdf or .json",
                 p.display()
             )),
         }
@@ -128,6 +133,9 @@ impl Format {
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, String> {
     match format {
         Format::Markdown => markdown::render(&view::View::build(report)).map(String::into_bytes),
+        Format::Html => markdown::render_template("report.html", &view::View::build(report))
+            .map(String::into_bytes),
+        Format::Pdf => pdf::render(&view::View::build(report)),
         Format::Json => Ok(report.to_json().into_bytes()),
     }
 }
@@ -157,6 +165,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
         let mut f = crate::case::create_private_file(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        // Test hook: die between writing the new file and putting it in place, as a
+        // crash or SIGKILL would (tests/report_files.rs).
+        if std::env::var_os("SWEEP_TEST_DIE_BEFORE_RENAME").is_some() {
+            std::process::abort();
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -170,6 +183,8 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
     for (name, format) in [
         ("report.md", Format::Markdown),
+        ("report.html", Format::Html),
+        ("report.pdf", Format::Pdf),
         ("findings.json", Format::Json),
     ] {
         let path = dir.join(name);

@@ -1,0 +1,237 @@
+//! Report files: every format from one session, golden snapshots (PDF through pdftotext),
+//! hostile names inert everywhere, hashes that verify, permissions, no silent overwrite,
+//! and an interrupted write that leaves the old file or the new one, never a part.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+fn sweep() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn scan(
+    from: &std::path::Path,
+    reports: &[&std::path::Path],
+    extra: &[&str],
+) -> std::process::Output {
+    let mut c = sweep();
+    c.args(["scan", "--case", "C-7", "--from"])
+        .arg(from)
+        .args(extra);
+    for r in reports {
+        c.arg("--report").arg(r);
+    }
+    c.output().expect("runs")
+}
+
+fn pdftotext(p: &std::path::Path) -> Option<String> {
+    match Command::new("pdftotext")
+        .arg("-layout")
+        .arg(p)
+        .arg("-")
+        .output()
+    {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "pdftotext (poppler-utils) is missing under CI"
+            );
+            eprintln!("skipped the PDF text check: pdftotext is not installed");
+            None
+        }
+    }
+}
+
+fn stable(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.trim_end();
+            match l.find("SHA-256") {
+                Some(i) if l.contains("Signatures") || l.contains("Findings JSON") => {
+                    format!("{}SHA-256 [hash]", &l[..i])
+                }
+                _ if l.contains("Tool: sweep") => "Tool: [version]".to_string(),
+                _ => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn every_format_from_the_demo_session() {
+    let d = tempfile::tempdir().expect("tmp");
+    let demo = std::path::Path::new("demo/clinic-session.jsonl");
+    let (md, html, pdf, json) = (
+        d.path().join("r.md"),
+        d.path().join("r.html"),
+        d.path().join("r.pdf"),
+        d.path().join("r.json"),
+    );
+    let o = scan(demo, &[&md, &html, &pdf, &json], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for p in [&md, &html, &pdf, &json] {
+        assert_eq!(
+            std::fs::metadata(p).expect("written").permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            p.display()
+        );
+    }
+    let html_text = std::fs::read_to_string(&html).expect("html");
+    assert!(
+        html_text.contains("<svg") && html_text.contains("<polyline"),
+        "inline SVG plot"
+    );
+    assert!(
+        !html_text.contains("src=\"http")
+            && !html_text.contains("href=\"http")
+            && !html_text.contains("<script"),
+        "self-contained"
+    );
+    assert!(html_text.contains("@media print"));
+    insta::assert_snapshot!("demo_html", stable(&html_text));
+    if let Some(text) = pdftotext(&pdf) {
+        assert!(text.contains("Page 1 of"), "page numbers");
+        assert!(
+            text.contains("Before you act") && text.contains("What this check cannot tell you")
+        );
+        assert!(text.contains("Apple AirTag: this tracker moved with you"));
+        insta::assert_snapshot!("demo_pdf_text", stable(&text));
+    }
+    // The hashes printed in the reports verify.
+    let json_bytes = std::fs::read(&json).expect("json");
+    let want = hex::encode(Sha256::digest(&json_bytes));
+    let md_text = std::fs::read_to_string(&md).expect("md");
+    assert!(
+        md_text.contains(&format!("Findings JSON SHA-256 `{want}`")),
+        "findings JSON hash in Markdown"
+    );
+    assert!(html_text.contains(&want), "findings JSON hash in HTML");
+    let demo_hash = hex::encode(Sha256::digest(
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/demo/clinic-session.jsonl"
+        ))
+        .expect("demo"),
+    ));
+    assert!(
+        md_text.contains(&demo_hash) && html_text.contains(&demo_hash),
+        "input hash"
+    );
+    for (name, text) in sweep::signatures::EMBEDDED {
+        let h = hex::encode(Sha256::digest(text.as_bytes()));
+        assert!(md_text.contains(&h), "signature hash of {name}");
+    }
+    assert!(
+        md_text.contains("CC BY 4.0") && html_text.contains("CC BY 4.0"),
+        "Echap attribution"
+    );
+}
+
+#[test]
+fn hostile_names_are_inert_in_every_format() {
+    let d = tempfile::tempdir().expect("tmp");
+    let rec = d.path().join("hostile.jsonl");
+    let names = [
+        "<script>alert(1)</script>",
+        "[click me](http://evil.example/x)",
+        "\u{1b}[31mRED\u{1b}[0m\u{1b}]0;pwned\u{7}",
+        "\u{202e}txt.exe",
+        &"W".repeat(10_000),
+    ];
+    let mut lines = String::new();
+    for (i, n) in names.iter().enumerate() {
+        lines.push_str(&serde_json::json!({"t": "2026-11-22T10:00:00Z", "kind": "ble", "address": format!("C0:FF:EE:00:00:0{i}"), "rssi": -60, "name": n, "services": ["feed"]}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&rec, lines).expect("write");
+    let (md, html, pdf) = (
+        d.path().join("h.md"),
+        d.path().join("h.html"),
+        d.path().join("h.pdf"),
+    );
+    let o = scan(&rec, &[&md, &html, &pdf], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let md = std::fs::read_to_string(&md).expect("md");
+    let html = std::fs::read_to_string(&html).expect("html");
+    for text in [&md, &html] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'),
+            "control characters survived"
+        );
+        assert!(
+            !text.contains(&"W".repeat(2001)),
+            "a 10,000-character name was not capped"
+        );
+    }
+    assert!(!html.contains("<script>alert"), "HTML not escaped");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "escaped name missing"
+    );
+    assert!(!md.contains("[click me](http"), "Markdown link survived");
+    assert!(
+        md.contains("\\[click me\\]\\(http"),
+        "escaped Markdown link missing"
+    );
+    assert!(!md.contains("<script>"), "raw HTML in Markdown");
+    if let Some(text) = pdftotext(&pdf) {
+        assert!(!text.contains('\u{1b}'), "escape in PDF text");
+        assert!(
+            text.contains("<script>alert(1)</script>"),
+            "the PDF shows the name as plain text"
+        );
+    }
+}
+
+#[test]
+fn never_overwrites_silently_and_an_interrupted_write_leaves_the_old_file() {
+    let d = tempfile::tempdir().expect("tmp");
+    let out = d.path().join("report.md");
+    std::fs::write(&out, "OLD REPORT\n").expect("write");
+    let demo = std::path::Path::new("demo/clinic-session.jsonl");
+    // Without --overwrite: refused, old file kept.
+    let o = scan(demo, &[&out], &[]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
+    assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
+    // Killed between writing the new file and the rename: the old file, whole.
+    let mut c = sweep();
+    c.env("SWEEP_TEST_DIE_BEFORE_RENAME", "1")
+        .args(["scan", "--from"])
+        .arg(demo)
+        .arg("--overwrite")
+        .arg("--report")
+        .arg(&out);
+    let o = c.output().expect("runs");
+    assert!(
+        !o.status.success(),
+        "the test hook must have aborted the process"
+    );
+    assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
+    // Then a normal run replaces it with a complete report.
+    let o = scan(demo, &[&out], &["--overwrite"]);
+    assert_eq!(o.status.code(), Some(0));
+    let new = std::fs::read_to_string(&out).expect("new");
+    assert!(
+        new.starts_with("# Device check findings") && new.contains("Findings JSON SHA-256"),
+        "complete report"
+    );
+}
