@@ -26,6 +26,17 @@ pub const LOCATE_WINDOW_MS: i64 = 5_000;
 pub const TREND_DB: f64 = 3.0;
 /// Places tracked per device (a bit each).
 const MAX_PLACES: usize = 64;
+/// Addresses remembered per tracker (the latest ones).
+pub const MAX_ADDRESSES: usize = 64;
+
+/// Index keys that find a tracker again after its address changed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LinkIndex {
+    FindMy([u8; 22]),
+    SmartTagId([u8; 8]),
+    /// Aging counter, state byte, properties byte.
+    SmartTagAging(u32, u8, u8),
+}
 
 #[derive(Debug, Clone)]
 struct BleDevice {
@@ -77,6 +88,8 @@ pub struct TrackerState {
     trackers: Vec<Tracker>,
     /// Mine marks for addresses not seen yet.
     pending_mine: HashMap<MacAddr, Recognised>,
+    links: HashMap<LinkIndex, usize>,
+    alive_trackers: usize,
     dropped: u64,
 }
 
@@ -172,6 +185,9 @@ impl TrackerState {
             let pending = self.pending_mine.remove(&a.address);
             let tr = &mut self.trackers[i];
             if !tr.addresses.contains(&a.address) {
+                if tr.addresses.len() >= MAX_ADDRESSES {
+                    tr.addresses.remove(0);
+                }
                 tr.addresses.push(a.address);
             } else if tr.addresses.last() != Some(&a.address) {
                 tr.addresses.retain(|x| x != &a.address);
@@ -183,7 +199,26 @@ impl TrackerState {
             tr.places |= bit;
             tr.state = c.state;
             tr.battery = c.battery.or(tr.battery);
-            if c.link.is_some() {
+            if let Some(l) = &c.link {
+                if self.links.len() > 4 * MAX_DEVICES {
+                    // Bounded: forget old link keys (linking restarts from current adverts).
+                    self.links.clear();
+                }
+                match l {
+                    LinkKey::FindMyKey(k) => {
+                        self.links.insert(LinkIndex::FindMy(*k), i);
+                    }
+                    LinkKey::SmartTag {
+                        privacy_id,
+                        aging,
+                        state,
+                        props,
+                    } => {
+                        self.links.insert(LinkIndex::SmartTagId(*privacy_id), i);
+                        self.links
+                            .insert(LinkIndex::SmartTagAging(*aging, *state, *props), i);
+                    }
+                }
                 tr.link = c.link;
             }
             if name.is_some() {
@@ -208,17 +243,32 @@ impl TrackerState {
     /// Find the tracker this advert belongs to across an address change, or start one.
     fn link_or_new(&mut self, t: Timestamp, address: MacAddr, c: &Classified) -> usize {
         if let Some(key) = &c.link {
-            let found = self.trackers.iter().position(|tr| {
-                tr.alive
+            let candidates: Vec<LinkIndex> = match key {
+                LinkKey::FindMyKey(k) => vec![LinkIndex::FindMy(*k)],
+                LinkKey::SmartTag {
+                    privacy_id,
+                    aging,
+                    state,
+                    props,
+                } => vec![
+                    LinkIndex::SmartTagId(*privacy_id),
+                    LinkIndex::SmartTagAging(aging.wrapping_sub(1), *state, *props),
+                ],
+            };
+            for k in candidates {
+                if let Some(&i) = self.links.get(&k)
+                    && let Some(tr) = self.trackers.get(i)
+                    && tr.alive
                     && tr.entry == c.entry
                     && !tr.addresses.contains(&address)
                     && linked(tr, key, t)
-            });
-            if let Some(i) = found {
-                return i;
+                {
+                    return i;
+                }
             }
         }
-        if self.trackers.iter().filter(|t| t.alive).count() >= MAX_TRACKERS {
+        self.alive_trackers += 1;
+        if self.alive_trackers > MAX_TRACKERS {
             self.evict_trackers();
         }
         self.trackers.push(Tracker {
@@ -277,6 +327,8 @@ impl TrackerState {
             return;
         }
         v.select_nth_unstable(n);
+        self.alive_trackers -= n;
+        self.links.retain(|_, i| !v[..n].iter().any(|x| x.3 == *i));
         for (_, _, _, i) in &v[..n] {
             let tr = &mut self.trackers[*i];
             tr.alive = false;

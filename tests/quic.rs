@@ -1,0 +1,329 @@
+//! QUIC Initial SNI: real captures against tshark's names, and Initials built here
+//! (v1, v2, coalesced, a ClientHello split over two Initials delivered out of order, a
+//! listed stalkerware server inside).
+
+mod traffic_support;
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+
+use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
+use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::{Aes128Gcm, Nonce};
+use sweep::observation::{Observation, Record};
+use sweep::sources::traffic::quic::{QuicTracker, V1, V2, client_initial_keys};
+use traffic_support::{Cap, LinkKind, client_hello, run_sweep, tshark_names};
+
+/// The handshake message of a ClientHello (the record without its 5-byte header).
+fn hello_msg(sni: &str, padding: usize) -> Vec<u8> {
+    client_hello(sni, &["h3"], false, padding)[5..].to_vec()
+}
+
+fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x06];
+    f.extend_from_slice(&(0x8000_0000u32 | offset as u32).to_be_bytes());
+    f.extend_from_slice(&(0x4000u16 | data.len() as u16).to_be_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
+/// One protected client Initial packet.
+fn initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -> Vec<u8> {
+    let keys = client_initial_keys(version, dcid).expect("keys");
+    let ty = if version == V2 { 1u8 } else { 0 };
+    let mut payload = frames.to_vec();
+    payload.extend_from_slice(&[0u8; 1]); // PADDING, and enough bytes for the sample
+    while payload.len() < 40 {
+        payload.push(0);
+    }
+    let mut h = vec![0xc0 | (ty << 4) | 0x01];
+    h.extend_from_slice(&version.to_be_bytes());
+    h.push(dcid.len() as u8);
+    h.extend_from_slice(dcid);
+    h.push(4);
+    h.extend_from_slice(&[9, 9, 9, 9]);
+    h.push(0); // token length
+    let len = 2 + payload.len() + 16;
+    h.extend_from_slice(&(0x4000u16 | len as u16).to_be_bytes());
+    let pn_offset = h.len();
+    h.extend_from_slice(&pn.to_be_bytes());
+    let mut nonce = keys.iv;
+    for (i, x) in u64::from(pn).to_be_bytes().iter().enumerate() {
+        nonce[4 + i] ^= x;
+    }
+    let ct = Aes128Gcm::new(GenericArray::from_slice(&keys.key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &payload,
+                aad: &h,
+            },
+        )
+        .expect("encrypt");
+    let mut pkt = h;
+    pkt.extend_from_slice(&ct);
+    let mut mask = GenericArray::clone_from_slice(&pkt[pn_offset + 4..pn_offset + 20]);
+    aes::Aes128::new(GenericArray::from_slice(&keys.hp)).encrypt_block(&mut mask);
+    pkt[0] ^= mask[0] & 0x0f;
+    for i in 0..2 {
+        pkt[pn_offset + i] ^= mask[1 + i];
+    }
+    pkt
+}
+
+fn ends() -> (SocketAddr, SocketAddr) {
+    (
+        "192.168.1.23:51000".parse().expect("a"),
+        "203.0.113.5:443".parse().expect("b"),
+    )
+}
+
+#[test]
+fn v1_and_v2_initials_give_the_server_name() {
+    for version in [V1, V2] {
+        let (c, s) = ends();
+        let mut t = QuicTracker::new();
+        let msg = hello_msg("chat.example.org", 0);
+        let h = t
+            .on_datagram(
+                c,
+                s,
+                &initial(
+                    version,
+                    &[1, 2, 3, 4, 5, 6, 7, 8],
+                    0,
+                    &crypto_frame(0, &msg),
+                ),
+            )
+            .expect("hello");
+        assert_eq!(h.version, version);
+        assert_eq!(h.sni.as_deref(), Some("chat.example.org"));
+        assert_eq!(h.alpn, vec!["h3"]);
+        assert!(!h.ech);
+    }
+}
+
+#[test]
+fn coalesced_packets_in_one_datagram() {
+    let (c, s) = ends();
+    let msg = hello_msg("coalesced.example.net", 0);
+    let dcid = [0xaa; 8];
+    // A garbage-free second packet (0-RTT-like long header of another type) after the Initial.
+    let mut d = initial(V1, &dcid, 0, &crypto_frame(0, &msg));
+    let mut other = vec![0xd1u8];
+    other.extend_from_slice(&V1.to_be_bytes());
+    other.extend_from_slice(&[
+        8, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0, 0x40, 20,
+    ]);
+    other.extend_from_slice(&[0x55; 20]);
+    d.extend_from_slice(&other);
+    assert_eq!(
+        QuicTracker::new()
+            .on_datagram(c, s, &d)
+            .and_then(|h| h.sni)
+            .as_deref(),
+        Some("coalesced.example.net")
+    );
+    // The Initial second in the datagram.
+    let mut d = other.clone();
+    d.extend_from_slice(&initial(V1, &dcid, 0, &crypto_frame(0, &msg)));
+    // The first packet has a wrong type for Initial: skipped, the second one is read.
+    assert_eq!(
+        QuicTracker::new()
+            .on_datagram(c, s, &d)
+            .and_then(|h| h.sni)
+            .as_deref(),
+        Some("coalesced.example.net")
+    );
+}
+
+#[test]
+fn client_hello_split_over_two_initials_out_of_order() {
+    let (c, s) = ends();
+    let msg = hello_msg("split.example.com", 1400);
+    assert!(msg.len() > 1400);
+    let dcid = [0x5e; 8];
+    let cut = 900;
+    let first = initial(V1, &dcid, 0, &crypto_frame(0, &msg[..cut]));
+    let second = initial(V1, &dcid, 1, &crypto_frame(cut as u64, &msg[cut..]));
+    let mut t = QuicTracker::new();
+    assert_eq!(
+        t.on_datagram(c, s, &second),
+        None,
+        "the second half alone is not enough"
+    );
+    let h = t.on_datagram(c, s, &first).expect("complete after both");
+    assert_eq!(h.sni.as_deref(), Some("split.example.com"));
+    assert_eq!(
+        t.on_datagram(c, s, &first),
+        None,
+        "reported once per connection"
+    );
+}
+
+#[test]
+fn a_listed_c2_name_inside_a_quic_initial_is_a_stalkerware_finding() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut cap = Cap::new(LinkKind::Ethernet);
+    let phone: IpAddr = "192.168.1.23".parse().expect("ip");
+    let server: IpAddr = "203.0.113.5".parse().expect("ip");
+    let msg = hello_msg("protocol-a720.thetruthspy.com", 1300);
+    let dcid = [0x42; 8];
+    cap.udp(
+        phone,
+        server,
+        51000,
+        443,
+        &initial(V2, &dcid, 1, &crypto_frame(700, &msg[700..])),
+    );
+    cap.udp(
+        phone,
+        server,
+        51000,
+        443,
+        &initial(V2, &dcid, 0, &crypto_frame(0, &msg[..700])),
+    );
+    let f = dir.path().join("quic-c2.pcap");
+    cap.write_pcap(&f);
+    let (code, stderr, recs, json) = run_sweep(&f, dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(recs.iter().any(|r| matches!(&r.obs, Observation::Quic(q) if q.version == V2 && q.sni.as_deref() == Some("protocol-a720.thetruthspy.com"))));
+    let findings = json["findings"].as_array().expect("findings");
+    let c2 = findings
+        .iter()
+        .find(|f| f["signature"] == "stalkerware.thetruthspy.c2")
+        .expect("C2 finding from QUIC");
+    assert!(c2.to_string().contains("QUIC server name"), "{c2}");
+}
+
+fn sweep_names(recs: &[Record]) -> BTreeSet<String> {
+    let mut s = BTreeSet::new();
+    for r in recs {
+        match &r.obs {
+            Observation::Dns(d) if !d.response => s.extend(d.names.iter().cloned()),
+            Observation::Tls(t) => s.extend(t.sni.iter().cloned()),
+            Observation::Quic(q) => s.extend(q.sni.iter().cloned()),
+            _ => {}
+        }
+    }
+    s
+}
+
+#[test]
+fn real_captures_give_the_names_tshark_gives() {
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/upstream/captures/");
+    if !std::path::Path::new(base).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{base} is missing under CI"
+        );
+        eprintln!("skipped: {base} not present");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    // The names listed in that folder's SOURCE.txt (tshark 4.x).
+    for (file, want) in [
+        (
+            "quic.pcap",
+            vec!["b1.nel.goog", "beacons.gvt2.com", "csp.withgoogle.com"],
+        ),
+        ("quic_kyber.pcapng", vec!["encrypted-tbn0.gstatic.com"]),
+        ("quic_xargs.pcap", vec!["example.ulfheim.net"]),
+        ("tls_ciphers.pcap", vec![]),
+    ] {
+        let path = std::path::Path::new(base).join(file);
+        let (code, stderr, recs, _) = run_sweep(&path, dir.path());
+        assert_eq!(code, 0, "{file}: {stderr}");
+        let quic: BTreeSet<String> = recs
+            .iter()
+            .filter_map(|r| match &r.obs {
+                Observation::Quic(q) => q.sni.clone(),
+                _ => None,
+            })
+            .collect();
+        let want: BTreeSet<String> = want.into_iter().map(String::from).collect();
+        assert_eq!(quic, want, "{file}: QUIC server names");
+        if let Some(t) = tshark_names(&path) {
+            assert_eq!(
+                sweep_names(&recs),
+                t,
+                "{file}: same names as tshark (DNS queries, TLS and QUIC SNI)"
+            );
+        }
+    }
+}
+
+#[test]
+fn captures_with_dot_doh_and_ech_give_hidden_lookups_and_ordinary_https_does_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let phone: IpAddr = "192.168.1.23".parse().expect("ip");
+    let run = |name: &str, build: &dyn Fn(&mut Cap)| -> Vec<serde_json::Value> {
+        let mut cap = Cap::new(LinkKind::Ethernet);
+        build(&mut cap);
+        let f = dir.path().join(name);
+        cap.write_pcap(&f);
+        let (code, stderr, _, json) = run_sweep(&f, dir.path());
+        assert_eq!(code, 0, "{stderr}");
+        json["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|f| f["category"] == "hidden-lookups")
+            .collect()
+    };
+    let dot = run("dot.pcap", &|c| {
+        c.tcp_conn(
+            phone,
+            "1.1.1.1".parse().expect("ip"),
+            853,
+            &[&client_hello("one.one.one.one", &["dot"], false, 0)],
+        )
+    });
+    assert_eq!(dot.len(), 1);
+    assert!(
+        dot[0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("DNS over TLS")),
+        "{}",
+        dot[0]
+    );
+    let doh = run("doh.pcap", &|c| {
+        c.tcp_conn(
+            phone,
+            "8.8.8.8".parse().expect("ip"),
+            443,
+            &[&client_hello("dns.google", &["h2"], false, 0)],
+        )
+    });
+    assert!(
+        doh[0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("DNS over HTTPS")),
+        "{doh:?}"
+    );
+    let ech = run("ech.pcap", &|c| {
+        c.tcp_conn(
+            phone,
+            "93.184.216.34".parse().expect("ip"),
+            443,
+            &[&client_hello("public.example.com", &["h2"], true, 0)],
+        )
+    });
+    assert!(
+        ech[0]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("Encrypted Client Hello")),
+        "{ech:?}"
+    );
+    assert_eq!(ech[0]["severity"], "info");
+    let plain = run("https.pcap", &|c| {
+        c.tcp_conn(
+            phone,
+            "93.184.216.34".parse().expect("ip"),
+            443,
+            &[&client_hello("www.example.org", &["h2"], false, 0)],
+        )
+    });
+    assert!(plain.is_empty(), "ordinary HTTPS: {plain:?}");
+}
