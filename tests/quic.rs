@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)]
 //! QUIC Initial SNI: real captures against tshark's names, and Initials built here
 //! (v1, v2, coalesced, a ClientHello split over two Initials delivered out of order, a
 //! listed stalkerware server inside).
