@@ -39,6 +39,7 @@ fn form() -> StartForm {
         minutes: 15,
         active: false,
         confirming_active: false,
+        last_case: Some("20261121T140000Z-C-103 (2026-11-21 14:00, 3 findings)".into()),
     }
 }
 

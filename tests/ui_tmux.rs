@@ -11,6 +11,10 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str) -> Option<Tmux> {
+        Self::start_in(cmd, tempfile::tempdir().expect("tmp"))
+    }
+
+    fn start_in(cmd: &str, home: tempfile::TempDir) -> Option<Tmux> {
         if Command::new("tmux").arg("-V").output().is_err() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -19,8 +23,12 @@ impl Tmux {
             eprintln!("skipped: tmux is not installed");
             return None;
         }
-        let home = tempfile::tempdir().expect("tmp");
-        let socket = format!("sweep-test-{}", std::process::id());
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let socket = format!(
+            "sweep-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
         let status = Command::new("tmux")
             .args([
                 "-L",
@@ -148,4 +156,24 @@ fn demo_navigate_locate_hide_restore_quit() {
         assert!(Instant::now() < deadline, "sweep did not quit");
         std::thread::yield_now();
     }
+}
+
+#[test]
+fn start_screen_reopens_the_last_case_from_its_journal() {
+    let home = tempfile::tempdir().expect("tmp");
+    let case = home.path().join("cases").join("20261122T100000Z-C-9");
+    std::fs::create_dir_all(&case).expect("case dir");
+    std::fs::write(case.join("journal.jsonl"), sweep::ui::DEMO_SESSION).expect("journal");
+    let cmd = env!("CARGO_BIN_EXE_sweep").to_string();
+    let Some(t) = Tmux::start_in(&cmd, home) else {
+        return;
+    };
+    t.wait_for("start a check");
+    t.wait("the reopen offer", |p| {
+        p.contains("reopen the last case") && p.contains("20261122T100000Z-C-9")
+    });
+    t.keys(&["o"]);
+    t.wait_for("Reopened case 20261122T100000Z-C-9");
+    t.wait_for("this tracker moved with you");
+    t.keys(&["q"]);
 }

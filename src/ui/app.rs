@@ -68,6 +68,8 @@ pub struct StartForm {
     pub active: bool,
     /// Waiting for the explicit confirmation of the active check.
     pub confirming_active: bool,
+    /// The most recent case folder, as listed by `sweep cases`, offered for reopening.
+    pub last_case: Option<String>,
 }
 
 /// Every input the UI reacts to.
@@ -97,6 +99,8 @@ pub enum Action {
     Right,
     Start,
     Confirm(bool),
+    /// Start screen: reopen the most recent case folder (read-only).
+    Reopen,
     Tick,
 }
 
@@ -109,6 +113,7 @@ pub enum Effect {
     AddPlace,
     MarkMine(MacAddr),
     Export,
+    Reopen,
 }
 
 /// The sequence that brings the screen back after a quick hide.
@@ -368,6 +373,10 @@ impl App {
                 }
             }
             Action::Start => return self.try_start(),
+            Action::Reopen if f.last_case.is_some() => {
+                self.screen = Screen::Live;
+                return Effect::Reopen;
+            }
             Action::Quit | Action::Back => return Effect::Quit,
             _ => {}
         }

@@ -74,6 +74,13 @@ pub fn start_form() -> StartForm {
         minutes: 15,
         active: false,
         confirming_active: false,
+        last_case: crate::cases::list_cases(&crate::case::cases_root()).last().map(|c| {
+            let when = c.started.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
+            match c.findings {
+                Some(n) => format!("{} ({when}, {n} findings)", c.name),
+                None => format!("{} ({when}, not finished: rebuilt from its journal)", c.name),
+            }
+        }),
     }
 }
 
@@ -113,6 +120,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Char('m') => Action::Mine,
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('s') => Action::Start,
+        KeyCode::Char('o') => Action::Reopen,
         KeyCode::Char('j') => Action::Down,
         KeyCode::Char('k') => Action::Up,
         _ => return None,
@@ -300,6 +308,18 @@ fn event_loop(
                     }
                 }
                 Effect::Export => app.status = Some(export(app, engine, session)),
+                Effect::Reopen => match reopen_last() {
+                    Ok((s, name)) => {
+                        *session = Some(s);
+                        app.status = Some(format!(
+                            "Reopened case {name} from its journal (read-only)."
+                        ));
+                    }
+                    Err(e) => {
+                        app.screen = Screen::Start;
+                        app.status = Some(e);
+                    }
+                },
             }
         }
         let count = engine.counters().observations;
@@ -321,6 +341,34 @@ fn event_loop(
             dirty = false;
         }
     }
+}
+
+/// Replay the most recent case's journal through the same pipeline (nothing is recorded).
+fn reopen_last() -> Result<(Session, String), String> {
+    let cases = crate::cases::list_cases(&crate::case::cases_root());
+    let c = cases.last().ok_or("There is no case folder to reopen.")?;
+    let journal = c.path.join("journal.jsonl");
+    let pipeline = Pipeline::start(Plan {
+        sources: vec![Box::new(ReplaySource {
+            name: journal.display().to_string(),
+            input: ReplayInput::File(journal),
+            pace: Pace::AsFast,
+            rebase_to: None,
+        })],
+        duration: None,
+        journal: None,
+        marks: Vec::new(),
+        inputs: Vec::new(),
+    })
+    .map_err(|e| e.to_string())?;
+    Ok((
+        Session {
+            pipeline,
+            case_dir: Some(c.path.clone()),
+            started: chrono::Utc::now(),
+        },
+        c.name.clone(),
+    ))
 }
 
 fn export(app: &App, engine: &Engine, session: &mut Option<Session>) -> String {

@@ -194,6 +194,13 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             "no (listen only)"
         }
     )));
+    if let Some(c) = &f.last_case {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!(
+            "  o  reopen the last case (read-only): {}",
+            clean(c, 100)
+        )));
+    }
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -203,7 +210,7 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         footer(
             app,
-            "↑↓ move · space select · s start · ? keys · Esc hide · q quit",
+            "↑↓ move · space select · s start · o reopen · ? keys · Esc hide · q quit",
         ),
         foot,
     );
