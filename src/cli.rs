@@ -342,13 +342,17 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         sources.push(Box::new(crate::sources::ble::BleSource::new()));
     }
     if let Some(iface) = &args.lan {
-        sources.push(Box::new(crate::sources::lan::LanSource {
-            interface: iface.clone(),
-            active: args.active,
-        }));
-        sources.push(Box::new(crate::sources::mdns::MdnsSource {
-            interface: iface.clone(),
-        }));
+        sources.push(Box::new(crate::sources::lan::LanSource::new(
+            iface.clone(),
+            args.active,
+        )));
+        // mDNS browsing sends queries, so it is part of the active check; passive listening
+        // still hears mDNS announcements through the LAN source.
+        if args.active {
+            sources.push(Box::new(crate::sources::mdns::MdnsSource {
+                interface: iface.clone(),
+            }));
+        }
     }
     // The live capture is saved in the case folder and hashed once it is complete.
     let live_capture = args

@@ -1,13 +1,374 @@
-//! Local network source: ARP/DHCP (passive) and the active sweep and probes (pnet).
+//! Local network source (pnet). Passive: listens to ARP, DHCP and mDNS announcements on the
+//! chosen interface and sends nothing. Active (`--active`, confirmed by the volunteer): an
+//! ARP sweep of the interface's IPv4 subnet (at most a /16; all requests at once, then
+//! retries only for silent addresses), then TCP checks of camera ports on the hosts that
+//! answered, an RTSP `OPTIONS`, and an ONVIF WS-Discovery probe. Never passwords, never
+//! stream URLs.
 
-use crate::observation::SourceKind;
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pnet::datalink::{self, Channel, Config, DataLinkReceiver, DataLinkSender, NetworkInterface};
+use pnet::packet::arp::{ArpHardwareTypes, ArpOperations, ArpPacket, MutableArpPacket};
+use pnet::packet::ethernet::{EtherTypes, EthernetPacket, MutableEthernetPacket};
+use pnet::packet::ip::IpNextHeaderProtocols;
+use pnet::packet::ipv4::Ipv4Packet;
+use pnet::packet::udp::UdpPacket;
+use pnet::packet::{MutablePacket, Packet};
+
+use crate::observation::{
+    ArpSighting, MacAddr, MdnsService, Observation, ProbeResult, SourceKind, SourceState,
+};
 use crate::sources::{Sink, Source, SourceError, Stop};
 
-#[derive(Debug)]
+/// Camera ports checked by the active check.
+pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
+/// Largest subnet the active sweep accepts.
+pub const MIN_PREFIX: u8 = 16;
+
+/// An open link-layer channel and its interface.
+type Link = (
+    Box<dyn DataLinkSender>,
+    Box<dyn DataLinkReceiver>,
+    NetworkInterface,
+);
+
 pub struct LanSource {
     pub interface: String,
     /// Send ARP requests and probes (only when the volunteer asked for it).
     pub active: bool,
+    channel: Option<Link>,
+}
+
+impl LanSource {
+    pub fn new(interface: impl Into<String>, active: bool) -> Self {
+        Self {
+            interface: interface.into(),
+            active,
+            channel: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LanSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LanSource({}, active: {})", self.interface, self.active)
+    }
+}
+
+/// The interface's IPv4 address and prefix.
+fn ipv4_net(iface: &NetworkInterface) -> Option<(Ipv4Addr, u8)> {
+    iface.ips.iter().find_map(|n| match n {
+        pnet::ipnetwork::IpNetwork::V4(v4) => Some((v4.ip(), v4.prefix())),
+        _ => None,
+    })
+}
+
+/// Every host address of a subnet except ours; refuses anything larger than a /16.
+pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, String> {
+    if prefix < MIN_PREFIX {
+        return Err(format!(
+            "The network is a /{prefix}: larger than a /{MIN_PREFIX}, too large to ask every address. Run the check without --active (listen only)."
+        ));
+    }
+    if prefix >= 31 {
+        return Ok(Vec::new());
+    }
+    let mask = u32::MAX << (32 - prefix);
+    let net = u32::from(ip) & mask;
+    let bcast = net | !mask;
+    Ok(((net + 1)..bcast)
+        .map(Ipv4Addr::from)
+        .filter(|a| *a != ip)
+        .collect())
+}
+
+fn open(interface: &str) -> Result<Link, SourceError> {
+    let iface = datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == interface)
+        .ok_or_else(|| {
+            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
+            SourceError::Unavailable {
+                reason: format!("There is no network interface called {interface:?}."),
+                fix: format!("Pick one of: {}.", names.join(", ")),
+            }
+        })?;
+    let cfg = Config {
+        read_timeout: Some(Duration::from_millis(100)),
+        ..Config::default()
+    };
+    match datalink::channel(&iface, cfg) {
+        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx, iface)),
+        Ok(_) => Err(SourceError::Failed(format!(
+            "{interface}: unsupported channel type"
+        ))),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
+        {
+            Err(SourceError::Unavailable {
+                reason: format!(
+                    "sweep is not allowed to listen on {interface} (it needs CAP_NET_RAW)."
+                ),
+                fix: format!("Run once: {}", crate::privilege::setcap_line()),
+            })
+        }
+        Err(e) => Err(SourceError::Unavailable {
+            reason: format!("Cannot listen on {interface}: {e}."),
+            fix: "Check that the interface is up (ip link), then try again.".into(),
+        }),
+    }
+}
+
+fn arp_request(
+    src_mac: pnet::util::MacAddr,
+    src_ip: Ipv4Addr,
+    target: Ipv4Addr,
+) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; 42];
+    let mut eth = MutableEthernetPacket::new(&mut buf)?;
+    eth.set_destination(pnet::util::MacAddr::broadcast());
+    eth.set_source(src_mac);
+    eth.set_ethertype(EtherTypes::Arp);
+    let mut arp = MutableArpPacket::new(eth.payload_mut())?;
+    arp.set_hardware_type(ArpHardwareTypes::Ethernet);
+    arp.set_protocol_type(EtherTypes::Ipv4);
+    arp.set_hw_addr_len(6);
+    arp.set_proto_addr_len(4);
+    arp.set_operation(ArpOperations::Request);
+    arp.set_sender_hw_addr(src_mac);
+    arp.set_sender_proto_addr(src_ip);
+    arp.set_target_hw_addr(pnet::util::MacAddr::zero());
+    arp.set_target_proto_addr(target);
+    Some(buf)
+}
+
+fn mac(m: pnet::util::MacAddr) -> MacAddr {
+    MacAddr([m.0, m.1, m.2, m.3, m.4, m.5])
+}
+
+/// What one frame told us (ARP, DHCP, mDNS announcements).
+fn frame_observations(frame: &[u8], out: &mut Vec<Observation>) {
+    let Some(eth) = EthernetPacket::new(frame) else {
+        return;
+    };
+    match eth.get_ethertype() {
+        EtherTypes::Arp => {
+            if let Some(arp) = ArpPacket::new(eth.payload()) {
+                let ip = arp.get_sender_proto_addr();
+                if !ip.is_unspecified() {
+                    let via = if arp.get_operation() == ArpOperations::Reply {
+                        "arp-reply"
+                    } else {
+                        "arp-request"
+                    };
+                    out.push(Observation::Arp(ArpSighting {
+                        mac: mac(arp.get_sender_hw_addr()),
+                        ip: IpAddr::V4(ip),
+                        via: Some(via.into()),
+                        hostname: None,
+                    }));
+                }
+            }
+        }
+        EtherTypes::Ipv4 => {
+            let Some(ip) = Ipv4Packet::new(eth.payload()) else {
+                return;
+            };
+            if ip.get_next_level_protocol() != IpNextHeaderProtocols::Udp {
+                return;
+            }
+            let Some(udp) = UdpPacket::new(ip.payload()) else {
+                return;
+            };
+            let (sp, dp) = (udp.get_source(), udp.get_destination());
+            if sp == 68 && dp == 67 {
+                dhcp(udp.payload(), out);
+            } else if sp == 5353 {
+                mdns_announcement(IpAddr::V4(ip.get_source()), udp.payload(), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A DHCP request: the client's MAC, the address it asks for, its host name (untrusted).
+fn dhcp(p: &[u8], out: &mut Vec<Observation>) {
+    if p.len() < 240 || p[236..240] != [99, 130, 83, 99] {
+        return;
+    }
+    let Some(chaddr) = p.get(28..34) else { return };
+    let mut m = [0u8; 6];
+    m.copy_from_slice(chaddr);
+    let mut ip = Ipv4Addr::from([p[12], p[13], p[14], p[15]]);
+    let mut hostname = None;
+    let mut at = 240;
+    while at + 1 < p.len() {
+        let (code, len) = (p[at], usize::from(p[at + 1]));
+        if code == 255 {
+            break;
+        }
+        if code == 0 {
+            at += 1;
+            continue;
+        }
+        let Some(v) = p.get(at + 2..at + 2 + len) else {
+            break;
+        };
+        match code {
+            12 => hostname = Some(crate::sanitize::clean(&String::from_utf8_lossy(v), 64)),
+            50 if len == 4 => ip = Ipv4Addr::from([v[0], v[1], v[2], v[3]]),
+            _ => {}
+        }
+        at += 2 + len;
+    }
+    if !ip.is_unspecified() {
+        out.push(Observation::Arp(ArpSighting {
+            mac: MacAddr(m),
+            ip: IpAddr::V4(ip),
+            via: Some("dhcp".into()),
+            hostname,
+        }));
+    }
+}
+
+/// An mDNS response heard on the wire (passive): PTR service instances with SRV/TXT.
+fn mdns_announcement(src: IpAddr, payload: &[u8], out: &mut Vec<Observation>) {
+    use simple_dns::rdata::RData;
+    let Ok(pkt) = simple_dns::Packet::parse(payload) else {
+        return;
+    };
+    let records: Vec<&simple_dns::ResourceRecord> = pkt
+        .answers
+        .iter()
+        .chain(pkt.additional_records.iter())
+        .collect();
+    for r in &records {
+        let RData::PTR(ptr) = &r.rdata else { continue };
+        let ty = r.name.to_string();
+        if ty.starts_with("_services._dns-sd") || !(ty.contains("._tcp") || ty.contains("._udp")) {
+            continue;
+        }
+        let instance = ptr.0.to_string();
+        let mut svc = MdnsService {
+            service_type: format!("{}.", ty.trim_end_matches('.')),
+            instance: crate::sanitize::clean(&instance, 200),
+            hostname: None,
+            addresses: vec![src],
+            port: None,
+            txt: Default::default(),
+        };
+        for x in &records {
+            if x.name.to_string() != instance {
+                continue;
+            }
+            match &x.rdata {
+                RData::SRV(srv) => {
+                    svc.port = Some(srv.port);
+                    svc.hostname = Some(crate::sanitize::clean(&srv.target.to_string(), 200));
+                }
+                RData::TXT(txt) => {
+                    for (k, v) in txt.attributes().into_iter().take(32) {
+                        svc.txt.insert(
+                            crate::sanitize::clean(&k, 64),
+                            crate::sanitize::clean(&v.unwrap_or_default(), 200),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.push(Observation::Mdns(svc));
+    }
+}
+
+/// TCP checks of the camera ports and an RTSP OPTIONS, on one host (its own thread).
+fn probe_host(ip: Ipv4Addr, mac: MacAddr, tx: mpsc::Sender<Observation>) {
+    for port in CAMERA_PORTS {
+        let addr = SocketAddr::new(IpAddr::V4(ip), port);
+        let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(400)) else {
+            continue;
+        };
+        let mut detail = None;
+        let mut probe = "tcp";
+        if port == 554 || port == 8554 {
+            let _ = s.set_read_timeout(Some(Duration::from_millis(800)));
+            let req = format!(
+                "OPTIONS rtsp://{ip}:{port}/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: sweep\r\n\r\n"
+            );
+            if s.write_all(req.as_bytes()).is_ok() {
+                let mut buf = [0u8; 1024];
+                if let Ok(n) = s.read(&mut buf) {
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    if text.starts_with("RTSP/") {
+                        probe = "rtsp";
+                        let status = text.lines().next().unwrap_or_default().to_string();
+                        let server = text
+                            .lines()
+                            .find(|l| l.to_ascii_lowercase().starts_with("server:"))
+                            .map(|l| l[7..].trim().to_string());
+                        detail = Some(crate::sanitize::clean(
+                            &format!(
+                                "{status}{}",
+                                server.map(|s| format!(", server {s}")).unwrap_or_default()
+                            ),
+                            120,
+                        ));
+                    }
+                }
+            }
+        }
+        let _ = tx.send(Observation::Probe(ProbeResult {
+            ip: IpAddr::V4(ip),
+            mac: Some(mac),
+            probe: probe.into(),
+            port: Some(port),
+            open: true,
+            detail,
+        }));
+    }
+}
+
+/// ONVIF WS-Discovery: one multicast Probe for video transmitters on the local link.
+fn onvif_probe(local: Ipv4Addr, tx: mpsc::Sender<Observation>) {
+    let Ok(sock) = UdpSocket::bind(SocketAddr::new(IpAddr::V4(local), 0)) else {
+        return;
+    };
+    let _ = sock.set_multicast_ttl_v4(1);
+    let _ = sock.set_read_timeout(Some(Duration::from_millis(300)));
+    let msg = r#"<?xml version="1.0" encoding="UTF-8"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><e:Header><w:MessageID>uuid:5f0e6c64-7a3b-4d3e-9c0e-73776565702d</w:MessageID><w:To e:mustUnderstand="true">urn:schemas-xmlsoap-org:ws:2005:04:discovery</w:To><w:Action e:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</w:Action></e:Header><e:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></e:Body></e:Envelope>"#;
+    if sock
+        .send_to(msg.as_bytes(), "239.255.255.250:3702")
+        .is_err()
+    {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let mut buf = vec![0u8; 8192];
+    let mut seen = HashSet::new();
+    while Instant::now() < deadline {
+        let Ok((n, from)) = sock.recv_from(&mut buf) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&buf[..n]);
+        if text.contains("ProbeMatch") && seen.insert(from.ip()) {
+            let xaddrs = text
+                .split("XAddrs>")
+                .nth(1)
+                .map(|s| s.trim_end_matches("</d:").trim_end_matches('<').to_string());
+            let _ = tx.send(Observation::Probe(ProbeResult {
+                ip: from.ip(),
+                mac: None,
+                probe: "onvif".into(),
+                port: Some(3702),
+                open: true,
+                detail: xaddrs.map(|x| crate::sanitize::clean(&x, 120)),
+            }));
+        }
+    }
 }
 
 impl Source for LanSource {
@@ -15,10 +376,178 @@ impl Source for LanSource {
         SourceKind::Lan
     }
 
-    fn run(self: Box<Self>, _sink: &Sink, _stop: &Stop) -> Result<(), SourceError> {
-        Err(SourceError::Unavailable {
-            reason: "The network check is not built yet.".into(),
-            fix: "Use a recording with --from.".into(),
-        })
+    fn prepare(&mut self) -> Result<(), SourceError> {
+        self.channel = Some(open(&self.interface)?);
+        Ok(())
+    }
+
+    fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
+        let (mut tx, mut rx, iface) = match self.channel.take() {
+            Some(c) => c,
+            None => open(&self.interface)?,
+        };
+        let own = iface.mac;
+        let now = chrono::Utc::now;
+        sink.status(now(), SourceKind::Lan, SourceState::Running, None, None);
+        let mut targets: Vec<Ipv4Addr> = Vec::new();
+        let mut src_ip = Ipv4Addr::UNSPECIFIED;
+        if self.active {
+            let (ip, prefix) = ipv4_net(&iface).ok_or_else(|| SourceError::Unavailable {
+                reason: format!(
+                    "{} has no IPv4 address, so there is no subnet to check.",
+                    self.interface
+                ),
+                fix: "Join the network first, then try again.".into(),
+            })?;
+            targets = sweep_targets(ip, prefix).map_err(|reason| SourceError::Unavailable {
+                reason,
+                fix: "Use a smaller network, or listen only.".into(),
+            })?;
+            src_ip = ip;
+        }
+        let own_mac = own.unwrap_or_default();
+        let mut answered: HashMap<Ipv4Addr, MacAddr> = HashMap::new();
+        let mut last_sent: HashMap<(MacAddr, IpAddr), Instant> = HashMap::new();
+        let (ptx, prx) = mpsc::channel::<Observation>();
+        let mut round = 0u32;
+        let mut next_round = Instant::now();
+        let mut quiet_since = Instant::now();
+        let mut probing_started = false;
+        let mut out = Vec::new();
+        while !stop.is_stopped() {
+            // Active sweep: every address, then up to two retries for the silent ones.
+            if self.active && round < 3 && Instant::now() >= next_round {
+                for t in targets.iter().filter(|t| !answered.contains_key(t)) {
+                    if let Some(frame) = arp_request(own_mac, src_ip, *t)
+                        && let Some(Err(e)) = tx.send_to(&frame, None)
+                    {
+                        return Err(SourceError::Failed(format!(
+                            "{}: cannot send: {e}",
+                            self.interface
+                        )));
+                    }
+                }
+                round += 1;
+                next_round = Instant::now() + Duration::from_millis(250);
+                quiet_since = Instant::now();
+            }
+            match rx.next() {
+                Ok(frame) => {
+                    frame_observations(frame, &mut out);
+                    for obs in out.drain(..) {
+                        if let Observation::Arp(a) = &obs {
+                            if Some(mac(own_mac)) == Some(a.mac)
+                                || a.mac == MacAddr([0u8; 6]) && own.is_none()
+                            {
+                                continue;
+                            }
+                            if let IpAddr::V4(v4) = a.ip
+                                && targets.contains(&v4)
+                                && !answered.contains_key(&v4)
+                            {
+                                answered.insert(v4, a.mac);
+                                quiet_since = Instant::now();
+                            }
+                            let key = (a.mac, a.ip);
+                            if last_sent
+                                .get(&key)
+                                .is_some_and(|t| t.elapsed() < Duration::from_secs(10))
+                            {
+                                continue;
+                            }
+                            if last_sent.len() > 65_536 {
+                                last_sent.clear();
+                            }
+                            last_sent.insert(key, Instant::now());
+                        }
+                        if !sink.send(now(), obs) {
+                            return Ok(());
+                        }
+                    }
+                }
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::TimedOut
+                        || e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => {
+                    return Err(SourceError::Failed(format!(
+                        "{}: capture stopped: {e}",
+                        self.interface
+                    )));
+                }
+            }
+            // After the sweep settles, check the hosts that answered (each on its own thread).
+            if self.active
+                && !probing_started
+                && round >= 3
+                && quiet_since.elapsed() > Duration::from_millis(300)
+            {
+                probing_started = true;
+                for (ip, m) in &answered {
+                    let (ip, m, t) = (*ip, *m, ptx.clone());
+                    let _ = std::thread::Builder::new()
+                        .name("lan-probe".into())
+                        .spawn(move || probe_host(ip, m, t));
+                }
+                let t = ptx.clone();
+                let _ = std::thread::Builder::new()
+                    .name("onvif-probe".into())
+                    .spawn(move || onvif_probe(src_ip, t));
+            }
+            while let Ok(obs) = prx.try_recv() {
+                if !sink.send(now(), obs) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_subnets_larger_than_a_16() {
+        assert!(
+            sweep_targets(Ipv4Addr::new(10, 0, 0, 5), 8)
+                .expect_err("too large")
+                .contains("larger than a /16")
+        );
+        let t = sweep_targets(Ipv4Addr::new(10, 200, 0, 1), 24).expect("ok");
+        assert_eq!(t.len(), 253);
+        assert!(
+            !t.contains(&Ipv4Addr::new(10, 200, 0, 1))
+                && !t.contains(&Ipv4Addr::new(10, 200, 0, 255))
+        );
+        assert_eq!(
+            sweep_targets(Ipv4Addr::new(10, 1, 2, 3), 16)
+                .expect("ok")
+                .len(),
+            65_533
+        );
+    }
+
+    #[test]
+    fn dhcp_request_gives_mac_ip_and_hostname() {
+        let mut p = vec![0u8; 240];
+        p[0] = 1;
+        p[28..34].copy_from_slice(&[0x5a, 1, 2, 3, 4, 5]);
+        p[236..240].copy_from_slice(&[99, 130, 83, 99]);
+        p.extend_from_slice(&[53, 1, 3, 50, 4, 192, 168, 1, 23, 12, 5]);
+        p.extend_from_slice(b"phone");
+        p.push(255);
+        let mut out = Vec::new();
+        dhcp(&p, &mut out);
+        let Some(Observation::Arp(a)) = out.first() else {
+            panic!("{out:?}")
+        };
+        assert_eq!(a.mac.to_string(), "5A:01:02:03:04:05");
+        assert_eq!(a.ip.to_string(), "192.168.1.23");
+        assert_eq!(a.hostname.as_deref(), Some("phone"));
+        // Truncated or garbage never panics.
+        for n in 0..p.len() {
+            dhcp(&p[..n], &mut Vec::new());
+        }
     }
 }

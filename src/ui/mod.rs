@@ -149,13 +149,15 @@ fn start_checks(app: &App, opts: &UiOptions) -> Result<Session, String> {
         match (i, &iface) {
             (0, _) => sources.push(Box::new(crate::sources::ble::BleSource::new())),
             (1, Some(ifc)) => {
-                sources.push(Box::new(crate::sources::lan::LanSource {
-                    interface: ifc.clone(),
-                    active: f.active,
-                }));
-                sources.push(Box::new(crate::sources::mdns::MdnsSource {
-                    interface: ifc.clone(),
-                }));
+                sources.push(Box::new(crate::sources::lan::LanSource::new(
+                    ifc.clone(),
+                    f.active,
+                )));
+                if f.active {
+                    sources.push(Box::new(crate::sources::mdns::MdnsSource {
+                        interface: ifc.clone(),
+                    }));
+                }
             }
             (2, Some(ifc)) => {
                 let p = dir.join("capture.pcapng");
