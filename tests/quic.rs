@@ -8,11 +8,8 @@ mod traffic_support;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 
-use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
-use aes_gcm::aead::{Aead, Payload};
-use aes_gcm::{Aes128Gcm, Nonce};
 use sweep::observation::{Observation, Record};
-use sweep::sources::traffic::quic::{QuicTracker, V1, V2, client_initial_keys};
+use sweep::sources::traffic::quic::{QuicTracker, V1, V2};
 use traffic_support::{Cap, LinkKind, client_hello, run_sweep, tshark_names};
 
 /// The handshake message of a ClientHello (the record without its 5-byte header).
@@ -21,55 +18,12 @@ fn hello_msg(sni: &str, padding: usize) -> Vec<u8> {
 }
 
 fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
-    let mut f = vec![0x06];
-    f.extend_from_slice(&(0x8000_0000u32 | offset as u32).to_be_bytes());
-    f.extend_from_slice(&(0x4000u16 | data.len() as u16).to_be_bytes());
-    f.extend_from_slice(data);
-    f
+    sweep::sources::traffic::quic::crypto_frame(offset as u32, data)
 }
 
 /// One protected client Initial packet.
 fn initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -> Vec<u8> {
-    let keys = client_initial_keys(version, dcid).expect("keys");
-    let ty = if version == V2 { 1u8 } else { 0 };
-    let mut payload = frames.to_vec();
-    payload.extend_from_slice(&[0u8; 1]); // PADDING, and enough bytes for the sample
-    while payload.len() < 40 {
-        payload.push(0);
-    }
-    let mut h = vec![0xc0 | (ty << 4) | 0x01];
-    h.extend_from_slice(&version.to_be_bytes());
-    h.push(dcid.len() as u8);
-    h.extend_from_slice(dcid);
-    h.push(4);
-    h.extend_from_slice(&[9, 9, 9, 9]);
-    h.push(0); // token length
-    let len = 2 + payload.len() + 16;
-    h.extend_from_slice(&(0x4000u16 | len as u16).to_be_bytes());
-    let pn_offset = h.len();
-    h.extend_from_slice(&pn.to_be_bytes());
-    let mut nonce = keys.iv;
-    for (i, x) in u64::from(pn).to_be_bytes().iter().enumerate() {
-        nonce[4 + i] ^= x;
-    }
-    let ct = Aes128Gcm::new(GenericArray::from_slice(&keys.key))
-        .encrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &payload,
-                aad: &h,
-            },
-        )
-        .expect("encrypt");
-    let mut pkt = h;
-    pkt.extend_from_slice(&ct);
-    let mut mask = GenericArray::clone_from_slice(&pkt[pn_offset + 4..pn_offset + 20]);
-    aes::Aes128::new(GenericArray::from_slice(&keys.hp)).encrypt_block(&mut mask);
-    pkt[0] ^= mask[0] & 0x0f;
-    for i in 0..2 {
-        pkt[pn_offset + i] ^= mask[1 + i];
-    }
-    pkt
+    sweep::sources::traffic::quic::build_client_initial(version, dcid, pn, frames).expect("initial")
 }
 
 fn ends() -> (SocketAddr, SocketAddr) {

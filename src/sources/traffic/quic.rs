@@ -401,6 +401,58 @@ fn client_hello(version: u32, msg: &[u8]) -> Option<QuicHello> {
     })
 }
 
+/// Build one protected client Initial packet carrying `frames` (for tests and benchmarks:
+/// the inverse of what `QuicTracker` reads). Packet number length 2; padded for the sample.
+pub fn build_client_initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -> Option<Vec<u8>> {
+    let keys = client_initial_keys(version, dcid)?;
+    let ty = if version == V2 { 1u8 } else { 0 };
+    let mut payload = frames.to_vec();
+    while payload.len() < 40 {
+        payload.push(0);
+    }
+    let mut h = vec![0xc0 | (ty << 4) | 0x01];
+    h.extend_from_slice(&version.to_be_bytes());
+    h.push(u8::try_from(dcid.len()).ok()?);
+    h.extend_from_slice(dcid);
+    h.extend_from_slice(&[4, 9, 9, 9, 9, 0]); // source connection id, empty token
+    let len = u16::try_from(2 + payload.len() + 16)
+        .ok()
+        .filter(|l| *l < 0x4000)?;
+    h.extend_from_slice(&(0x4000 | len).to_be_bytes());
+    let pn_offset = h.len();
+    h.extend_from_slice(&pn.to_be_bytes());
+    let mut nonce = keys.iv;
+    for (i, x) in u64::from(pn).to_be_bytes().iter().enumerate() {
+        nonce[4 + i] ^= x;
+    }
+    let ct = Aes128Gcm::new(GenericArray::from_slice(&keys.key))
+        .encrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &payload,
+                aad: &h,
+            },
+        )
+        .ok()?;
+    let mut pkt = h;
+    pkt.extend_from_slice(&ct);
+    let mut mask = GenericArray::clone_from_slice(pkt.get(pn_offset + 4..pn_offset + 20)?);
+    aes::Aes128::new(GenericArray::from_slice(&keys.hp)).encrypt_block(&mut mask);
+    pkt[0] ^= mask[0] & 0x0f;
+    pkt[pn_offset] ^= mask[1];
+    pkt[pn_offset + 1] ^= mask[2];
+    Some(pkt)
+}
+
+/// A CRYPTO frame (4-byte offset and 2-byte length varints).
+pub fn crypto_frame(offset: u32, data: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x06];
+    f.extend_from_slice(&(0x8000_0000u32 | offset).to_be_bytes());
+    f.extend_from_slice(&(0x4000u16 | (data.len() as u16 & 0x3fff)).to_be_bytes());
+    f.extend_from_slice(data);
+    f
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
