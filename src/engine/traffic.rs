@@ -180,44 +180,8 @@ impl TrafficState {
                     }
                 }
             }
-            Observation::Tls(x) => {
-                let key = self.client(t, &x.ends);
-                if let Some(sni) = &x.sni {
-                    let m = self.match_name(sni);
-                    self.hit(t, key, &x.ends, &m, sni, "TLS server name");
-                }
-                if x.ech
-                    && let Some(e) = self.ech
-                {
-                    self.hit(
-                        t,
-                        key,
-                        &x.ends,
-                        &[e],
-                        &x.ends.server_ip.to_string(),
-                        "TLS (encrypted client hello)",
-                    );
-                }
-            }
-            Observation::Quic(x) => {
-                let key = self.client(t, &x.ends);
-                if let Some(sni) = &x.sni {
-                    let m = self.match_name(sni);
-                    self.hit(t, key, &x.ends, &m, sni, "QUIC server name");
-                }
-                if x.ech
-                    && let Some(e) = self.ech
-                {
-                    self.hit(
-                        t,
-                        key,
-                        &x.ends,
-                        &[e],
-                        &x.ends.server_ip.to_string(),
-                        "QUIC (encrypted client hello)",
-                    );
-                }
-            }
+            Observation::Tls(x) => self.client_hello(t, &x.ends, x.sni.as_deref(), x.ech, "TLS"),
+            Observation::Quic(x) => self.client_hello(t, &x.ends, x.sni.as_deref(), x.ech, "QUIC"),
             Observation::Http(h) => {
                 let key = self.client(t, &h.ends);
                 let host = h
@@ -273,6 +237,29 @@ impl TrafficState {
                 self.hit(t, key, &f.ends, &m, &label, how);
             }
             _ => {}
+        }
+    }
+
+    /// A ClientHello over TCP TLS or QUIC: its server name, and ECH as a hidden look-up.
+    fn client_hello(
+        &mut self,
+        t: Timestamp,
+        ends: &Endpoints,
+        sni: Option<&str>,
+        ech: bool,
+        proto: &'static str,
+    ) {
+        let key = self.client(t, ends);
+        let (name_how, ech_how) = match proto {
+            "QUIC" => ("QUIC server name", "QUIC (encrypted client hello)"),
+            _ => ("TLS server name", "TLS (encrypted client hello)"),
+        };
+        if let Some(sni) = sni {
+            let m = self.match_name(sni);
+            self.hit(t, key, ends, &m, sni, name_how);
+        }
+        if ech && let Some(e) = self.ech {
+            self.hit(t, key, ends, &[e], &ends.server_ip.to_string(), ech_how);
         }
     }
 

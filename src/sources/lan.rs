@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pnet::datalink::{self, Channel, Config, DataLinkReceiver, DataLinkSender, NetworkInterface};
+use pnet::datalink::NetworkInterface;
 use pnet::packet::arp::{ArpHardwareTypes, ArpOperations, ArpPacket, MutableArpPacket};
 use pnet::packet::ethernet::{EtherTypes, EthernetPacket, MutableEthernetPacket};
 use pnet::packet::ip::IpNextHeaderProtocols;
@@ -22,19 +22,12 @@ use pnet::packet::{MutablePacket, Packet};
 use crate::observation::{
     ArpSighting, MacAddr, MdnsService, Observation, ProbeResult, SourceKind, SourceState,
 };
-use crate::sources::{Sink, Source, SourceError, Stop};
+use crate::sources::{Link, Sink, Source, SourceError, Stop};
 
 /// Camera ports checked by the active check.
 pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
 /// Largest subnet the active sweep accepts.
 pub const MIN_PREFIX: u8 = 16;
-
-/// An open link-layer channel and its interface.
-type Link = (
-    Box<dyn DataLinkSender>,
-    Box<dyn DataLinkReceiver>,
-    NetworkInterface,
-);
 
 pub struct LanSource {
     pub interface: String,
@@ -87,40 +80,7 @@ pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, String> 
 }
 
 fn open(interface: &str) -> Result<Link, SourceError> {
-    let iface = datalink::interfaces()
-        .into_iter()
-        .find(|i| i.name == interface)
-        .ok_or_else(|| {
-            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
-            SourceError::Unavailable {
-                reason: format!("There is no network interface called {interface:?}."),
-                fix: format!("Pick one of: {}.", names.join(", ")),
-            }
-        })?;
-    let cfg = Config {
-        read_timeout: Some(Duration::from_millis(100)),
-        ..Config::default()
-    };
-    match datalink::channel(&iface, cfg) {
-        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx, iface)),
-        Ok(_) => Err(SourceError::Failed(format!(
-            "{interface}: unsupported channel type"
-        ))),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
-        {
-            Err(SourceError::Unavailable {
-                reason: format!(
-                    "sweep is not allowed to listen on {interface} (it needs CAP_NET_RAW)."
-                ),
-                fix: format!("Run once: {}", crate::privilege::setcap_line()),
-            })
-        }
-        Err(e) => Err(SourceError::Unavailable {
-            reason: format!("Cannot listen on {interface}: {e}."),
-            fix: "Check that the interface is up (ip link), then try again.".into(),
-        }),
-    }
+    crate::sources::open_link(interface, "listen", 1 << 20)
 }
 
 fn arp_request(

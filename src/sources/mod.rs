@@ -131,3 +131,54 @@ pub fn spawn(
             result
         })
 }
+
+/// An open Ethernet channel (pnet, AF_PACKET) and its interface.
+pub type Link = (
+    Box<dyn pnet::datalink::DataLinkSender>,
+    Box<dyn pnet::datalink::DataLinkReceiver>,
+    pnet::datalink::NetworkInterface,
+);
+
+/// Open a raw Ethernet channel on an interface (needs CAP_NET_RAW). `what` says what the
+/// channel is for ("capture traffic", "listen"); errors say what to do.
+pub fn open_link(interface: &str, what: &str, read_buffer: usize) -> Result<Link, SourceError> {
+    use pnet::datalink::{self, Channel, Config};
+    let iface = datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == interface)
+        .ok_or_else(|| {
+            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
+            SourceError::Unavailable {
+                reason: format!("There is no network interface called {interface:?}."),
+                fix: format!(
+                    "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
+                    names.join(", ")
+                ),
+            }
+        })?;
+    let cfg = Config {
+        read_timeout: Some(std::time::Duration::from_millis(100)),
+        read_buffer_size: read_buffer,
+        ..Config::default()
+    };
+    match datalink::channel(&iface, cfg) {
+        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx, iface)),
+        Ok(_) => Err(SourceError::Failed(format!(
+            "{interface}: this kind of channel is not supported"
+        ))),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
+        {
+            Err(SourceError::Unavailable {
+                reason: format!(
+                    "sweep is not allowed to {what} on {interface} (it needs CAP_NET_RAW: {e})."
+                ),
+                fix: format!("Run once: {}", crate::privilege::setcap_line()),
+            })
+        }
+        Err(e) => Err(SourceError::Unavailable {
+            reason: format!("Cannot {what} on {interface}: {e}."),
+            fix: "Check that the interface is up (ip link), then try again.".into(),
+        }),
+    }
+}

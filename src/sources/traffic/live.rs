@@ -14,7 +14,7 @@ use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
-use pnet::datalink::{self, Channel, Config, DataLinkReceiver};
+use pnet::datalink::DataLinkReceiver;
 
 use crate::observation::{SourceKind, SourceState};
 use crate::sources::traffic::extract::{Extractor, Link};
@@ -43,14 +43,6 @@ impl LiveTrafficSource {
     }
 }
 
-/// The exact command that gives the running binary capture rights.
-pub fn setcap_fix() -> String {
-    let exe = std::env::current_exe()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| "<path to sweep>".into());
-    format!("Run: sudo setcap cap_net_raw,cap_net_admin+eip {exe}")
-}
-
 /// The message shown while an interface carries nothing.
 pub fn quiet_reason(iface: &str) -> String {
     format!(
@@ -61,51 +53,7 @@ pub fn quiet_reason(iface: &str) -> String {
 /// Open the capture channel (needs CAP_NET_RAW): called from `prepare`, on the main
 /// thread, before the process drops its capabilities.
 fn open_channel(interface: &str) -> Result<Box<dyn DataLinkReceiver>, SourceError> {
-    let iface = datalink::interfaces()
-        .into_iter()
-        .find(|i| i.name == interface)
-        .ok_or_else(|| {
-            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
-            SourceError::Unavailable {
-                reason: format!("There is no network interface called {:?}.", interface),
-                fix: format!(
-                    "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
-                    names.join(", ")
-                ),
-            }
-        })?;
-    let config = Config {
-        read_timeout: Some(Duration::from_millis(200)),
-        read_buffer_size: 1 << 20,
-        ..Config::default()
-    };
-    let rx = match datalink::channel(&iface, config) {
-        Ok(Channel::Ethernet(_tx, rx)) => rx,
-        Ok(_) => {
-            return Err(SourceError::Failed(format!(
-                "{}: this kind of capture channel is not supported",
-                interface
-            )));
-        }
-        Err(e)
-            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
-        {
-            return Err(SourceError::Unavailable {
-                reason: format!(
-                    "sweep is not allowed to capture traffic on {} ({e}).",
-                    interface
-                ),
-                fix: setcap_fix(),
-            });
-        }
-        Err(e) => {
-            return Err(SourceError::Unavailable {
-                reason: format!("Cannot capture on {}: {e}.", interface),
-                fix: "Check that the interface is up (ip link), then try again.".into(),
-            });
-        }
-    };
-    Ok(rx)
+    crate::sources::open_link(interface, "capture traffic", 1 << 20).map(|(_, rx, _)| rx)
 }
 
 impl Source for LiveTrafficSource {
