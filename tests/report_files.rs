@@ -109,6 +109,18 @@ fn every_format_from_the_demo_session() {
         assert!(text.contains("Apple AirTag: this tracker moved with you"));
         insta::assert_snapshot!("demo_pdf_text", stable(&text));
     }
+    // JSON golden copy (release-dependent values masked).
+    let mut jv: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
+    jv["tool"]["version"] = "[version]".into();
+    for s in jv["signatures"].as_array_mut().expect("signatures") {
+        s["sha256"] = "[hash]".into();
+        s["source"] = "[provenance]".into();
+    }
+    insta::assert_snapshot!(
+        "demo_json",
+        serde_json::to_string_pretty(&jv).expect("json")
+    );
     // The hashes printed in the reports verify.
     let json_bytes = std::fs::read(&json).expect("json");
     let want = hex::encode(Sha256::digest(&json_bytes));

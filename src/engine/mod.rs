@@ -157,7 +157,7 @@ impl Engine {
 
     pub fn counters(&self) -> Counters {
         let mut c = self.counters.clone();
-        c.devices_dropped = self.trackers.dropped();
+        c.devices_dropped = self.trackers.dropped() + self.lan.dropped() + self.traffic.dropped();
         c
     }
 

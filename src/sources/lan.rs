@@ -26,6 +26,8 @@ use crate::sources::{Link, Sink, Source, SourceError, Stop};
 
 /// Camera ports checked by the active check.
 pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
+/// ARP requests sent between two reads of the replies.
+pub const SWEEP_BATCH: usize = 256;
 /// Largest subnet the active sweep accepts.
 pub const MIN_PREFIX: u8 = 16;
 
@@ -370,15 +372,23 @@ impl Source for LanSource {
         let mut last_sent: HashMap<(MacAddr, IpAddr), Instant> = HashMap::new();
         let (ptx, prx) = mpsc::channel::<Observation>();
         let mut round = 0u32;
+        let mut cursor = 0usize;
         let mut next_round = Instant::now();
         let mut quiet_since = Instant::now();
         let mut probing_started = false;
         let mut out = Vec::new();
         while !stop.is_stopped() {
-            // Active sweep: every address, then up to two retries for the silent ones.
+            // Active sweep: every address, then up to two retries for the silent ones; at most
+            // SWEEP_BATCH requests between two reads of the replies (rate limit).
             if self.active && round < 3 && Instant::now() >= next_round {
-                for t in targets.iter().filter(|t| !answered.contains_key(t)) {
-                    if let Some(frame) = arp_request(own_mac, src_ip, *t)
+                let mut sent = 0;
+                while cursor < targets.len() && sent < SWEEP_BATCH {
+                    let t = targets[cursor];
+                    cursor += 1;
+                    if answered.contains_key(&t) {
+                        continue;
+                    }
+                    if let Some(frame) = arp_request(own_mac, src_ip, t)
                         && let Some(Err(e)) = tx.send_to(&frame, None)
                     {
                         return Err(SourceError::Failed(format!(
@@ -386,9 +396,13 @@ impl Source for LanSource {
                             self.interface
                         )));
                     }
+                    sent += 1;
                 }
-                round += 1;
-                next_round = Instant::now() + Duration::from_millis(250);
+                if cursor >= targets.len() {
+                    cursor = 0;
+                    round += 1;
+                    next_round = Instant::now() + Duration::from_millis(250);
+                }
                 quiet_since = Instant::now();
             }
             match rx.next() {

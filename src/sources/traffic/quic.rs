@@ -324,13 +324,15 @@ impl QuicTracker {
             }
             for dcid in tried {
                 let key = (client, server, dcid.clone());
+                let mut fresh = None;
                 if !self.conns.contains_key(&key) {
                     let Some(keys) = client_initial_keys(p.version, &dcid) else {
                         continue;
                     };
-                    if decrypt(&p, &keys).is_none() {
+                    // Only a packet that decrypts with these keys starts a connection.
+                    let Some(plain) = decrypt(&p, &keys) else {
                         continue;
-                    }
+                    };
                     self.insert(
                         key.clone(),
                         Conn {
@@ -342,16 +344,17 @@ impl QuicTracker {
                         },
                     );
                     self.pairs.entry(pair).or_insert_with(|| dcid.clone());
+                    fresh = Some(plain);
                 }
                 let Some(conn) = self.conns.get_mut(&key) else {
-                    continue;
-                };
-                let Some(plain) = decrypt(&p, &conn.keys) else {
                     continue;
                 };
                 if conn.done {
                     break;
                 }
+                let Some(plain) = fresh.or_else(|| decrypt(&p, &conn.keys)) else {
+                    continue;
+                };
                 for (off, data) in crypto_frames(&plain) {
                     if conn.bytes + data.len() > MAX_CRYPTO {
                         break;
