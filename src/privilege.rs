@@ -39,6 +39,76 @@ pub fn permitted() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A small thread that keeps CAP_NET_RAW only to open raw sockets when the volunteer starts
+/// a check from the screens; the UI thread and every source thread run without capabilities.
+/// Dropping the `Opener` ends the thread (and its capabilities).
+pub struct Opener {
+    tx: Option<std::sync::mpsc::Sender<OpenRequest>>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+type OpenRequest = (
+    String,
+    String,
+    usize,
+    std::sync::mpsc::Sender<Result<crate::sources::Link, crate::sources::SourceError>>,
+);
+
+impl Opener {
+    /// Start the opener (it keeps this thread's capabilities), then drop them on the calling
+    /// thread and route `sources::open_link` through the opener.
+    pub fn start_and_drop() -> Opener {
+        let (tx, rx) = std::sync::mpsc::channel::<OpenRequest>();
+        let handle = std::thread::Builder::new()
+            .name("link-opener".into())
+            .spawn(move || {
+                for (iface, what, buf, reply) in rx {
+                    let _ = reply.send(crate::sources::open_link_here(&iface, &what, buf));
+                }
+                let _ = drop_all();
+            })
+            .ok();
+        let _ = drop_all();
+        let sender = std::sync::Mutex::new(tx.clone());
+        crate::sources::set_link_opener(Some(Box::new(
+            move |iface: &str, what: &str, buf: usize| {
+                let (rtx, rrx) = std::sync::mpsc::channel();
+                let sent = sender
+                    .lock()
+                    .map(|s| {
+                        s.send((iface.to_string(), what.to_string(), buf, rtx))
+                            .is_ok()
+                    })
+                    .unwrap_or(false);
+                if !sent {
+                    return Err(crate::sources::SourceError::Failed(
+                        "the privileged opener has stopped".into(),
+                    ));
+                }
+                rrx.recv().unwrap_or_else(|_| {
+                    Err(crate::sources::SourceError::Failed(
+                        "the privileged opener has stopped".into(),
+                    ))
+                })
+            },
+        )));
+        Opener {
+            tx: Some(tx),
+            handle,
+        }
+    }
+}
+
+impl Drop for Opener {
+    fn drop(&mut self) {
+        crate::sources::set_link_opener(None);
+        self.tx.take();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +131,28 @@ mod tests {
             "a thread spawned after dropping holds {child:?}"
         );
         assert!(!has_net_raw_after_drop());
+    }
+
+    #[test]
+    fn the_screens_thread_drops_everything_and_the_opener_still_opens_links() {
+        std::thread::spawn(|| {
+            let could = has_net_raw();
+            let opener = Opener::start_and_drop();
+            assert!(permitted().is_empty(), "the UI thread kept capabilities");
+            let r = crate::sources::open_link("lo", "listen", 4096);
+            if could {
+                assert!(
+                    r.is_ok(),
+                    "the opener thread could not open a link: {:?}",
+                    r.err()
+                );
+            } else {
+                assert!(r.is_err());
+            }
+            drop(opener);
+        })
+        .join()
+        .expect("thread");
     }
 
     fn has_net_raw_after_drop() -> bool {

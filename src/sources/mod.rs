@@ -139,9 +139,35 @@ pub type Link = (
     pnet::datalink::NetworkInterface,
 );
 
+/// Opens links on behalf of a thread that has dropped its capabilities (the screens).
+pub type LinkOpener = Box<dyn Fn(&str, &str, usize) -> Result<Link, SourceError> + Send + Sync>;
+
+static OPENER: std::sync::Mutex<Option<LinkOpener>> = std::sync::Mutex::new(None);
+
+/// Route `open_link` through `opener` (see `privilege::Opener`).
+pub fn set_link_opener(opener: Option<LinkOpener>) {
+    if let Ok(mut o) = OPENER.lock() {
+        *o = opener;
+    }
+}
+
 /// Open a raw Ethernet channel on an interface (needs CAP_NET_RAW). `what` says what the
 /// channel is for ("capture traffic", "listen"); errors say what to do.
 pub fn open_link(interface: &str, what: &str, read_buffer: usize) -> Result<Link, SourceError> {
+    if let Ok(o) = OPENER.lock()
+        && let Some(f) = o.as_ref()
+    {
+        return f(interface, what, read_buffer);
+    }
+    open_link_here(interface, what, read_buffer)
+}
+
+/// Open the channel on the calling thread, with its own capabilities.
+pub fn open_link_here(
+    interface: &str,
+    what: &str,
+    read_buffer: usize,
+) -> Result<Link, SourceError> {
     use pnet::datalink::{self, Channel, Config};
     let iface = datalink::interfaces()
         .into_iter()

@@ -217,7 +217,12 @@ pub fn run(opts: UiOptions) -> anyhow::Result<u8> {
     let sigs = Arc::new(sigs);
     let mut engine = Engine::new(Arc::clone(&sigs));
     let demo = opts.demo_speed.is_some();
-    let mut app = App::new(start_form(), demo);
+    // What can run is judged while this thread still holds its capabilities...
+    let form = start_form();
+    // ...then the screens run without any; a small opener thread keeps CAP_NET_RAW only to
+    // open the raw sockets of a check the volunteer starts.
+    let _opener = crate::privilege::Opener::start_and_drop();
+    let mut app = App::new(form, demo);
     if let Some(c) = &opts.case {
         app.start.case_ref = crate::case::safe_ref(c);
     }
