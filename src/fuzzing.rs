@@ -90,7 +90,16 @@ pub fn advert(data: &[u8]) -> bool {
         return false;
     };
     let t = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
-    let mut engine = engine();
+    // Tracker signatures only: building the engine then costs microseconds, not the
+    // stalkerware index, so the fuzzer runs many more inputs.
+    static TRACKER_SIGS: OnceLock<Arc<SignatureSet>> = OnceLock::new();
+    let sigs = TRACKER_SIGS.get_or_init(|| {
+        let mut s = SignatureSet::embedded().unwrap_or_default();
+        s.entries
+            .retain(|e| e.category == crate::engine::Category::Tracker);
+        Arc::new(s)
+    });
+    let mut engine = Engine::new(Arc::clone(sigs));
     for (i, addr) in [[0xC0, 1, 2, 3, 4, 5], [0xD9, 1, 2, 3, 4, 6]]
         .into_iter()
         .enumerate()
