@@ -86,7 +86,7 @@ pub struct ScanArgs {
     /// Look at devices on this network interface (passive unless --active).
     #[arg(long, value_name = "IFACE")]
     pub lan: Option<String>,
-    /// Also send ARP requests and camera checks on the --lan network.
+    /// Also ask the --lan network: ARP requests to every address, camera-port checks, mDNS queries.
     #[arg(long, requires = "lan")]
     pub active: bool,
     /// Capture phone traffic on this interface (the laptop's hotspot).
