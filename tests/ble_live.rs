@@ -231,7 +231,18 @@ fn live_scan_reports_every_tracker_type() {
         let spec = spec.replacen('{', &format!(r#"{{"address":"{addr}","#), 1);
         paths.push(bus.driver(&["device", &spec]));
     }
-    // A later advertisement (new RSSI and new data) must be forwarded too.
+    // A later advertisement (new RSSI and new data) must be forwarded too: send it once the
+    // first one is in the recording (synced at least every 500 ms).
+    wait_until(
+        "the first advert of the look-alike in the recording",
+        30,
+        || {
+            std::fs::read_to_string(&rec).is_ok_and(|t| {
+                t.lines()
+                    .any(|l| l.contains("6A:00:00:00:00:10") && l.contains("10050b1c"))
+            })
+        },
+    );
     bus.driver(&[
         "advertise",
         &paths[9],
