@@ -352,6 +352,12 @@ fn company_map<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, HexBytes
 }
 
 /// A 48-bit address (Bluetooth or Ethernet), shown uppercase with colons.
+///
+/// ```
+/// let a: sweep::observation::MacAddr = "c4:11:22:33:44:55".parse().unwrap();
+/// assert_eq!(a.to_string(), "C4:11:22:33:44:55");
+/// assert!("c4:11:22".parse::<sweep::observation::MacAddr>().is_err());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct MacAddr(pub [u8; 6]);
 

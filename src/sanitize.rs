@@ -3,6 +3,11 @@
 
 /// Remove ANSI/VT escape sequences and every control character (C0, DEL, C1),
 /// and bidirectional overrides; cap the length in characters (adding `…`).
+///
+/// ```
+/// assert_eq!(sweep::sanitize::clean("\u{1b}[31mTag\u{1b}[0m\u{202e}!", 64), "Tag!");
+/// assert_eq!(sweep::sanitize::clean("abcdef", 3), "abc…");
+/// ```
 pub fn clean(s: &str, max_chars: usize) -> String {
     let mut out = String::with_capacity(s.len().min(max_chars * 4));
     let mut chars = s.chars().peekable();
