@@ -435,16 +435,10 @@ fn draw_detail(frame: &mut Frame, app: &App, findings: &[Finding], area: Rect) {
         body,
     );
     if has_signal {
-        let data = spark_data(f.signal.iter().map(|p| p.rssi));
-        let start = data
-            .len()
-            .saturating_sub(spark.width.saturating_sub(2) as usize);
-        frame.render_widget(
-            Sparkline::default().data(&data[start..]).block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" Signal strength (higher: closer) "),
-            ),
+        draw_signal(
+            frame,
+            &f.signal,
+            " Signal strength (higher: closer) ",
             spark,
         );
     }
@@ -588,18 +582,7 @@ fn draw_locate(frame: &mut Frame, app: &App, engine: &Engine, area: Rect) {
             .label(format!("{:.0}%", ratio * 100.0)),
         meter,
     );
-    let data = spark_data(l.history.iter().map(|p| p.rssi));
-    let start = data
-        .len()
-        .saturating_sub(spark.width.saturating_sub(2) as usize);
-    frame.render_widget(
-        Sparkline::default().data(&data[start..]).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" Recent signal "),
-        ),
-        spark,
-    );
+    draw_signal(frame, &l.history, " Recent signal ", spark);
     frame.render_widget(footer(app, "q back · Esc hide"), foot);
 }
 
@@ -640,6 +623,27 @@ fn draw_help(frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
         r,
+    );
+}
+
+/// The latest signal points that fit, as a sparkline in a titled box.
+fn draw_signal(
+    frame: &mut Frame,
+    points: &[crate::engine::finding::SignalPoint],
+    title: &str,
+    area: Rect,
+) {
+    let data = spark_data(points.iter().map(|p| p.rssi));
+    let start = data
+        .len()
+        .saturating_sub(area.width.saturating_sub(2) as usize);
+    frame.render_widget(
+        Sparkline::default().data(&data[start..]).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(title.to_string()),
+        ),
+        area,
     );
 }
 
