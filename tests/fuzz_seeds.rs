@@ -2,6 +2,7 @@
 //! finding through `sweep::fuzzing::packets`. The committed files in `fuzz/corpus/packets/`
 //! must equal what is built here; `SWEEP_WRITE_SEEDS=1 cargo test --test fuzz_seeds`
 //! rewrites them after a deliberate change.
+#![allow(clippy::unwrap_used)]
 
 mod traffic_support;
 
