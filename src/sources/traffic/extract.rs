@@ -7,10 +7,14 @@
 //! name compression, CNAME chains) and tls-parser (TLS records, ClientHello and its
 //! extensions). Only the fixed 16/20-byte Linux cooked capture headers are read here.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, LinkSlice, TransportSlice};
+use foldhash::HashMap;
+
+use etherparse::{
+    EtherType, IpNumber, LaxIpSlice, LaxNetSlice, LaxSlicedPacket, TcpSlice, TransportSlice,
+    UdpSlice,
+};
 
 use crate::observation::{
     DnsObs, Endpoints, FlowObs, HttpObs, MacAddr, Observation, QuicObs, Record, Timestamp, TlsObs,
@@ -76,6 +80,8 @@ pub struct Stats {
     pub flows: u64,
     /// Packets whose link or IP header could not be read (skipped).
     pub undecodable: u64,
+    /// Flows forgotten because [`MAX_FLOWS`] was reached (their counts were sent first).
+    pub flows_forgotten: u64,
 }
 
 /// Normalised 5-tuple of a connection (lower endpoint first).
@@ -125,6 +131,9 @@ const MAX_STREAM_BYTES: usize = 64 * 1024 + 2;
 const MAX_PENDING: usize = 16;
 const MAX_STREAMS: usize = 16 * 1024;
 const MAX_CONNS: usize = 1 << 20;
+/// Most flows (client, server, port) counted at once: far more than a phone makes in a
+/// check. Beyond it the counts so far are sent and the table starts again.
+pub const MAX_FLOWS: usize = 1 << 16;
 /// Flows whose counters changed are re-emitted this often (capture time).
 const FLOW_FLUSH_SECS: i64 = 60;
 
@@ -208,13 +217,16 @@ struct Hdr {
 /// Turns packets into observations.
 pub struct Extractor {
     conns: HashMap<ConnKey, Conn>,
+    /// The connection of the last packet: packets come in bursts per connection.
+    last_conn: Option<(ConnKey, Conn)>,
     flows: Vec<FlowAgg>,
     flow_index: HashMap<FlowKey, usize>,
     streams: HashMap<StreamKey, Stream>,
     quic: QuicTracker,
     /// MAC last seen sending from each local address (cooked captures only carry the sender's).
     macs: HashMap<IpAddr, MacAddr>,
-    last_flush: Option<Timestamp>,
+    /// When the changed flows are next emitted (capture time).
+    next_flush: Option<Timestamp>,
     /// Observations ready to send (drained by the caller).
     pub out: Vec<Record>,
     pub stats: Stats,
@@ -229,13 +241,14 @@ impl Default for Extractor {
 impl Extractor {
     pub fn new() -> Self {
         Extractor {
-            conns: HashMap::new(),
+            conns: HashMap::default(),
+            last_conn: None,
             flows: Vec::new(),
-            flow_index: HashMap::new(),
-            streams: HashMap::new(),
+            flow_index: HashMap::default(),
+            streams: HashMap::default(),
             quic: QuicTracker::new(),
-            macs: HashMap::new(),
-            last_flush: None,
+            macs: HashMap::default(),
+            next_flush: None,
             out: Vec::new(),
             stats: Stats::default(),
         }
@@ -247,35 +260,47 @@ impl Extractor {
         self.stats.bytes += data.len() as u64;
         let mut src_mac = None;
         let mut dst_mac = None;
-        let sliced = match link {
-            Link::Ethernet => LaxSlicedPacket::from_ethernet(data).ok(),
-            Link::LinuxSll => data.get(16..).map(|rest| {
-                let addr_len = u16::from_be_bytes([data[4], data[5]]);
-                if addr_len == 6 {
+        let above = match link {
+            Link::Ethernet => match data.get(..14) {
+                Some(h) => {
+                    dst_mac = mac_at(data, 0);
                     src_mac = mac_at(data, 6);
+                    above_ether(u16::from_be_bytes([h[12], h[13]]), &data[14..])
                 }
-                let proto = u16::from_be_bytes([data[14], data[15]]);
-                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
-            }),
-            Link::LinuxSll2 => data.get(20..).map(|rest| {
-                if data[11] == 6 {
-                    src_mac = mac_at(data, 12);
+                None => Above::Undecodable,
+            },
+            Link::LinuxSll => match data.get(16..) {
+                Some(rest) => {
+                    let addr_len = u16::from_be_bytes([data[4], data[5]]);
+                    if addr_len == 6 {
+                        src_mac = mac_at(data, 6);
+                    }
+                    above_ether(u16::from_be_bytes([data[14], data[15]]), rest)
                 }
-                let proto = u16::from_be_bytes([data[0], data[1]]);
-                LaxSlicedPacket::from_ether_type(EtherType(proto), rest)
-            }),
-            Link::RawIp => LaxSlicedPacket::from_ip(data).ok(),
-            Link::Null => data.get(4..).and_then(|d| LaxSlicedPacket::from_ip(d).ok()),
+                None => Above::Undecodable,
+            },
+            Link::LinuxSll2 => match data.get(20..) {
+                Some(rest) => {
+                    if data[11] == 6 {
+                        src_mac = mac_at(data, 12);
+                    }
+                    above_ether(u16::from_be_bytes([data[0], data[1]]), rest)
+                }
+                None => Above::Undecodable,
+            },
+            Link::RawIp => Above::Ip(data),
+            Link::Null => data.get(4..).map_or(Above::Undecodable, Above::Ip),
         };
-        let Some(p) = sliced else {
-            self.stats.undecodable += 1;
-            return;
+        let (net, transport) = match above {
+            Above::Ip(bytes) => slice_ip(bytes),
+            Above::Macsec(ty, rest) => {
+                let p = LaxSlicedPacket::from_ether_type(ty, rest);
+                (p.net, p.transport)
+            }
+            Above::Other => return,
+            Above::Undecodable => (None, None),
         };
-        if let Some(LinkSlice::Ethernet2(e)) = &p.link {
-            src_mac = Some(MacAddr(e.source()));
-            dst_mac = Some(MacAddr(e.destination()));
-        }
-        let (src, dst, fragmented) = match &p.net {
+        let (src, dst, fragmented) = match &net {
             Some(LaxNetSlice::Ipv4(v4)) => (
                 IpAddr::V4(v4.header().source_addr()),
                 IpAddr::V4(v4.header().destination_addr()),
@@ -287,7 +312,7 @@ impl Extractor {
                 v6.is_payload_fragmented(),
             ),
             _ => {
-                self.stats.undecodable += u64::from(p.net.is_none());
+                self.stats.undecodable += u64::from(net.is_none());
                 return;
             }
         };
@@ -310,7 +335,7 @@ impl Extractor {
             dst_mac,
         };
         let wire_len = data.len() as u64;
-        match &p.transport {
+        match &transport {
             Some(TransportSlice::Udp(u)) if !fragmented => {
                 let (sp, dp) = (u.source_port(), u.destination_port());
                 self.count_flow(&h, sp, dp, false, false, wire_len, t);
@@ -338,14 +363,14 @@ impl Extractor {
             }
             _ => {}
         }
-        if self
-            .last_flush
-            .is_none_or(|l| (t - l).num_seconds() >= FLOW_FLUSH_SECS)
-        {
-            if self.last_flush.is_some() {
+        if self.next_flush.is_none_or(|n| t >= n) {
+            if self.next_flush.is_some() {
                 self.flush_flows();
             }
-            self.last_flush = Some(t);
+            self.next_flush = Some(
+                t.checked_add_signed(chrono::Duration::seconds(FLOW_FLUSH_SECS))
+                    .unwrap_or(t),
+            );
         }
     }
 
@@ -389,7 +414,12 @@ impl Extractor {
         } else {
             ConnKey { a: d, b: s, tcp }
         };
-        if let Some(c) = self.conns.get(&key).copied() {
+        let known = match &self.last_conn {
+            Some((k, c)) if *k == key => Some(*c),
+            _ => self.conns.get(&key).copied(),
+        };
+        if let Some(c) = known {
+            self.last_conn = Some((key, c));
             let f = &mut self.flows[c.flow];
             f.packets += 1;
             f.bytes += len;
@@ -426,6 +456,9 @@ impl Extractor {
                 i
             }
             None => {
+                if self.flows.len() >= MAX_FLOWS {
+                    self.forget_flows();
+                }
                 let ends = Endpoints {
                     client_ip: client,
                     client_mac,
@@ -460,13 +493,23 @@ impl Extractor {
             // forgotten connection joins its flow again by the same rules).
             self.conns.clear();
         }
-        self.conns.insert(
-            key,
-            Conn {
-                a_is_client: src_client == src_is_a,
-                flow,
-            },
-        );
+        let conn = Conn {
+            a_is_client: src_client == src_is_a,
+            flow,
+        };
+        self.conns.insert(key, conn);
+        self.last_conn = Some((key, conn));
+    }
+
+    /// Bounded memory: send the counts of changed flows, then forget every flow and
+    /// connection (a later packet starts its flow again, as a new contact).
+    fn forget_flows(&mut self) {
+        self.flush_flows();
+        self.stats.flows_forgotten += self.flows.len() as u64;
+        self.flows.clear();
+        self.flow_index.clear();
+        self.conns.clear();
+        self.last_conn = None;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -688,13 +731,71 @@ impl Extractor {
                     server_port: Some(dp),
                 },
                 version: hello.version,
-                sni: hello.sni.map(|s| clean(&s, 253)),
+                // Cleaned of control characters by the ClientHello parser.
+                sni: hello.sni,
                 ech: hello.ech,
-                alpn: hello.alpn.iter().map(|a| clean(a, 64)).collect(),
+                alpn: hello.alpn,
                 offset: Some(offset),
             }),
         ));
     }
+}
+
+/// What a frame carries above its link layer.
+enum Above<'a> {
+    /// An IP packet.
+    Ip(&'a [u8]),
+    /// MACsec: left to etherparse's full slicer.
+    Macsec(EtherType, &'a [u8]),
+    /// ARP and the like: nothing for the traffic check, and not damaged.
+    Other,
+    /// Too short, or a type sweep does not read.
+    Undecodable,
+}
+
+/// The payload of an Ethernet type, through up to three VLAN tags (802.1Q, 802.1ad, QinQ),
+/// as etherparse's lax slicer reads it. Slicing here, then IP and UDP/TCP with etherparse's
+/// own lax slices, avoids building and moving its whole-packet struct for every packet.
+fn above_ether(mut ty: u16, mut rest: &[u8]) -> Above<'_> {
+    let mut tags = 0;
+    loop {
+        match ty {
+            0x0800 | 0x86dd => return Above::Ip(rest),
+            0x0806 => return Above::Other,
+            0x88e5 => return Above::Macsec(EtherType(ty), rest),
+            0x8100 | 0x88a8 | 0x9100 if tags < 3 => {
+                let Some(tag) = rest.get(..4) else {
+                    return Above::Undecodable;
+                };
+                ty = u16::from_be_bytes([tag[2], tag[3]]);
+                rest = &rest[4..];
+                tags += 1;
+            }
+            _ => return Above::Undecodable,
+        }
+    }
+}
+
+/// IPv4/IPv6 (lax: a packet cut by the snap length still gives its headers), then UDP or
+/// TCP unless the payload is a fragment or an extension header could not be read.
+fn slice_ip(b: &[u8]) -> (Option<LaxNetSlice<'_>>, Option<TransportSlice<'_>>) {
+    let Ok((ip, stop)) = LaxIpSlice::from_slice(b) else {
+        return (None, None);
+    };
+    let pl = ip.payload();
+    let transport = if stop.is_none() && !pl.fragmented {
+        let payload = pl.payload;
+        match pl.ip_number {
+            IpNumber::UDP => UdpSlice::from_slice_lax(payload)
+                .ok()
+                .map(TransportSlice::Udp),
+            IpNumber::TCP => TcpSlice::from_slice(payload).ok().map(TransportSlice::Tcp),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    (Some(ip.into()), transport)
 }
 
 fn mac_at(d: &[u8], at: usize) -> Option<MacAddr> {
@@ -821,45 +922,53 @@ pub(crate) struct Hello {
 
 /// A TLS record holding a ClientHello, through tls-parser.
 pub(crate) fn parse_client_hello(record: &[u8]) -> Option<Hello> {
-    use tls_parser::{
-        SNIType, TlsExtension, TlsExtensionType, TlsMessage, TlsMessageHandshake,
-        parse_tls_client_hello_extensions, parse_tls_plaintext,
-    };
+    use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_plaintext};
     let (_, plain) = parse_tls_plaintext(record).ok()?;
-    for msg in &plain.msg {
-        let TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) = msg else {
-            continue;
-        };
-        let mut hello = Hello {
-            sni: None,
-            alpn: Vec::new(),
-            ech: false,
-        };
-        if let Some(ext) = ch.ext
-            && let Ok((_, exts)) = parse_tls_client_hello_extensions(ext)
-        {
-            for e in &exts {
-                match e {
-                    TlsExtension::SNI(list) => {
-                        if let Some((_, name)) = list.iter().find(|(t, _)| *t == SNIType::HostName)
-                        {
-                            hello.sni = Some(clean(&String::from_utf8_lossy(name), 253));
-                        }
+    plain.msg.iter().find_map(|msg| match msg {
+        TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) => Some(hello_of(ch)),
+        _ => None,
+    })
+}
+
+/// A ClientHello handshake message without a record around it (QUIC CRYPTO data).
+pub(crate) fn parse_client_hello_message(msg: &[u8]) -> Option<Hello> {
+    use tls_parser::{TlsMessage, TlsMessageHandshake, parse_tls_message_handshake};
+    match parse_tls_message_handshake(msg).ok()?.1 {
+        TlsMessage::Handshake(TlsMessageHandshake::ClientHello(ch)) => Some(hello_of(&ch)),
+        _ => None,
+    }
+}
+
+/// Server name, ALPN and ECH of a ClientHello (names cleaned of control characters).
+fn hello_of(ch: &tls_parser::TlsClientHelloContents<'_>) -> Hello {
+    use tls_parser::{SNIType, TlsExtension, TlsExtensionType, parse_tls_client_hello_extensions};
+    let mut hello = Hello {
+        sni: None,
+        alpn: Vec::new(),
+        ech: false,
+    };
+    if let Some(ext) = ch.ext
+        && let Ok((_, exts)) = parse_tls_client_hello_extensions(ext)
+    {
+        for e in &exts {
+            match e {
+                TlsExtension::SNI(list) => {
+                    if let Some((_, name)) = list.iter().find(|(t, _)| *t == SNIType::HostName) {
+                        hello.sni = Some(clean(&String::from_utf8_lossy(name), 253));
                     }
-                    TlsExtension::ALPN(list) => {
-                        hello.alpn = list
-                            .iter()
-                            .map(|p| clean(&String::from_utf8_lossy(p), 64))
-                            .collect();
-                    }
-                    TlsExtension::Unknown(TlsExtensionType(0xfe0d), _) => hello.ech = true,
-                    _ => {}
                 }
+                TlsExtension::ALPN(list) => {
+                    hello.alpn = list
+                        .iter()
+                        .map(|p| clean(&String::from_utf8_lossy(p), 64))
+                        .collect();
+                }
+                TlsExtension::Unknown(TlsExtensionType(0xfe0d), _) => hello.ech = true,
+                _ => {}
             }
         }
-        return Some(hello);
     }
-    None
+    hello
 }
 
 const METHODS: [&[u8]; 9] = [
@@ -909,6 +1018,39 @@ fn find(h: &[u8], n: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// More distinct flows than the cap: memory stays bounded, what is forgotten is
+    /// counted, and every flow still reaches the engine at least once.
+    #[test]
+    fn flows_are_capped_and_none_is_lost() {
+        let mut ex = Extractor::new();
+        let t = chrono::DateTime::from_timestamp(1_795_341_600, 0).unwrap_or_default();
+        let n = MAX_FLOWS + 100;
+        for i in 0..n {
+            let mut frame = Vec::new();
+            etherparse::PacketBuilder::ipv4(
+                [10, 42, 0, 20],
+                [198, 51, (i >> 8) as u8, i as u8],
+                64,
+            )
+            .udp(40000, 1 + (i % 50_000) as u16)
+            .write(&mut frame, b"x")
+            .expect("udp");
+            ex.packet(Link::RawIp, t, 0, &frame);
+            assert!(ex.flows.len() <= MAX_FLOWS);
+        }
+        ex.finish();
+        assert_eq!(ex.stats.flows_forgotten, MAX_FLOWS as u64);
+        let seen: std::collections::HashSet<(IpAddr, Option<u16>)> = ex
+            .out
+            .iter()
+            .filter_map(|r| match &r.obs {
+                Observation::Flow(f) => Some((f.ends.server_ip, f.ends.server_port)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen.len(), n);
+    }
 
     #[test]
     fn http_host_strips_port_and_handles_ipv6_literals() {

@@ -6,13 +6,16 @@
 //! one AES-ECB block) and `aes-gcm` (AEAD): maintained, pure Rust, constant-time, and no
 //! `unsafe` in this crate.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
-use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::aead::{Aead, AeadInPlace, Payload};
 use aes_gcm::{Aes128Gcm, Nonce};
-use hkdf::Hkdf;
+use std::sync::OnceLock;
+
+use foldhash::HashMap;
+use hkdf::{Hkdf, HkdfExtract};
 use sha2::Sha256;
 
 pub const V1: u32 = 0x0000_0001;
@@ -48,37 +51,59 @@ pub struct InitialKeys {
     pub hp: [u8; 16],
 }
 
-fn expand_label(secret: &[u8], label: &str, len: usize) -> Option<Vec<u8>> {
-    let hk = Hkdf::<Sha256>::from_prk(secret).ok()?;
-    let full = format!("tls13 {label}");
-    let mut info = Vec::with_capacity(4 + full.len());
-    info.extend_from_slice(&(len as u16).to_be_bytes());
-    info.push(full.len() as u8);
-    info.extend_from_slice(full.as_bytes());
-    info.push(0);
-    let mut out = vec![0u8; len];
-    hk.expand(&info, &mut out).ok()?;
+/// HKDF-Expand-Label (RFC 8446 §7.1) with an empty context, into a fixed-size array.
+fn expand_label<const N: usize>(hk: &Hkdf<Sha256>, label: &str) -> Option<[u8; N]> {
+    const PREFIX: &[u8] = b"tls13 ";
+    let mut info = [0u8; 4 + 6 + 32];
+    let full = PREFIX.len() + label.len();
+    let end = 4 + full;
+    if end > info.len() {
+        return None;
+    }
+    info[..2].copy_from_slice(&u16::try_from(N).ok()?.to_be_bytes());
+    info[2] = full as u8;
+    info[3..3 + PREFIX.len()].copy_from_slice(PREFIX);
+    info[3 + PREFIX.len()..3 + full].copy_from_slice(label.as_bytes());
+    // info[end - 1] stays 0: the empty context.
+    let mut out = [0u8; N];
+    hk.expand(&info[..end], &mut out).ok()?;
     Some(out)
+}
+
+/// HKDF-Extract keyed with a version's Initial salt, computed once and cloned for each
+/// connection (the HMAC key schedule of the salt is then not redone).
+fn salted(version: u32) -> Option<HkdfExtract<Sha256>> {
+    static SALTED: OnceLock<[HkdfExtract<Sha256>; 2]> = OnceLock::new();
+    let s = SALTED.get_or_init(|| {
+        [
+            HkdfExtract::new(Some(&SALT_V1)),
+            HkdfExtract::new(Some(&SALT_V2)),
+        ]
+    });
+    match version {
+        V1 => Some(s[0].clone()),
+        V2 => Some(s[1].clone()),
+        _ => None,
+    }
 }
 
 /// Derive the client Initial keys from the Destination Connection ID (RFC 9001 §5.2).
 pub fn client_initial_keys(version: u32, dcid: &[u8]) -> Option<InitialKeys> {
-    let (salt, key_l, iv_l, hp_l) = match version {
-        V1 => (&SALT_V1, "quic key", "quic iv", "quic hp"),
-        V2 => (&SALT_V2, "quicv2 key", "quicv2 iv", "quicv2 hp"),
+    let (key_l, iv_l, hp_l) = match version {
+        V1 => ("quic key", "quic iv", "quic hp"),
+        V2 => ("quicv2 key", "quicv2 iv", "quicv2 hp"),
         _ => return None,
     };
-    let (prk, _) = Hkdf::<Sha256>::extract(Some(salt), dcid);
-    let client = expand_label(&prk, "client in", 32)?;
-    let mut k = InitialKeys {
-        key: [0; 16],
-        iv: [0; 12],
-        hp: [0; 16],
-    };
-    k.key.copy_from_slice(&expand_label(&client, key_l, 16)?);
-    k.iv.copy_from_slice(&expand_label(&client, iv_l, 12)?);
-    k.hp.copy_from_slice(&expand_label(&client, hp_l, 16)?);
-    Some(k)
+    let mut extract = salted(version)?;
+    extract.input_ikm(dcid);
+    let (_, initial) = extract.finalize();
+    let client: [u8; 32] = expand_label(&initial, "client in")?;
+    let client = Hkdf::<Sha256>::from_prk(&client).ok()?;
+    Some(InitialKeys {
+        key: expand_label(&client, key_l)?,
+        iv: expand_label(&client, iv_l)?,
+        hp: expand_label(&client, hp_l)?,
+    })
 }
 
 /// QUIC variable-length integer.
@@ -102,19 +127,6 @@ struct LongPacket<'a> {
     /// The whole packet (header + protected payload).
     bytes: &'a [u8],
     pn_offset: usize,
-}
-
-/// Split a datagram into its coalesced long-header packets (stops at a short header).
-fn packets(d: &[u8]) -> Vec<LongPacket<'_>> {
-    let mut out = Vec::new();
-    let mut rest = d;
-    while rest.len() > 7 && rest[0] & 0x80 != 0 {
-        let Some(p) = parse_long(rest) else { break };
-        let end = p.1;
-        out.push(p.0);
-        rest = &rest[end..];
-    }
-    out
 }
 
 fn parse_long(b: &[u8]) -> Option<(LongPacket<'_>, usize)> {
@@ -165,8 +177,13 @@ fn parse_long(b: &[u8]) -> Option<(LongPacket<'_>, usize)> {
     ))
 }
 
-/// Remove header protection and decrypt one Initial packet's payload.
-fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys) -> Option<Vec<u8>> {
+/// Remove header protection and decrypt one Initial packet's payload into `out`
+/// (reused from packet to packet). False when the packet does not decrypt.
+fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> bool {
+    decrypt_into(p, keys, out).is_some()
+}
+
+fn decrypt_into(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> Option<()> {
     let b = p.bytes;
     let sample = b.get(p.pn_offset + 4..p.pn_offset + 20)?;
     let hp = aes::Aes128::new(GenericArray::from_slice(&keys.hp));
@@ -174,7 +191,18 @@ fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys) -> Option<Vec<u8>> {
     hp.encrypt_block(&mut mask);
     let first = b[0] ^ (mask[0] & 0x0f);
     let pn_len = usize::from(first & 3) + 1;
-    let mut header = b.get(..p.pn_offset + pn_len)?.to_vec();
+    // The header is the AEAD's associated data, unprotected. Usually short (it grows only
+    // with a token), so it goes on the stack.
+    let n = p.pn_offset + pn_len;
+    let mut small = [0u8; 128];
+    let mut large = Vec::new();
+    let header: &mut [u8] = if n <= small.len() {
+        small[..n].copy_from_slice(b.get(..n)?);
+        &mut small[..n]
+    } else {
+        large.extend_from_slice(b.get(..n)?);
+        &mut large
+    };
     header[0] = first;
     let mut pn: u64 = 0;
     for i in 0..pn_len {
@@ -185,68 +213,91 @@ fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys) -> Option<Vec<u8>> {
     for (i, x) in pn.to_be_bytes().iter().enumerate() {
         nonce[4 + i] ^= x;
     }
+    let sealed = b.get(p.pn_offset + pn_len..)?;
+    let (body, tag) = sealed.split_at(sealed.len().checked_sub(16)?);
+    out.clear();
+    out.extend_from_slice(body);
     let cipher = Aes128Gcm::new(GenericArray::from_slice(&keys.key));
     cipher
-        .decrypt(
+        .decrypt_in_place_detached(
             Nonce::from_slice(&nonce),
-            Payload {
-                msg: b.get(p.pn_offset + pn_len..)?,
-                aad: &header,
-            },
+            header,
+            out,
+            GenericArray::from_slice(tag),
         )
         .ok()
 }
 
-/// CRYPTO frames of a decrypted Initial payload: (offset, data).
-fn crypto_frames(payload: &[u8]) -> Vec<(u64, &[u8])> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < payload.len() {
-        let Some(ty) = varint(payload, &mut at) else {
-            break;
-        };
-        match ty {
-            0x00 | 0x01 => {}
-            0x02 | 0x03 => {
-                let ok = (|| {
-                    varint(payload, &mut at)?;
-                    varint(payload, &mut at)?;
-                    let ranges = varint(payload, &mut at)?;
-                    varint(payload, &mut at)?;
+/// CRYPTO frames of a decrypted Initial payload, (offset, data), in packet order; other
+/// frames (PADDING, PING, ACK) are skipped, anything else ends the walk.
+struct CryptoFrames<'a> {
+    payload: &'a [u8],
+    at: usize,
+}
+
+fn crypto_frames(payload: &[u8]) -> CryptoFrames<'_> {
+    CryptoFrames { payload, at: 0 }
+}
+
+impl<'a> Iterator for CryptoFrames<'a> {
+    type Item = (u64, &'a [u8]);
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.walk();
+        if next.is_none() {
+            // A malformed frame ends the walk for good.
+            self.at = self.payload.len();
+        }
+        next
+    }
+}
+
+impl<'a> CryptoFrames<'a> {
+    fn walk(&mut self) -> Option<(u64, &'a [u8])> {
+        let payload = self.payload;
+        let at = &mut self.at;
+        while *at < payload.len() {
+            let ty = varint(payload, at)?;
+            match ty {
+                0x00 | 0x01 => {}
+                0x02 | 0x03 => {
+                    varint(payload, at)?;
+                    varint(payload, at)?;
+                    let ranges = varint(payload, at)?;
+                    varint(payload, at)?;
                     for _ in 0..ranges.min(1024) {
-                        varint(payload, &mut at)?;
-                        varint(payload, &mut at)?;
+                        varint(payload, at)?;
+                        varint(payload, at)?;
                     }
                     if ty == 0x03 {
                         for _ in 0..3 {
-                            varint(payload, &mut at)?;
+                            varint(payload, at)?;
                         }
                     }
-                    Some(())
-                })();
-                if ok.is_none() {
-                    break;
+                }
+                0x06 => {
+                    let off = varint(payload, at)?;
+                    let len = usize::try_from(varint(payload, at)?).ok()?;
+                    let data = payload.get(*at..at.checked_add(len)?)?;
+                    *at += data.len();
+                    return Some((off, data));
+                }
+                _ => {
+                    *at = payload.len();
+                    return None;
                 }
             }
-            0x06 => {
-                let (Some(off), Some(len)) = (varint(payload, &mut at), varint(payload, &mut at))
-                else {
-                    break;
-                };
-                let Some(data) = usize::try_from(len)
-                    .ok()
-                    .and_then(|l| payload.get(at..at.checked_add(l)?))
-                else {
-                    break;
-                };
-                at += data.len();
-                out.push((off, data));
-            }
-            0x1c | 0x1d => break,
-            _ => break,
         }
+        None
     }
-    out
+}
+
+/// A complete ClientHello handshake message at the start of `data`, if there is one.
+fn whole_hello(data: &[u8]) -> Option<&[u8]> {
+    if data.len() < 4 || data[0] != 1 {
+        return None;
+    }
+    let need = 4 + (usize::from(data[1]) << 16 | usize::from(data[2]) << 8 | usize::from(data[3]));
+    data.get(..need)
 }
 
 struct Conn {
@@ -271,21 +322,43 @@ impl Conn {
                 buf.extend_from_slice(&data[skip..]);
             }
         }
-        if buf.len() < 4 || buf[0] != 1 {
-            return None;
-        }
-        let need = 4 + (usize::from(buf[1]) << 16 | usize::from(buf[2]) << 8 | usize::from(buf[3]));
-        (buf.len() >= need).then(|| buf[..need].to_vec())
+        whole_hello(&buf).map(<[u8]>::to_vec)
     }
 }
+
+/// A connection ID: at most 20 bytes in QUIC v1 and v2 (RFC 9000 §17.2), kept inline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Cid {
+    len: u8,
+    bytes: [u8; 20],
+}
+
+impl Cid {
+    fn new(b: &[u8]) -> Option<Cid> {
+        let mut bytes = [0u8; 20];
+        bytes.get_mut(..b.len())?.copy_from_slice(b);
+        Some(Cid {
+            len: b.len() as u8,
+            bytes,
+        })
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
+type ConnKey = (SocketAddr, SocketAddr, Cid);
 
 /// Follows QUIC connections across datagrams until their ClientHello is complete.
 #[derive(Default)]
 pub struct QuicTracker {
-    conns: HashMap<(SocketAddr, SocketAddr, Vec<u8>), Conn>,
+    /// Decrypted payload of the packet at hand (reused).
+    scratch: Vec<u8>,
+    conns: HashMap<ConnKey, Conn>,
     /// The DCID each client/server pair started with (later Initials may change DCID).
-    pairs: HashMap<(SocketAddr, SocketAddr), Vec<u8>>,
-    order: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
+    pairs: HashMap<(SocketAddr, SocketAddr), Cid>,
+    order: VecDeque<ConnKey>,
 }
 
 impl std::fmt::Debug for QuicTracker {
@@ -308,33 +381,36 @@ impl QuicTracker {
         payload: &[u8],
     ) -> Option<QuicHello> {
         let mut result = None;
-        for p in packets(payload) {
-            if !p.initial {
+        let mut plain = std::mem::take(&mut self.scratch);
+        let mut rest = payload;
+        // Coalesced long-header packets, up to the first short header.
+        while rest.len() > 7 && rest[0] & 0x80 != 0 {
+            let Some((p, end)) = parse_long(rest) else {
+                break;
+            };
+            rest = &rest[end..];
+            // Version 1 and 2 endpoints drop packets with a longer DCID (RFC 9000 §17.2).
+            let (true, Some(dcid)) = (p.initial, Cid::new(p.dcid)) else {
                 continue;
-            }
+            };
             let pair = (client, server);
-            // Keys come from the DCID of the client's first Initial on this pair.
-            let first_dcid = self.pairs.get(&pair).cloned();
-            let mut tried = Vec::new();
-            if let Some(d) = first_dcid {
-                tried.push(d);
-            }
-            if !tried.iter().any(|d| d.as_slice() == p.dcid) {
-                tried.push(p.dcid.to_vec());
-            }
-            for dcid in tried {
-                let key = (client, server, dcid.clone());
-                let mut fresh = None;
+            // Keys come from the DCID of the client's first Initial on this pair; a packet
+            // with another DCID may start a connection of its own.
+            let first = self.pairs.get(&pair).copied();
+            let other = (first != Some(dcid)).then_some(dcid);
+            for dcid in [first, other].into_iter().flatten() {
+                let key = (client, server, dcid);
+                let mut fresh = false;
                 if !self.conns.contains_key(&key) {
-                    let Some(keys) = client_initial_keys(p.version, &dcid) else {
+                    let Some(keys) = client_initial_keys(p.version, dcid.as_slice()) else {
                         continue;
                     };
                     // Only a packet that decrypts with these keys starts a connection.
-                    let Some(plain) = decrypt(&p, &keys) else {
+                    if !decrypt(&p, &keys, &mut plain) {
                         continue;
-                    };
+                    }
                     self.insert(
-                        key.clone(),
+                        key,
                         Conn {
                             version: p.version,
                             keys,
@@ -343,8 +419,8 @@ impl QuicTracker {
                             done: false,
                         },
                     );
-                    self.pairs.entry(pair).or_insert_with(|| dcid.clone());
-                    fresh = Some(plain);
+                    self.pairs.entry(pair).or_insert(dcid);
+                    fresh = true;
                 }
                 let Some(conn) = self.conns.get_mut(&key) else {
                     continue;
@@ -352,9 +428,20 @@ impl QuicTracker {
                 if conn.done {
                     break;
                 }
-                let Some(plain) = fresh.or_else(|| decrypt(&p, &conn.keys)) else {
+                if !fresh && !decrypt(&p, &conn.keys, &mut plain) {
                     continue;
-                };
+                }
+                // Usually the whole ClientHello is in the first CRYPTO frame of one packet:
+                // read it there. Otherwise keep the frames until offset 0 onwards is whole.
+                if conn.crypto.is_empty()
+                    && let Some(msg) = crypto_frames(&plain)
+                        .find(|(off, _)| *off == 0)
+                        .and_then(|(_, data)| whole_hello(data))
+                {
+                    conn.done = true;
+                    result = client_hello(conn.version, msg);
+                    break;
+                }
                 for (off, data) in crypto_frames(&plain) {
                     if conn.bytes + data.len() > MAX_CRYPTO {
                         break;
@@ -373,29 +460,25 @@ impl QuicTracker {
                 break;
             }
         }
+        self.scratch = plain;
         result
     }
 
-    fn insert(&mut self, key: (SocketAddr, SocketAddr, Vec<u8>), conn: Conn) {
+    fn insert(&mut self, key: ConnKey, conn: Conn) {
         if self.conns.len() >= MAX_CONNECTIONS
             && let Some(old) = self.order.pop_front()
         {
             self.conns.remove(&old);
             self.pairs.remove(&(old.0, old.1));
         }
-        self.order.push_back(key.clone());
+        self.order.push_back(key);
         self.conns.insert(key, conn);
     }
 }
 
-/// Parse the reassembled ClientHello handshake message (wrapped as a TLS record for
-/// tls-parser, the same parser as TCP TLS).
+/// Parse a ClientHello handshake message (the same parser as TCP TLS).
 fn client_hello(version: u32, msg: &[u8]) -> Option<QuicHello> {
-    let len = u16::try_from(msg.len()).ok()?;
-    let mut record = vec![0x16, 0x03, 0x03];
-    record.extend_from_slice(&len.to_be_bytes());
-    record.extend_from_slice(msg);
-    let h = crate::sources::traffic::extract::parse_client_hello(&record)?;
+    let h = crate::sources::traffic::extract::parse_client_hello_message(msg)?;
     Some(QuicHello {
         version,
         sni: h.sni,
