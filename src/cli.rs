@@ -245,9 +245,7 @@ fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
         ));
     }
     if is_capture_magic(&head[..n]) {
-        return Ok(Box::new(CaptureFileSource {
-            path: p.to_path_buf(),
-        }));
+        return Ok(Box::new(CaptureFileSource::new(p)));
     }
     if head[..n]
         .iter()

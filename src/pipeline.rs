@@ -1,7 +1,6 @@
 //! The pipeline: sources on their own threads → one bounded channel → journal
 //! → engine. Live scans and replays go through exactly this path.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
 use std::thread::JoinHandle;
@@ -13,9 +12,11 @@ use sha2::{Digest, Sha256};
 use crate::engine::Engine;
 use crate::journal::Journal;
 use crate::observation::{Record, SourceState, Timestamp};
-use crate::sources::{self, Sink, Source, SourceError, Stop};
+use crate::sources::{self, Batch, MAX_BATCH, Sink, Source, SourceError, Stop, feed};
 
-/// Depth of the one channel between sources and the engine.
+/// Most records in flight on the one channel between sources and the engine: the channel
+/// holds `CHANNEL_DEPTH / MAX_BATCH` messages of at most `MAX_BATCH` records each. It is
+/// also the most records one `pump` moves into the engine.
 pub const CHANNEL_DEPTH: usize = 8192;
 
 /// An input file and its checksum (evidence).
@@ -48,7 +49,9 @@ pub enum Pump {
 }
 
 pub struct Pipeline {
-    rx: Receiver<Record>,
+    rx: Receiver<Batch>,
+    /// What is left of the last batch received (a pump moves at most CHANNEL_DEPTH records).
+    carry: std::vec::IntoIter<Record>,
     handles: Vec<JoinHandle<Result<(), SourceError>>>,
     stop: Stop,
     journal: Option<Journal>,
@@ -64,19 +67,21 @@ pub struct Pipeline {
 
 /// SHA-256 and size of a file, streamed.
 pub fn hash_file(p: &Path) -> Result<InputFile, String> {
-    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
+    let chunks = feed::chunks(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
+    hash_chunks(p, chunks)
+}
+
+/// SHA-256 and size of a file from its chunks (see `sources::feed`).
+fn hash_chunks(
+    p: &Path,
+    chunks: impl Iterator<Item = std::io::Result<feed::Chunk>>,
+) -> Result<InputFile, String> {
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
-    loop {
-        let n = f
-            .read(&mut buf)
-            .map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        h.update(&buf[..n]);
+    for c in chunks {
+        let c = c.map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+        bytes += c.len() as u64;
+        h.update(&c[..]);
     }
     Ok(InputFile {
         path: p.display().to_string(),
@@ -85,10 +90,16 @@ pub fn hash_file(p: &Path) -> Result<InputFile, String> {
     })
 }
 
+/// An input file to checksum: read by the hasher, or shared with the source that reads it.
+enum HashJob {
+    File(PathBuf),
+    Feed(PathBuf, feed::FeedReader),
+}
+
 impl Pipeline {
     /// Start every source on its own thread.
     pub fn start(plan: Plan) -> std::io::Result<Self> {
-        let (tx, rx) = sync_channel(CHANNEL_DEPTH);
+        let (tx, rx) = sync_channel(CHANNEL_DEPTH / MAX_BATCH);
         let stop = Stop::new();
         let journal = match &plan.journal {
             Some(p) => Some(Journal::create(p).map_err(|e| {
@@ -125,14 +136,38 @@ impl Pipeline {
             }
         }
         let _ = crate::privilege::drop_all();
-        let inputs = plan.inputs.clone();
-        let hasher = if inputs.is_empty() {
+        // A source's file that is also an input to checksum is read once, for both.
+        let mut jobs: Vec<HashJob> = plan.inputs.iter().cloned().map(HashJob::File).collect();
+        for s in &mut ready {
+            let Some(path) = s.input_file().map(Path::to_path_buf) else {
+                continue;
+            };
+            let Some(job) = jobs
+                .iter_mut()
+                .find(|j| matches!(j, HashJob::File(p) if *p == path))
+            else {
+                continue;
+            };
+            // If it cannot be opened, the source and the hasher each say so themselves.
+            if let Ok((for_source, for_hash)) = feed::tee(&path) {
+                s.set_feed(for_source);
+                *job = HashJob::Feed(path, for_hash);
+            }
+        }
+        let hasher = if jobs.is_empty() {
             None
         } else {
             Some(
                 std::thread::Builder::new()
                     .name("hash-inputs".into())
-                    .spawn(move || inputs.iter().map(|p| hash_file(p)).collect())?,
+                    .spawn(move || {
+                        jobs.into_iter()
+                            .map(|j| match j {
+                                HashJob::File(p) => hash_file(&p),
+                                HashJob::Feed(p, r) => hash_chunks(&p, r),
+                            })
+                            .collect()
+                    })?,
             )
         };
         let mut handles = Vec::new();
@@ -144,6 +179,7 @@ impl Pipeline {
         marks.sort_by_key(|r| std::cmp::Reverse(r.t));
         Ok(Self {
             rx,
+            carry: Vec::new().into_iter(),
             handles,
             stop,
             journal,
@@ -217,27 +253,46 @@ impl Pipeline {
             ),
             None => wait,
         };
-        match self.rx.recv_timeout(wait) {
-            Ok(rec) => {
-                self.feed(engine, rec);
-                // Drain what is already queued, bounded so a UI stays responsive.
-                for _ in 0..CHANNEL_DEPTH {
-                    match self.rx.try_recv() {
-                        Ok(rec) => self.feed(engine, rec),
-                        Err(_) => break,
-                    }
+        // Move what is queued, at most CHANNEL_DEPTH records, so a UI stays responsive; wait
+        // for the first batch only when nothing was left over from the last call.
+        let mut moved = self.drain_carry(engine, CHANNEL_DEPTH);
+        if moved == 0 {
+            match self.rx.recv_timeout(wait) {
+                Ok(batch) => {
+                    self.carry = batch.into_iter();
+                    moved = self.drain_carry(engine, CHANNEL_DEPTH);
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.finish(engine);
+                    return Pump::Done;
                 }
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                self.finish(engine);
-                return Pump::Done;
+        }
+        while moved > 0 && moved < CHANNEL_DEPTH {
+            match self.rx.try_recv() {
+                Ok(batch) => {
+                    self.carry = batch.into_iter();
+                    moved += self.drain_carry(engine, CHANNEL_DEPTH - moved);
+                }
+                Err(_) => break,
             }
         }
         if let Some(j) = self.journal.as_mut() {
             let _ = j.maybe_sync();
         }
         Pump::Running
+    }
+
+    /// Feed up to `max` records left from the last batch; how many were fed.
+    fn drain_carry(&mut self, engine: &mut Engine, max: usize) -> usize {
+        let mut n = 0;
+        while n < max {
+            let Some(rec) = self.carry.next() else { break };
+            self.feed(engine, rec);
+            n += 1;
+        }
+        n
     }
 
     fn finish(&mut self, engine: &mut Engine) {

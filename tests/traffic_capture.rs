@@ -271,6 +271,39 @@ fn corrupt_block_length_is_a_clear_error() {
     assert!(name_set(&recs).contains("www.example.org"));
 }
 
+/// The parser stops at a damaged block near the start of a capture many chunks long; the
+/// evidence checksum still covers the whole file, read once for both.
+#[test]
+fn checksum_covers_the_whole_file_when_parsing_stops_early() {
+    let d = tmp();
+    let (mut cap, _) = scenario(LinkKind::Ethernet, false);
+    let filler = cap.frames[0].clone();
+    while cap.frames.len() < 40_000 {
+        cap.frames.push(filler.clone());
+    }
+    let f = d.path().join("big-bad.pcapng");
+    cap.write_pcapng(&f);
+    let mut bytes = std::fs::read(&f).unwrap();
+    assert!(
+        bytes.len() > 4 * sweep::sources::feed::CHUNK,
+        "{} bytes",
+        bytes.len()
+    );
+    let at = offset_of_packet(&cap, false, 4) as usize;
+    bytes[at + 4..at + 8].copy_from_slice(&13u32.to_le_bytes());
+    std::fs::write(&f, &bytes).unwrap();
+    let (code, stderr, _, json) = run_sweep(&f, d.path());
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(&format!("byte offset {at}")), "{stderr}");
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&bytes))
+    };
+    let input = &json["scan"]["inputs"][0];
+    assert_eq!(input["sha256"], sha.as_str(), "{input}");
+    assert_eq!(input["bytes"], bytes.len() as u64, "{input}");
+}
+
 #[test]
 fn unsupported_link_type_is_named() {
     let d = tmp();

@@ -2,6 +2,7 @@
 //! pipeline's one bounded channel. A failed send means "shut down".
 
 pub mod ble;
+pub mod feed;
 pub mod lan;
 pub mod mdns;
 pub mod replay;
@@ -31,24 +32,46 @@ impl Stop {
     }
 }
 
+/// Most records one message on the pipeline channel carries.
+pub const MAX_BATCH: usize = 128;
+
+/// One message on the pipeline channel: records in the order the source made them.
+pub type Batch = Vec<Record>;
+
 /// The sending end of the pipeline channel.
 #[derive(Clone)]
 pub struct Sink {
-    tx: SyncSender<Record>,
+    tx: SyncSender<Batch>,
 }
 
 impl Sink {
-    pub fn new(tx: SyncSender<Record>) -> Self {
+    pub fn new(tx: SyncSender<Batch>) -> Self {
         Self { tx }
     }
 
     /// Send one observation. Returns false when the pipeline has gone (shut down).
     pub fn send(&self, t: Timestamp, obs: Observation) -> bool {
-        self.tx.send(Record::new(t, obs)).is_ok()
+        self.send_record(Record::new(t, obs))
     }
 
     pub fn send_record(&self, rec: Record) -> bool {
-        self.tx.send(rec).is_ok()
+        self.tx.send(vec![rec]).is_ok()
+    }
+
+    /// Send records in order, up to [`MAX_BATCH`] per message, so the engine wakes once
+    /// per batch rather than once per record (readers of files and recordings).
+    pub fn send_all(&self, recs: impl IntoIterator<Item = Record>) -> bool {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        for r in recs {
+            batch.push(r);
+            if batch.len() == MAX_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
+                if self.tx.send(full).is_err() {
+                    return false;
+                }
+            }
+        }
+        batch.is_empty() || self.tx.send(batch).is_ok()
     }
 
     /// Report a change of this source's state.
@@ -100,6 +123,14 @@ pub trait Source: Send + 'static {
     fn prepare(&mut self) -> Result<(), SourceError> {
         Ok(())
     }
+    /// The file this source reads, if any. When the same file is also an input whose
+    /// checksum goes into the findings, the pipeline has it read once for both: it gives
+    /// the source a [`feed::tee`] with [`Source::set_feed`] and checksums the other end.
+    fn input_file(&self) -> Option<&std::path::Path> {
+        None
+    }
+    /// Read the file through these chunks (which also go to the checksum).
+    fn set_feed(&mut self, _feed: feed::FileChunks) {}
     /// Run until the input ends, `stop` is set or the sink is gone.
     fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError>;
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::observation::{Record, SourceKind, Timestamp};
-use crate::sources::{Sink, Source, SourceError, Stop};
+use crate::sources::{MAX_BATCH, Sink, Source, SourceError, Stop};
 
 /// Longest line accepted (a BLE advert is a few hundred bytes).
 pub const MAX_LINE: usize = 1 << 20;
@@ -183,7 +183,10 @@ impl Source for ReplaySource {
         let mut first_t: Option<Timestamp> = None;
         let pace = self.pace;
         let rebase = self.rebase_to;
-        let summary = read_records(&self.name, reader, |mut rec| {
+        // As fast as possible: records go in batches (one engine wake-up each). Paced: one by one.
+        let mut batch: Vec<Record> = Vec::new();
+        let mut sent_all = true;
+        let read = read_records(&self.name, reader, |mut rec| {
             if stop.is_stopped() {
                 return false;
             }
@@ -203,10 +206,20 @@ impl Source for ReplaySource {
                     }
                     std::thread::sleep(wait.min(Duration::from_millis(100)));
                 }
+                return sink.send_record(rec);
             }
-            sink.send_record(rec)
-        })
-        .map_err(|e| SourceError::Input(e.to_string()))?;
+            batch.push(rec);
+            if batch.len() < MAX_BATCH {
+                return true;
+            }
+            sent_all = sink.send_all(batch.drain(..));
+            sent_all
+        });
+        // Whatever happened, the records read before it reach the engine.
+        if sent_all && !batch.is_empty() {
+            sink.send_all(batch.drain(..));
+        }
+        let summary = read.map_err(|e| SourceError::Input(e.to_string()))?;
         if let Some(w) = summary.warning {
             eprintln!("warning: {w}");
         }
