@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # QUIC-heavy capture: sweep vs tshark on the same file, one run each.
-# Usage: bench/quic.sh [CONNECTIONS]   (needs tshark)
+# Usage: bench/quic.sh [CONNECTIONS]   (needs tshark; openssl for the checksum reference)
+# Same four lines as bench/traffic.sh: the real `sweep scan`, extraction + matching alone
+# (examples/bench_traffic.rs), tshark, and `openssl dgst -sha256` of the file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-15000}
-cargo build --release -q --example gen_quic
-cargo build --release -q
+cargo build --release -q --example gen_quic --example bench_traffic --bin sweep
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 ./target/release/examples/gen_quic "$tmp/q.pcap" "$N"
 size=$(stat -c %s "$tmp/q.pcap")
-s=$(date +%s%N); ./target/release/sweep scan --from "$tmp/q.pcap" --record "$tmp/r.jsonl" --json "$tmp/o.json" 2>/dev/null; e=$(date +%s%N)
-sw_ms=$(( (e - s) / 1000000 ))
+cat "$tmp/q.pcap" > /dev/null
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+s=$(date +%s%N); ./target/release/sweep scan --from "$tmp/q.pcap" --record "$tmp/r.jsonl" --json "$tmp/o.json" 2>/dev/null; scan_ms=$(ms "$s")
+s=$(date +%s%N); ./target/release/examples/bench_traffic "$tmp/q.pcap" >/dev/null; ext_ms=$(ms "$s")
 grep -o '"kind":"quic"[^}]*"sni":"[^"]*"' "$tmp/r.jsonl" | grep -o '"sni":"[^"]*"' | cut -d'"' -f4 | sort -u > "$tmp/sweep.txt"
-s=$(date +%s%N); tshark -r "$tmp/q.pcap" -T fields -e tls.handshake.extensions_server_name 2>/dev/null | tr ',' '\n' | grep -v '^$' | sort -u > "$tmp/tshark.txt"; e=$(date +%s%N)
-ts_ms=$(( (e - s) / 1000000 ))
+s=$(date +%s%N); tshark -r "$tmp/q.pcap" -T fields -e dns.qry.name -e tls.handshake.extensions_server_name 2>/dev/null | tr ',\t' '\n\n' | grep -v '^$' | sort -u > "$tmp/tshark.txt"; ts_ms=$(ms "$s")
+s=$(date +%s%N); if command -v openssl >/dev/null; then openssl dgst -sha256 "$tmp/q.pcap" >/dev/null; fi; sha_ms=$(ms "$s")
+rate() { echo $(( size / 1000 / ($1 > 0 ? $1 : 1) )); }
+ratio() { python3 -c "print(round($ts_ms / max($1, 1), 1))"; }
 echo "capture: $((size / 1000000)) MB, $N QUIC connections"
-echo "sweep:  ${sw_ms} ms ($(( size / 1000 / (sw_ms > 0 ? sw_ms : 1) )) MB/s), $(wc -l < "$tmp/sweep.txt") names"
-echo "tshark: ${ts_ms} ms ($(( size / 1000 / (ts_ms > 0 ? ts_ms : 1) )) MB/s), $(wc -l < "$tmp/tshark.txt") names"
-if cmp -s "$tmp/sweep.txt" "$tmp/tshark.txt"; then echo "same name set: yes"; else echo "same name set: NO"; fi
-echo "ratio: $(python3 -c "print(round($ts_ms / max($sw_ms, 1), 1))")x"
+echo "sweep scan:     ${scan_ms} ms ($(rate "$scan_ms") MB/s, $(ratio "$scan_ms")x tshark), $(wc -l < "$tmp/sweep.txt") names"
+echo "extract+match:  ${ext_ms} ms ($(rate "$ext_ms") MB/s, $(ratio "$ext_ms")x tshark)"
+echo "tshark:         ${ts_ms} ms ($(rate "$ts_ms") MB/s), $(wc -l < "$tmp/tshark.txt") names"
+echo "sha256 alone:   ${sha_ms} ms (openssl dgst)"
+if cmp -s "$tmp/sweep.txt" "$tmp/tshark.txt"; then echo "same name set: yes"; else
+  echo "same name set: no ($(comm -23 "$tmp/sweep.txt" "$tmp/tshark.txt" | wc -l) only sweep, $(comm -13 "$tmp/sweep.txt" "$tmp/tshark.txt" | wc -l) only tshark)"; fi

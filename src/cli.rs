@@ -266,10 +266,53 @@ fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
     ))
 }
 
+/// The engine for a scan, and where its signatures come from.
+pub enum EngineLoad {
+    Ready(Box<Engine>),
+    /// The embedded signatures (checked when sweep is built, and by its tests), parsed and
+    /// indexed on a helper thread while the sources start.
+    Loading(std::thread::JoinHandle<Result<Engine, String>>),
+}
+
+impl EngineLoad {
+    /// A folder given with --signatures is read and checked now, before anything starts
+    /// (exit code 2 when it is broken); the embedded signatures load alongside the sources.
+    pub fn start(sig_dir: Option<&Path>) -> Result<EngineLoad, u8> {
+        if sig_dir.is_some() {
+            let s = load_signatures(sig_dir)?;
+            return Ok(EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))));
+        }
+        std::thread::Builder::new()
+            .name("signatures".into())
+            .spawn(|| {
+                SignatureSet::embedded()
+                    .map(|s| Engine::new(Arc::new(s)))
+                    .map_err(|e| e.to_string())
+            })
+            .map(EngineLoad::Loading)
+            .or_else(|_| {
+                load_signatures(None).map(|s| EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))))
+            })
+    }
+
+    pub fn wait(self) -> Result<Engine, u8> {
+        let r = match self {
+            EngineLoad::Ready(e) => return Ok(*e),
+            EngineLoad::Loading(h) => h
+                .join()
+                .unwrap_or_else(|_| Err("the signature loader stopped unexpectedly".into())),
+        };
+        r.map_err(|e| {
+            eprintln!("sweep: signature error: {e}");
+            EXIT_BAD_INPUT
+        })
+    }
+}
+
 /// Headless scan.
 pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
-    let sigs = match load_signatures(sig_dir) {
-        Ok(s) => Arc::new(s),
+    let engine_load = match EngineLoad::start(sig_dir) {
+        Ok(l) => l,
         Err(c) => return c,
     };
     let live = args.ble || args.lan.is_some() || args.traffic.is_some();
@@ -380,12 +423,19 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         marks,
         inputs: args.from.clone(),
     };
-    let mut engine = Engine::new(sigs);
     let mut pipeline = match Pipeline::start(plan) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("sweep: {e}");
             return EXIT_CANNOT_RUN;
+        }
+    };
+    // The sources are running; their first observations wait in the channel.
+    let mut engine = match engine_load.wait() {
+        Ok(e) => e,
+        Err(c) => {
+            pipeline.stop();
+            return c;
         }
     };
     crate::cases::stop_on_ctrl_c(pipeline.stop_handle());
