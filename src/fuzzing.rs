@@ -83,21 +83,44 @@ pub fn packets(data: &[u8]) -> bool {
     n > 0 && !engine.findings().is_empty()
 }
 
-/// A whole capture file (pcap or pcapng container parsing, then the extractors).
+/// A whole capture file (pcap or pcapng container parsing, then the extractors), read
+/// in one piece and cut into small chunks (1 to 97 bytes, from the last byte): the result
+/// (packets, observations, error and its offset) must not depend on where chunks end.
 pub fn capture_file(data: &[u8]) -> bool {
-    use crate::sources::traffic::extract::Extractor;
-    let path = std::env::temp_dir().join(format!("sweep-fuzz-capture-{}", std::process::id()));
-    if std::fs::write(&path, data).is_err() {
-        return false;
-    }
-    let mut ex = Extractor::new();
-    let stop = crate::sources::Stop::new();
-    let r = crate::sources::traffic::read_capture(&path, &stop, &mut ex, &mut |ex| {
-        ex.out.clear();
-        true
-    });
-    let _ = std::fs::remove_file(&path);
-    r.is_ok()
+    use crate::sources::feed;
+    use crate::sources::traffic::{extract::Extractor, read_chunks};
+    let run = |size: usize| {
+        let chunks: Vec<std::io::Result<feed::Chunk>> = data
+            .chunks(size.max(1))
+            .map(|c| Ok(feed::chunk_of(c)))
+            .collect();
+        let mut ex = Extractor::new();
+        let stop = crate::sources::Stop::new();
+        let mut out = Vec::new();
+        let r = read_chunks(
+            std::path::Path::new("fuzz.pcap"),
+            chunks.into_iter(),
+            &stop,
+            &mut ex,
+            &mut |ex| {
+                out.append(&mut ex.out);
+                true
+            },
+        );
+        ex.finish();
+        out.append(&mut ex.out);
+        (r.map(|s| s.packets).map_err(|e| e.to_string()), out)
+    };
+    let whole = run(data.len());
+    let size = 1 + usize::from(data.last().copied().unwrap_or(0)) % 97;
+    let pieces = run(size);
+    assert!(
+        whole == pieces,
+        "chunks of {size} bytes changed the result: {:?} vs {:?}",
+        whole.0,
+        pieces.0
+    );
+    whole.0.is_ok()
 }
 
 /// The advert classifier: the first byte picks where the bytes go (Apple manufacturer

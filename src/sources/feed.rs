@@ -51,6 +51,15 @@ impl Drop for Buf {
 
 pub type Chunk = Arc<Buf>;
 
+/// A chunk holding a copy of `bytes` (tests and fuzzing: any cut of a file into chunks).
+pub fn chunk_of(bytes: &[u8]) -> Chunk {
+    Arc::new(Buf {
+        data: bytes.to_vec(),
+        len: bytes.len(),
+        home: None,
+    })
+}
+
 /// Fill `buf` from `r` (short only at the end of the file).
 fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
