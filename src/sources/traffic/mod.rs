@@ -217,20 +217,23 @@ pub fn read_chunks(
     }
 }
 
-fn read_pcap<I: Iterator<Item = std::io::Result<Chunk>>>(
+/// The file header (pcap) or first section header (pcapng), read with `parse` at offset 0,
+/// with more of the file brought in while it is incomplete.
+fn file_header<I, P>(
     path: &Path,
     w: &mut ChunkWindow<I>,
-    stop: &Stop,
-    ex: &mut Extractor,
-    flush: &mut dyn FnMut(&mut Extractor) -> bool,
-) -> Result<Stats, SourceError> {
-    let parser = loop {
+    parse: impl Fn(&[u8]) -> Result<(&[u8], P), PcapError>,
+) -> Result<P, SourceError>
+where
+    I: Iterator<Item = std::io::Result<Chunk>>,
+{
+    loop {
         let view = w.view();
-        match PcapParser::new(view) {
+        match parse(view) {
             Ok((rem, p)) => {
                 let used = view.len() - rem.len();
                 w.consume(used);
-                break p;
+                return Ok(p);
             }
             Err(PcapError::IncompleteBuffer) => {
                 if !w.more().map_err(|e| window_err(path, e, 0))? {
@@ -239,7 +242,17 @@ fn read_pcap<I: Iterator<Item = std::io::Result<Chunk>>>(
             }
             Err(e) => return Err(input_err(path, &describe(&e), 0)),
         }
-    };
+    }
+}
+
+fn read_pcap<I: Iterator<Item = std::io::Result<Chunk>>>(
+    path: &Path,
+    w: &mut ChunkWindow<I>,
+    stop: &Stop,
+    ex: &mut Extractor,
+    flush: &mut dyn FnMut(&mut Extractor) -> bool,
+) -> Result<Stats, SourceError> {
+    let parser = file_header(path, w, PcapParser::new)?;
     let hdr = parser.header();
     let lt = u32::from(hdr.datalink);
     let link = Link::from_linktype(lt).ok_or_else(|| unsupported(path, lt))?;
@@ -301,22 +314,7 @@ fn read_pcapng<I: Iterator<Item = std::io::Result<Chunk>>>(
     ex: &mut Extractor,
     flush: &mut dyn FnMut(&mut Extractor) -> bool,
 ) -> Result<Stats, SourceError> {
-    let mut parser = loop {
-        let view = w.view();
-        match PcapNgParser::new(view) {
-            Ok((rem, p)) => {
-                let used = view.len() - rem.len();
-                w.consume(used);
-                break p;
-            }
-            Err(PcapError::IncompleteBuffer) => {
-                if !w.more().map_err(|e| window_err(path, e, 0))? {
-                    return Err(input_err(path, &describe(&cut_short()), 0));
-                }
-            }
-            Err(e) => return Err(input_err(path, &describe(&e), 0)),
-        }
-    };
+    let mut parser = file_header(path, w, PcapNgParser::new)?;
     let mut endian = parser.section().endianness;
     let mut ifaces: Vec<Iface> = Vec::new();
     let mut count = 0u32;
