@@ -46,6 +46,7 @@ fn main() {
         checks: vec![],
         focus: 0,
         interfaces: vec![],
+        scopes: vec!["the 253 other addresses of 192.168.1.0/24".into()],
         interface: 0,
         minutes: 15,
         active: false,

@@ -390,6 +390,10 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         // mDNS browsing sends queries, so it is part of the active check; passive listening
         // still hears mDNS announcements through the LAN source.
         if args.active {
+            eprintln!(
+                "Active check on {iface}: asking {} who they are (ARP), then camera ports, RTSP, ONVIF and mDNS.",
+                crate::sources::lan::active_scope(iface)
+            );
             sources.push(Box::new(crate::sources::mdns::MdnsSource {
                 interface: iface.clone(),
             }));

@@ -233,11 +233,12 @@ fn active_check_finds_every_host_the_service_and_the_camera() {
     tb.mdns_publisher();
     let (j, r) = (tb.path("active.json"), tb.path("active.jsonl"));
     let out = tb.sweep(&["--active", "--duration", "8"], &j, &r);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // Before sending, sweep says which addresses it asks (the testbed's /24, minus itself).
+    assert!(
+        err.contains(&format!("asking the 253 other addresses of {NET}.0/24")),
+        "{err}"
     );
     let v = json(&j);
     for (mac, vendor) in [

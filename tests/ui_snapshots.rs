@@ -35,6 +35,10 @@ fn form() -> StartForm {
         ],
         focus: 1,
         interfaces: vec!["wlan0".into(), "eth0".into()],
+        scopes: vec![
+            "the 253 other addresses of 192.168.1.0/24".into(),
+            "no address: this interface has no IPv4 address, so there is nothing to ask".into(),
+        ],
         interface: 0,
         minutes: 15,
         active: false,

@@ -62,6 +62,37 @@ fn ipv4_net(iface: &NetworkInterface) -> Option<(Ipv4Addr, u8)> {
     })
 }
 
+/// In plain words, which addresses the active check on `interface` would ask, for the
+/// volunteer to confirm before anything is sent.
+pub fn active_scope(interface: &str) -> String {
+    let net = pnet::datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == interface)
+        .and_then(|i| ipv4_net(&i));
+    describe_scope(net)
+}
+
+/// [`active_scope`] for a known address and prefix (`None`: no IPv4 address).
+pub fn describe_scope(net: Option<(Ipv4Addr, u8)>) -> String {
+    let Some((ip, prefix)) = net else {
+        return "no address: this interface has no IPv4 address, so there is nothing to ask".into();
+    };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - u32::from(prefix.min(32)))
+    };
+    let cidr = format!("{}/{prefix}", Ipv4Addr::from(u32::from(ip) & mask));
+    match sweep_targets(ip, prefix) {
+        Ok(t) if t.is_empty() => format!("no other address: {cidr} has none"),
+        Ok(t) if t.len() == 1 => format!("the 1 other address of {cidr}"),
+        Ok(t) => format!("the {} other addresses of {cidr}", t.len()),
+        Err(_) => {
+            format!("none: {cidr} is larger than a /{MIN_PREFIX}, so the active check will not run")
+        }
+    }
+}
+
 /// Every host address of a subnet except ours; refuses anything larger than a /16.
 pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, String> {
     if prefix < MIN_PREFIX {
@@ -480,6 +511,28 @@ impl Source for LanSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_says_which_addresses_are_asked() {
+        let ip = |s: &str| s.parse::<Ipv4Addr>().expect("ip");
+        assert_eq!(
+            describe_scope(Some((ip("192.168.1.37"), 24))),
+            "the 253 other addresses of 192.168.1.0/24"
+        );
+        assert_eq!(
+            describe_scope(Some((ip("10.42.0.1"), 30))),
+            "the 1 other address of 10.42.0.0/30"
+        );
+        assert_eq!(
+            describe_scope(Some((ip("10.0.0.1"), 8))),
+            "none: 10.0.0.0/8 is larger than a /16, so the active check will not run"
+        );
+        assert!(describe_scope(None).starts_with("no address"));
+        assert_eq!(
+            describe_scope(Some((ip("10.0.0.1"), 32))),
+            "no other address: 10.0.0.1/32 has none"
+        );
+    }
 
     #[test]
     fn refuses_subnets_larger_than_a_16() {

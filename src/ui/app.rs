@@ -62,6 +62,9 @@ pub struct StartForm {
     pub checks: Vec<CheckChoice>,
     pub focus: usize,
     pub interfaces: Vec<String>,
+    /// For each interface, which addresses the active check would ask (shown when it is
+    /// confirmed), e.g. "the 253 other addresses of 192.168.1.0/24".
+    pub scopes: Vec<String>,
     pub interface: usize,
     pub minutes: u64,
     /// The volunteer asked for the active network check (ARP sweep, camera ports).

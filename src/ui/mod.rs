@@ -69,6 +69,10 @@ pub fn start_form() -> StartForm {
             },
         ],
         focus: 1,
+        scopes: interfaces
+            .iter()
+            .map(|i| crate::sources::lan::active_scope(i))
+            .collect(),
         interfaces,
         interface: 0,
         minutes: 15,

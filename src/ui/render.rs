@@ -215,17 +215,23 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
         foot,
     );
     if f.confirming_active {
+        let scope = f
+            .scopes
+            .get(f.interface)
+            .map_or("every address of its network", String::as_str);
         let w = area.width.min(70);
         let r = Rect {
             x: area.x + (area.width - w) / 2,
-            y: area.y + area.height / 3,
+            y: area.y + area.height / 4,
             width: w,
-            height: 7.min(area.height),
+            height: 10.min(area.height),
         };
         frame.render_widget(Clear, r);
         frame.render_widget(
             Paragraph::new(vec![
-                Line::from(format!("Send requests to every address on {iface}?")),
+                Line::from(format!(
+                    "On {iface}, sweep will ask {scope} who they are (ARP), then check camera ports and services on the devices that answer."
+                )),
                 Line::from("Only do this on a network the client owns or may check."),
                 Line::from("Other devices on the network can notice it."),
                 Line::from(""),
