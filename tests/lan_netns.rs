@@ -140,6 +140,18 @@ impl Testbed {
         self.wait_line(i, "ready");
     }
 
+    /// An ONVIF camera's WS-Discovery responder on h5: it joins the multicast group on its
+    /// own link, notes who asked, and answers a Probe with a ProbeMatch naming its service.
+    fn onvif_responder(&mut self) {
+        let marker = self.path("onvif-probes");
+        let code = format!(
+            "import socket,struct\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(('',3702))\ns.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,struct.pack('4s4s',socket.inet_aton('239.255.255.250'),socket.inet_aton('{NET}.5')))\nprint('ready',flush=True)\nwhile True:\n d,a=s.recvfrom(8192);open('{}','a').write(a[0]+'\\n')\n if b'Probe' in d: s.sendto(b'<?xml version=\"1.0\"?><e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\" xmlns:wsdd=\"http://schemas.xmlsoap.org/ws/2005/04/discovery\"><e:Body><wsdd:ProbeMatches><wsdd:ProbeMatch><wsdd:Types>dn:NetworkVideoTransmitter</wsdd:Types><wsdd:XAddrs>http://{NET}.5/onvif/device_service</wsdd:XAddrs></wsdd:ProbeMatch></wsdd:ProbeMatches></e:Body></e:Envelope>',a)\n",
+            marker.display()
+        );
+        let i = self.spawn("h5", "/usr/bin/python3", &["-c", &code]);
+        self.wait_line(i, "ready");
+    }
+
     fn mdns_publisher(&mut self) {
         let exe = std::env::current_exe().expect("exe");
         let examples = exe
@@ -231,6 +243,7 @@ fn active_check_finds_every_host_the_service_and_the_camera() {
     };
     tb.camera();
     tb.mdns_publisher();
+    tb.onvif_responder();
     let (j, r) = (tb.path("active.json"), tb.path("active.jsonl"));
     let out = tb.sweep(&["--active", "--duration", "8"], &j, &r);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -274,6 +287,27 @@ fn active_check_finds_every_host_the_service_and_the_camera() {
     assert!(
         std::fs::read_to_string(tb.path("rtsp-connections")).is_ok_and(|s| !s.is_empty()),
         "the camera was probed"
+    );
+    // The ONVIF Probe went out on the chosen link, from the scanner, and the answer is a lead
+    // on the host that gave it, with its service address.
+    let asked = std::fs::read_to_string(tb.path("onvif-probes")).unwrap_or_default();
+    assert_eq!(
+        asked.trim(),
+        format!("{NET}.1"),
+        "ONVIF probes seen: {asked:?}"
+    );
+    let onvif = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["signature"] == "network.onvif")
+        .unwrap_or_else(|| panic!("no ONVIF finding: {}", v["findings"]));
+    assert_eq!(onvif["subject"]["address"], "00:11:22:00:00:05", "{onvif}");
+    assert!(
+        onvif
+            .to_string()
+            .contains(&format!("http://{NET}.5/onvif/device_service")),
+        "{onvif}"
     );
     // Probes went only to hosts inside the testbed.
     let text = std::fs::read_to_string(&r).expect("record");

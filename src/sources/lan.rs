@@ -325,12 +325,31 @@ fn probe_host(ip: Ipv4Addr, mac: MacAddr, tx: mpsc::Sender<Observation>) {
     }
 }
 
-/// ONVIF WS-Discovery: one multicast Probe for video transmitters on the local link.
+/// A UDP socket on `local` whose multicast leaves through the interface that has `local`
+/// and goes no further than the local link (TTL 1). Linux already sends multicast from a
+/// bound address through the device that owns it; IP_MULTICAST_IF states it explicitly
+/// instead of relying on that routing special case.
+fn link_multicast_socket(local: Ipv4Addr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_multicast_if_v4(&local)?;
+    s.set_multicast_ttl_v4(1)?;
+    s.bind(&SocketAddr::new(IpAddr::V4(local), 0).into())?;
+    Ok(s.into())
+}
+
+/// The service address in a WS-Discovery ProbeMatch (`<...:XAddrs>url</...:XAddrs>`).
+fn xaddrs(text: &str) -> Option<&str> {
+    let rest = text.split_once("XAddrs>")?.1;
+    let value = rest.split('<').next()?.trim();
+    (!value.is_empty()).then_some(value)
+}
+
+/// ONVIF WS-Discovery: one multicast Probe for video transmitters on the chosen link.
 fn onvif_probe(local: Ipv4Addr, tx: mpsc::Sender<Observation>) {
-    let Ok(sock) = UdpSocket::bind(SocketAddr::new(IpAddr::V4(local), 0)) else {
+    let Ok(sock) = link_multicast_socket(local) else {
         return;
     };
-    let _ = sock.set_multicast_ttl_v4(1);
     let _ = sock.set_read_timeout(Some(Duration::from_millis(300)));
     let msg = r#"<?xml version="1.0" encoding="UTF-8"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><e:Header><w:MessageID>uuid:5f0e6c64-7a3b-4d3e-9c0e-73776565702d</w:MessageID><w:To e:mustUnderstand="true">urn:schemas-xmlsoap-org:ws:2005:04:discovery</w:To><w:Action e:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</w:Action></e:Header><e:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></e:Body></e:Envelope>"#;
     if sock
@@ -348,17 +367,13 @@ fn onvif_probe(local: Ipv4Addr, tx: mpsc::Sender<Observation>) {
         };
         let text = String::from_utf8_lossy(&buf[..n]);
         if text.contains("ProbeMatch") && seen.insert(from.ip()) {
-            let xaddrs = text
-                .split("XAddrs>")
-                .nth(1)
-                .map(|s| s.trim_end_matches("</d:").trim_end_matches('<').to_string());
             let _ = tx.send(Observation::Probe(ProbeResult {
                 ip: from.ip(),
                 mac: None,
                 probe: "onvif".into(),
                 port: Some(3702),
                 open: true,
-                detail: xaddrs.map(|x| crate::sanitize::clean(&x, 120)),
+                detail: xaddrs(&text).map(|x| crate::sanitize::clean(x, 120)),
             }));
         }
     }
@@ -511,6 +526,24 @@ impl Source for LanSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xaddrs_whatever_the_namespace_prefix() {
+        for (text, want) in [
+            (
+                "<d:XAddrs>http://10.0.0.5/onvif/device_service</d:XAddrs>",
+                Some("http://10.0.0.5/onvif/device_service"),
+            ),
+            (
+                "<wsdd:XAddrs> http://10.0.0.6:8080/onvif </wsdd:XAddrs>",
+                Some("http://10.0.0.6:8080/onvif"),
+            ),
+            ("<XAddrs></XAddrs>", None),
+            ("<d:ProbeMatch/>", None),
+        ] {
+            assert_eq!(xaddrs(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn scope_says_which_addresses_are_asked() {
