@@ -65,11 +65,15 @@ fn ipv4_net(iface: &NetworkInterface) -> Option<(Ipv4Addr, u8)> {
 /// In plain words, which addresses the active check on `interface` would ask, for the
 /// volunteer to confirm before anything is sent.
 pub fn active_scope(interface: &str) -> String {
-    let net = pnet::datalink::interfaces()
+    pnet::datalink::interfaces()
         .into_iter()
         .find(|i| i.name == interface)
-        .and_then(|i| ipv4_net(&i));
-    describe_scope(net)
+        .map_or_else(|| describe_scope(None), |i| scope_of(&i))
+}
+
+/// [`active_scope`] of an interface already at hand.
+pub fn scope_of(iface: &NetworkInterface) -> String {
+    describe_scope(ipv4_net(iface))
 }
 
 /// [`active_scope`] for a known address and prefix (`None`: no IPv4 address).

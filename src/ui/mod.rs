@@ -34,11 +34,14 @@ pub struct UiOptions {
 
 /// The start form with what can run on this machine.
 pub fn start_form() -> StartForm {
-    let interfaces: Vec<String> = pnet::datalink::interfaces()
+    let (interfaces, scopes): (Vec<String>, Vec<String>) = pnet::datalink::interfaces()
         .into_iter()
         .filter(|i| !i.is_loopback())
-        .map(|i| i.name)
-        .collect();
+        .map(|i| {
+            let scope = crate::sources::lan::scope_of(&i);
+            (i.name, scope)
+        })
+        .unzip();
     let raw = crate::privilege::has_net_raw();
     let bt = std::path::Path::new("/sys/class/bluetooth")
         .read_dir()
@@ -69,10 +72,7 @@ pub fn start_form() -> StartForm {
             },
         ],
         focus: 1,
-        scopes: interfaces
-            .iter()
-            .map(|i| crate::sources::lan::active_scope(i))
-            .collect(),
+        scopes,
         interfaces,
         interface: 0,
         minutes: 15,

@@ -8,12 +8,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
 use aes_gcm::aead::{Aead, AeadInPlace, Payload};
 use aes_gcm::{Aes128Gcm, Nonce};
-use std::sync::OnceLock;
-
 use foldhash::HashMap;
 use hkdf::{Hkdf, HkdfExtract};
 use sha2::Sha256;
@@ -178,12 +177,8 @@ fn parse_long(b: &[u8]) -> Option<(LongPacket<'_>, usize)> {
 }
 
 /// Remove header protection and decrypt one Initial packet's payload into `out`
-/// (reused from packet to packet). False when the packet does not decrypt.
-fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> bool {
-    decrypt_into(p, keys, out).is_some()
-}
-
-fn decrypt_into(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> Option<()> {
+/// (reused from packet to packet). `None` when the packet does not decrypt.
+fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> Option<()> {
     let b = p.bytes;
     let sample = b.get(p.pn_offset + 4..p.pn_offset + 20)?;
     let hp = aes::Aes128::new(GenericArray::from_slice(&keys.hp));
@@ -406,7 +401,7 @@ impl QuicTracker {
                         continue;
                     };
                     // Only a packet that decrypts with these keys starts a connection.
-                    if !decrypt(&p, &keys, &mut plain) {
+                    if decrypt(&p, &keys, &mut plain).is_none() {
                         continue;
                     }
                     self.insert(
@@ -428,7 +423,7 @@ impl QuicTracker {
                 if conn.done {
                     break;
                 }
-                if !fresh && !decrypt(&p, &conn.keys, &mut plain) {
+                if !fresh && decrypt(&p, &conn.keys, &mut plain).is_none() {
                     continue;
                 }
                 // Usually the whole ClientHello is in the first CRYPTO frame of one packet:
