@@ -9,6 +9,8 @@
 #                   the work tshark -T fields does
 #   tshark          tshark -r F -T fields -e dns.qry.name -e tls.handshake.extensions_server_name
 #   sha256 alone    openssl dgst -sha256 F: what the checksum by itself costs
+#   read alone      dd if=F of=/dev/null bs=256K: copying the file from the page cache in
+#                   the chunk size sweep reads
 # and whether sweep's names (DNS queries and TLS server names) equal tshark's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,10 +33,12 @@ tshark -r "$F" -T fields -e dns.qry.name -e tls.handshake.extensions_server_name
 t3=$(now)
 if command -v openssl >/dev/null; then openssl dgst -sha256 "$F" >/dev/null; fi
 t4=$(now)
+dd if="$F" of=/dev/null bs=256K status=none
+t5=$(now)
 
-/usr/bin/python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$t4" "$DIR" <<'PY'
+/usr/bin/python3 - "$SIZE" "$t0" "$t1" "$t2" "$t3" "$t4" "$t5" "$DIR" <<'PY'
 import json, sys
-size, t0, t1, t2, t3, t4, d = int(sys.argv[1]), *map(float, sys.argv[2:7]), sys.argv[7]
+size, t0, t1, t2, t3, t4, t5, d = int(sys.argv[1]), *map(float, sys.argv[2:8]), sys.argv[8]
 sweep = set()
 obs = 0
 for line in open(f"{d}/sweep.jsonl"):
@@ -47,13 +51,14 @@ tshark = set()
 for line in open(f"{d}/tshark.txt"):
     for f in line.rstrip("\n").replace(",", "\t").split("\t"):
         if f: tshark.add(f)
-scan, ext, ts, sha = t1 - t0, t2 - t1, t3 - t2, t4 - t3
+scan, ext, ts, sha, rd = t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4
 mb = size / 1e6
 print(f"capture: {mb:.0f} MB, {obs} observations")
 print(f"sweep scan:     {scan:.3f} s  {mb/scan:6.0f} MB/s  {ts/scan:5.1f}x tshark  ({len(sweep)} names)")
 print(f"extract+match:  {ext:.3f} s  {mb/ext:6.0f} MB/s  {ts/ext:5.1f}x tshark")
 print(f"tshark:         {ts:.3f} s  {mb/ts:6.1f} MB/s          ({len(tshark)} names)")
 print(f"sha256 alone:   {sha:.3f} s  {mb/sha:6.0f} MB/s  (openssl dgst)")
+print(f"read alone:     {rd:.3f} s  {mb/rd:6.0f} MB/s  (dd bs=256K)")
 print("same name set:", sweep == tshark)
 if sweep != tshark:
     print("only sweep:", sorted(sweep - tshark)[:10]); print("only tshark:", sorted(tshark - sweep)[:10])

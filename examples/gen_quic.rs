@@ -6,34 +6,7 @@ use std::io::BufWriter;
 
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use sweep::sources::traffic::quic::{V1, build_client_initial, crypto_frame};
-
-fn hello(sni: &str, pad: usize) -> Vec<u8> {
-    let mut ext = Vec::new();
-    let name = sni.as_bytes();
-    let mut sni_body = Vec::new();
-    sni_body.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
-    sni_body.push(0);
-    sni_body.extend_from_slice(&(name.len() as u16).to_be_bytes());
-    sni_body.extend_from_slice(name);
-    for (ty, body) in [
-        (0u16, sni_body),
-        (0x10, vec![0, 3, 2, b'h', b'3']),
-        (0x15, vec![0u8; pad]),
-    ] {
-        ext.extend_from_slice(&ty.to_be_bytes());
-        ext.extend_from_slice(&(body.len() as u16).to_be_bytes());
-        ext.extend_from_slice(&body);
-    }
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[7u8; 32]);
-    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
-    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
-    body.extend_from_slice(&ext);
-    let mut msg = vec![1, 0, (body.len() >> 8) as u8, body.len() as u8];
-    msg.extend_from_slice(&body);
-    msg
-}
+use sweep::sources::traffic::quic::{V1, build_client_initial, client_hello_message, crypto_frame};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -61,7 +34,8 @@ fn main() {
         let sport = 20_000 + (c % 40_000) as u16;
         let dcid = c.to_be_bytes().repeat(2);
         let split = c % 4 == 0;
-        let msg = hello(&format!("q{c}.example.net"), if split { 1500 } else { 300 });
+        let msg =
+            client_hello_message(&format!("q{c}.example.net"), if split { 1500 } else { 300 });
         if split {
             let cut = 900;
             let a =

@@ -525,6 +525,35 @@ pub fn build_client_initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -
     Some(pkt)
 }
 
+/// A ClientHello handshake message naming `sni`, offering h3, with `pad` bytes of padding
+/// extension (for tests and benchmarks; `pad` 1,500 makes it span two Initials).
+pub fn client_hello_message(sni: &str, pad: usize) -> Vec<u8> {
+    let mut ext = Vec::new();
+    let name = sni.as_bytes();
+    let mut sni_body = Vec::new();
+    sni_body.extend_from_slice(&((name.len() + 3) as u16).to_be_bytes());
+    sni_body.push(0);
+    sni_body.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    sni_body.extend_from_slice(name);
+    for (ty, body) in [
+        (0u16, sni_body),
+        (0x10, vec![0, 3, 2, b'h', b'3']),
+        (0x15, vec![0u8; pad]),
+    ] {
+        ext.extend_from_slice(&ty.to_be_bytes());
+        ext.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        ext.extend_from_slice(&body);
+    }
+    let mut body = vec![3, 3];
+    body.extend_from_slice(&[7u8; 32]);
+    body.extend_from_slice(&[0, 0, 2, 0x13, 0x01, 1, 0]);
+    body.extend_from_slice(&(ext.len() as u16).to_be_bytes());
+    body.extend_from_slice(&ext);
+    let mut msg = vec![1, 0, (body.len() >> 8) as u8, body.len() as u8];
+    msg.extend_from_slice(&body);
+    msg
+}
+
 /// A CRYPTO frame (4-byte offset and 2-byte length varints).
 pub fn crypto_frame(offset: u32, data: &[u8]) -> Vec<u8> {
     let mut f = vec![0x06];
