@@ -10,12 +10,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
-use aes_gcm::aead::{Aead, AeadInPlace, Payload};
-use aes_gcm::{Aes128Gcm, Nonce};
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use aes_gcm::aead::{Aead, AeadInOut, Payload, inout::InOutBuf};
+use aes_gcm::{Aes128Gcm, Nonce, Tag};
 use foldhash::HashMap;
 use hkdf::{Hkdf, HkdfExtract};
 use sha2::Sha256;
+use std::collections::hash_map::Entry;
 
 pub const V1: u32 = 0x0000_0001;
 pub const V2: u32 = 0x6b33_43cf;
@@ -180,9 +181,9 @@ fn parse_long(b: &[u8]) -> Option<(LongPacket<'_>, usize)> {
 /// (reused from packet to packet). `None` when the packet does not decrypt.
 fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> Option<()> {
     let b = p.bytes;
-    let sample = b.get(p.pn_offset + 4..p.pn_offset + 20)?;
-    let hp = aes::Aes128::new(GenericArray::from_slice(&keys.hp));
-    let mut mask = GenericArray::clone_from_slice(sample);
+    let sample: [u8; 16] = b.get(p.pn_offset + 4..p.pn_offset + 20)?.try_into().ok()?;
+    let hp = aes::Aes128::new(&keys.hp.into());
+    let mut mask = sample.into();
     hp.encrypt_block(&mut mask);
     let first = b[0] ^ (mask[0] & 0x0f);
     let pn_len = usize::from(first & 3) + 1;
@@ -210,16 +211,13 @@ fn decrypt(p: &LongPacket<'_>, keys: &InitialKeys, out: &mut Vec<u8>) -> Option<
     }
     let sealed = b.get(p.pn_offset + pn_len..)?;
     let (body, tag) = sealed.split_at(sealed.len().checked_sub(16)?);
-    out.clear();
-    out.extend_from_slice(body);
-    let cipher = Aes128Gcm::new(GenericArray::from_slice(&keys.key));
+    let tag = Tag::try_from(tag).ok()?;
+    // Decrypted from the packet straight into `out` (no copy of the ciphertext first).
+    out.resize(body.len(), 0);
+    let buf = InOutBuf::new(body, out).ok()?;
+    let cipher = Aes128Gcm::new(&keys.key.into());
     cipher
-        .decrypt_in_place_detached(
-            Nonce::from_slice(&nonce),
-            header,
-            out,
-            GenericArray::from_slice(tag),
-        )
+        .decrypt_inout_detached(&Nonce::from(nonce), header, buf, &tag)
         .ok()
 }
 
@@ -343,7 +341,27 @@ impl Cid {
     }
 }
 
-type ConnKey = (SocketAddr, SocketAddr, Cid);
+/// A client/server address pair as one flat key: hashed in a single pass, compared as
+/// bytes (IPv4 addresses in their IPv6-mapped form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Pair([u8; 36]);
+
+impl Pair {
+    fn new(client: SocketAddr, server: SocketAddr) -> Pair {
+        let mut b = [0u8; 36];
+        for (at, a) in [(0, client), (18, server)] {
+            let ip = match a.ip() {
+                std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                std::net::IpAddr::V6(v6) => v6,
+            };
+            b[at..at + 16].copy_from_slice(&ip.octets());
+            b[at + 16..at + 18].copy_from_slice(&a.port().to_be_bytes());
+        }
+        Pair(b)
+    }
+}
+
+type ConnKey = (Pair, Cid);
 
 /// Follows QUIC connections across datagrams until their ClientHello is complete.
 #[derive(Default)]
@@ -352,7 +370,7 @@ pub struct QuicTracker {
     scratch: Vec<u8>,
     conns: HashMap<ConnKey, Conn>,
     /// The DCID each client/server pair started with (later Initials may change DCID).
-    pairs: HashMap<(SocketAddr, SocketAddr), Cid>,
+    pairs: HashMap<Pair, Cid>,
     order: VecDeque<ConnKey>,
 }
 
@@ -378,6 +396,7 @@ impl QuicTracker {
         let mut result = None;
         let mut plain = std::mem::take(&mut self.scratch);
         let mut rest = payload;
+        let mut pair = None;
         // Coalesced long-header packets, up to the first short header.
         while rest.len() > 7 && rest[0] & 0x80 != 0 {
             let Some((p, end)) = parse_long(rest) else {
@@ -388,70 +407,47 @@ impl QuicTracker {
             let (true, Some(dcid)) = (p.initial, Cid::new(p.dcid)) else {
                 continue;
             };
-            let pair = (client, server);
+            let pair = *pair.get_or_insert_with(|| Pair::new(client, server));
             // Keys come from the DCID of the client's first Initial on this pair; a packet
             // with another DCID may start a connection of its own.
             let first = self.pairs.get(&pair).copied();
             let other = (first != Some(dcid)).then_some(dcid);
             for dcid in [first, other].into_iter().flatten() {
-                let key = (client, server, dcid);
-                let mut fresh = false;
-                if !self.conns.contains_key(&key) {
-                    let Some(keys) = client_initial_keys(p.version, dcid.as_slice()) else {
-                        continue;
-                    };
-                    // Only a packet that decrypts with these keys starts a connection.
-                    if decrypt(&p, &keys, &mut plain).is_none() {
-                        continue;
+                let key = (pair, dcid);
+                let conn = match self.conns.entry(key) {
+                    Entry::Occupied(o) => {
+                        let conn = o.into_mut();
+                        if conn.done {
+                            break;
+                        }
+                        if decrypt(&p, &conn.keys, &mut plain).is_none() {
+                            continue;
+                        }
+                        conn
                     }
-                    self.insert(
-                        key,
-                        Conn {
+                    Entry::Vacant(v) => {
+                        let Some(keys) = client_initial_keys(p.version, dcid.as_slice()) else {
+                            continue;
+                        };
+                        // Only a packet that decrypts with these keys starts a connection.
+                        if decrypt(&p, &keys, &mut plain).is_none() {
+                            continue;
+                        }
+                        self.order.push_back(key);
+                        v.insert(Conn {
                             version: p.version,
                             keys,
                             crypto: BTreeMap::new(),
                             bytes: 0,
                             done: false,
-                        },
-                    );
-                    self.pairs.entry(pair).or_insert(dcid);
-                    fresh = true;
-                }
-                let Some(conn) = self.conns.get_mut(&key) else {
-                    continue;
+                        })
+                    }
                 };
-                if conn.done {
-                    break;
+                result = Self::take_crypto(conn, &plain);
+                if self.conns.len() > MAX_CONNECTIONS {
+                    self.forget_oldest();
                 }
-                if !fresh && decrypt(&p, &conn.keys, &mut plain).is_none() {
-                    continue;
-                }
-                // Usually the whole ClientHello is in the first CRYPTO frame of one packet:
-                // read it there. Otherwise keep the frames until offset 0 onwards is whole.
-                if conn.crypto.is_empty()
-                    && let Some(msg) = crypto_frames(&plain)
-                        .find(|(off, _)| *off == 0)
-                        .and_then(|(_, data)| whole_hello(data))
-                {
-                    conn.done = true;
-                    result = client_hello(conn.version, msg);
-                    break;
-                }
-                for (off, data) in crypto_frames(&plain) {
-                    if conn.bytes + data.len() > MAX_CRYPTO {
-                        break;
-                    }
-                    conn.bytes += data.len();
-                    let e = conn.crypto.entry(off).or_default();
-                    if data.len() > e.len() {
-                        *e = data.to_vec();
-                    }
-                }
-                if let Some(msg) = conn.hello() {
-                    conn.done = true;
-                    conn.crypto.clear();
-                    result = client_hello(conn.version, &msg);
-                }
+                self.pairs.entry(pair).or_insert(dcid);
                 break;
             }
         }
@@ -459,15 +455,42 @@ impl QuicTracker {
         result
     }
 
-    fn insert(&mut self, key: ConnKey, conn: Conn) {
-        if self.conns.len() >= MAX_CONNECTIONS
-            && let Some(old) = self.order.pop_front()
+    /// Add one decrypted Initial's CRYPTO frames to `conn`; the ClientHello once whole.
+    fn take_crypto(conn: &mut Conn, plain: &[u8]) -> Option<QuicHello> {
+        // Usually the whole ClientHello is in the first CRYPTO frame of one packet: read it
+        // there. Otherwise keep the frames until offset 0 onwards is whole.
+        if conn.crypto.is_empty()
+            && let Some(msg) = crypto_frames(plain)
+                .find(|(off, _)| *off == 0)
+                .and_then(|(_, data)| whole_hello(data))
         {
-            self.conns.remove(&old);
-            self.pairs.remove(&(old.0, old.1));
+            conn.done = true;
+            return client_hello(conn.version, msg);
         }
-        self.order.push_back(key);
-        self.conns.insert(key, conn);
+        for (off, data) in crypto_frames(plain) {
+            if conn.bytes + data.len() > MAX_CRYPTO {
+                break;
+            }
+            conn.bytes += data.len();
+            let e = conn.crypto.entry(off).or_default();
+            if data.len() > e.len() {
+                *e = data.to_vec();
+            }
+        }
+        let msg = conn.hello()?;
+        conn.done = true;
+        conn.crypto.clear();
+        client_hello(conn.version, &msg)
+    }
+
+    /// Bounded memory: forget the connection followed longest.
+    fn forget_oldest(&mut self) {
+        if let Some(old) = self.order.pop_front() {
+            self.conns.remove(&old);
+            if self.pairs.get(&old.0) == Some(&old.1) {
+                self.pairs.remove(&old.0);
+            }
+        }
     }
 }
 
@@ -506,9 +529,9 @@ pub fn build_client_initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -
     for (i, x) in u64::from(pn).to_be_bytes().iter().enumerate() {
         nonce[4 + i] ^= x;
     }
-    let ct = Aes128Gcm::new(GenericArray::from_slice(&keys.key))
+    let ct = Aes128Gcm::new(&keys.key.into())
         .encrypt(
-            Nonce::from_slice(&nonce),
+            &Nonce::from(nonce),
             Payload {
                 msg: &payload,
                 aad: &h,
@@ -517,8 +540,9 @@ pub fn build_client_initial(version: u32, dcid: &[u8], pn: u16, frames: &[u8]) -
         .ok()?;
     let mut pkt = h;
     pkt.extend_from_slice(&ct);
-    let mut mask = GenericArray::clone_from_slice(pkt.get(pn_offset + 4..pn_offset + 20)?);
-    aes::Aes128::new(GenericArray::from_slice(&keys.hp)).encrypt_block(&mut mask);
+    let sample: [u8; 16] = pkt.get(pn_offset + 4..pn_offset + 20)?.try_into().ok()?;
+    let mut mask = sample.into();
+    aes::Aes128::new(&keys.hp.into()).encrypt_block(&mut mask);
     pkt[0] ^= mask[0] & 0x0f;
     pkt[pn_offset] ^= mask[1];
     pkt[pn_offset + 1] ^= mask[2];
