@@ -86,34 +86,45 @@ pub fn packets(data: &[u8]) -> bool {
 /// A whole capture file (pcap or pcapng container parsing, then the extractors), read
 /// in one piece and cut into small chunks (1 to 97 bytes, from the last byte): the result
 /// (packets, observations, error and its offset) must not depend on where chunks end.
+/// The chunked run leaves QUIC to [`QuicJob::resolve`], as `sweep scan --from` does on
+/// its worker thread; the whole run decrypts inline: the two must agree as well.
+///
+/// [`QuicJob::resolve`]: crate::sources::traffic::extract::QuicJob::resolve
 pub fn capture_file(data: &[u8]) -> bool {
     use crate::sources::feed;
+    use crate::sources::traffic::quic::QuicTracker;
     use crate::sources::traffic::{extract::Extractor, read_chunks};
-    let run = |size: usize| {
+    let run = |size: usize, offload: bool| {
         let chunks: Vec<std::io::Result<feed::Chunk>> = data
             .chunks(size.max(1))
             .map(|c| Ok(feed::chunk_of(c)))
             .collect();
-        let mut ex = Extractor::new();
+        let mut ex = if offload {
+            Extractor::offloading()
+        } else {
+            Extractor::new()
+        };
         let stop = crate::sources::Stop::new();
         let mut out = Vec::new();
+        let mut tracker = QuicTracker::new();
+        let mut found = 0;
         let r = read_chunks(
             std::path::Path::new("fuzz.pcap"),
             chunks.into_iter(),
             &stop,
             &mut ex,
             &mut |ex| {
-                out.append(&mut ex.out);
+                out.append(&mut ex.take_job().resolve(&mut tracker, &mut found));
                 true
             },
         );
         ex.finish();
-        out.append(&mut ex.out);
+        out.append(&mut ex.take_job().resolve(&mut tracker, &mut found));
         (r.map(|s| s.packets).map_err(|e| e.to_string()), out)
     };
-    let whole = run(data.len());
+    let whole = run(data.len(), false);
     let size = 1 + usize::from(data.last().copied().unwrap_or(0)) % 97;
-    let pieces = run(size);
+    let pieces = run(size, true);
     assert!(
         whole == pieces,
         "chunks of {size} bytes changed the result: {:?} vs {:?}",

@@ -282,3 +282,120 @@ fn captures_with_dot_doh_and_ech_give_hidden_lookups_and_ordinary_https_does_not
     });
     assert!(plain.is_empty(), "ordinary HTTPS: {plain:?}");
 }
+
+/// `sweep scan --from` decrypts QUIC on a worker thread while its source thread reads on.
+/// Over a capture long enough for many hand-overs (several thousand observations, some
+/// stretches full of datagrams), with QUIC among DNS, TLS and short-header packets, the
+/// recording must hold exactly what reading the capture inline on one thread gives, in
+/// the same order.
+#[test]
+fn quic_on_the_worker_thread_gives_the_inline_records_in_the_same_order() {
+    use sweep::sources::Stop;
+    use sweep::sources::traffic::extract::Extractor;
+    use sweep::sources::traffic::read_capture;
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut cap = Cap::new(LinkKind::Ethernet);
+    let phone: IpAddr = "192.168.1.23".parse().expect("ip");
+    let resolver: IpAddr = "192.168.1.1".parse().expect("ip");
+    for c in 0u32..1500 {
+        let server: IpAddr = format!("203.0.{}.{}", 113 + c % 3, 1 + c % 250)
+            .parse()
+            .expect("ip");
+        let sport = 40_000 + (c % 20_000) as u16;
+        let dcid = c.to_be_bytes().repeat(2);
+        let name = format!("q{c}.example.net");
+        if c % 3 == 0 {
+            cap.udp(
+                phone,
+                resolver,
+                sport,
+                53,
+                &traffic_support::dns_query(c as u16, &name),
+            );
+        }
+        let version = if c % 5 == 0 { V2 } else { V1 };
+        if c % 4 == 0 {
+            // Split over two Initials, the second half first.
+            let msg = hello_msg(&name, 1300);
+            cap.udp(
+                phone,
+                server,
+                sport,
+                443,
+                &initial(version, &dcid, 1, &crypto_frame(700, &msg[700..])),
+            );
+            cap.udp(
+                phone,
+                server,
+                sport,
+                443,
+                &initial(version, &dcid, 0, &crypto_frame(0, &msg[..700])),
+            );
+        } else {
+            let msg = hello_msg(&name, 200 + (c as usize % 7) * 100);
+            cap.udp(
+                phone,
+                server,
+                sport,
+                443,
+                &initial(version, &dcid, 0, &crypto_frame(0, &msg)),
+            );
+        }
+        for _ in 0..(c % 3) {
+            cap.udp(phone, server, sport, 443, &[0x40; 300]);
+        }
+        if c % 7 == 0 {
+            cap.tcp_conn(
+                phone,
+                server,
+                443,
+                &[&client_hello(
+                    &format!("t{c}.example.org"),
+                    &["h2"],
+                    false,
+                    0,
+                )],
+            );
+        }
+    }
+    let f = dir.path().join("mixed.pcap");
+    cap.write_pcap(&f);
+
+    let mut ex = Extractor::new();
+    let mut inline = Vec::new();
+    read_capture(&f, &Stop::new(), &mut ex, &mut |ex| {
+        inline.append(&mut ex.out);
+        true
+    })
+    .expect("inline read");
+    ex.finish();
+    inline.append(&mut ex.out);
+    assert_eq!(
+        inline
+            .iter()
+            .filter(|r| matches!(r.obs, Observation::Quic(_)))
+            .count(),
+        1500
+    );
+    assert!(inline.len() > 3_000, "{} records", inline.len());
+
+    let (code, stderr, recs, _) = run_sweep(&f, dir.path());
+    assert_eq!(code, 0, "{stderr}");
+    let from_scan: Vec<Record> = recs
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.obs,
+                Observation::Quic(_)
+                    | Observation::Dns(_)
+                    | Observation::Tls(_)
+                    | Observation::Flow(_)
+            )
+        })
+        .collect();
+    assert_eq!(from_scan.len(), inline.len());
+    for (i, (a, b)) in from_scan.iter().zip(&inline).enumerate() {
+        assert_eq!(a, b, "record {i} differs");
+    }
+}

@@ -21,7 +21,8 @@ use crate::observation::{
     Transport,
 };
 use crate::sanitize::clean;
-use crate::sources::traffic::quic::QuicTracker;
+use crate::sources::traffic::FLUSH_BATCH;
+use crate::sources::traffic::quic::{QuicHello, QuicTracker};
 
 /// Link types sweep reads (pcap `LINKTYPE_*` numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,6 +224,11 @@ pub struct Extractor {
     flow_index: HashMap<FlowKey, usize>,
     streams: HashMap<StreamKey, Stream>,
     quic: QuicTracker,
+    /// When set, QUIC datagrams are queued for a QUIC worker instead of being decrypted
+    /// here (see [`QuicJob`]); their observations keep their place in the output.
+    offload: bool,
+    pending: Vec<PendingQuic>,
+    pending_bytes: Vec<u8>,
     /// MAC last seen sending from each local address (cooked captures only carry the sender's).
     macs: HashMap<IpAddr, MacAddr>,
     /// When the changed flows are next emitted (capture time).
@@ -247,10 +253,37 @@ impl Extractor {
             flow_index: HashMap::default(),
             streams: HashMap::default(),
             quic: QuicTracker::new(),
+            offload: false,
+            pending: Vec::new(),
+            pending_bytes: Vec::new(),
             macs: HashMap::default(),
             next_flush: None,
             out: Vec::new(),
             stats: Stats::default(),
+        }
+    }
+
+    /// An extractor that leaves QUIC decryption to a worker: its output is taken with
+    /// [`Extractor::take_job`] and finished with [`QuicJob::resolve`], in order.
+    pub fn offloading() -> Self {
+        Extractor {
+            offload: true,
+            ..Self::new()
+        }
+    }
+
+    /// True when enough output is waiting to be handed on (observations and queued QUIC
+    /// datagrams; bounded in count and bytes).
+    pub fn ready(&self) -> bool {
+        self.out.len() + self.pending.len() >= FLUSH_BATCH || self.pending_bytes.len() >= JOB_BYTES
+    }
+
+    /// Everything produced so far, with the queued QUIC datagrams.
+    pub fn take_job(&mut self) -> QuicJob {
+        QuicJob {
+            records: std::mem::take(&mut self.out),
+            pending: std::mem::take(&mut self.pending),
+            bytes: std::mem::take(&mut self.pending_bytes),
         }
     }
 
@@ -717,28 +750,125 @@ impl Extractor {
     ) {
         let client = SocketAddr::new(h.src, sp);
         let server = SocketAddr::new(h.dst, dp);
+        if self.offload {
+            let start = self.pending_bytes.len();
+            self.pending_bytes.extend_from_slice(payload);
+            self.pending.push(PendingQuic {
+                at: self.out.len(),
+                client,
+                client_mac: h.src_mac,
+                server,
+                t,
+                offset,
+                bytes: start..self.pending_bytes.len(),
+            });
+            return;
+        }
         let Some(hello) = self.quic.on_datagram(client, server, payload) else {
             return;
         };
         self.stats.quic += 1;
-        self.out.push(Record::new(
-            t,
-            Observation::Quic(QuicObs {
-                ends: Endpoints {
-                    client_ip: h.src,
-                    client_mac: h.src_mac,
-                    server_ip: h.dst,
-                    server_port: Some(dp),
-                },
-                version: hello.version,
-                // Cleaned of control characters by the ClientHello parser.
-                sni: hello.sni,
-                ech: hello.ech,
-                alpn: hello.alpn,
-                offset: Some(offset),
-            }),
-        ));
+        self.out
+            .push(quic_record(client, h.src_mac, server, hello, t, offset));
     }
+}
+
+/// Most bytes of QUIC datagrams queued in one [`QuicJob`].
+pub const JOB_BYTES: usize = 1024 * 1024;
+
+/// A QUIC datagram queued for a worker: where its observation goes in the output.
+#[derive(Debug)]
+struct PendingQuic {
+    at: usize,
+    client: SocketAddr,
+    client_mac: Option<MacAddr>,
+    server: SocketAddr,
+    t: Timestamp,
+    offset: u64,
+    bytes: std::ops::Range<usize>,
+}
+
+/// A stretch of an offloading [`Extractor`]'s output: its observations, and the QUIC
+/// datagrams among them still to decrypt. Decrypting costs microseconds per connection
+/// (key derivation, AES-GCM), the rest of a packet tens of nanoseconds, so a capture
+/// source hands these to a worker thread and goes on reading.
+#[derive(Debug, Default)]
+pub struct QuicJob {
+    records: Vec<Record>,
+    pending: Vec<PendingQuic>,
+    bytes: Vec<u8>,
+}
+
+impl QuicJob {
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty() && self.pending.is_empty()
+    }
+
+    /// Decrypt the queued datagrams with `tracker` (jobs must come in the order they were
+    /// taken) and put each ClientHello's observation where the extractor would have put
+    /// it inline: the same records in the same order. `found` counts the ClientHellos.
+    pub fn resolve(self, tracker: &mut QuicTracker, found: &mut u64) -> Vec<Record> {
+        if self.pending.is_empty() {
+            return self.records;
+        }
+        let mut out = Vec::with_capacity(self.records.len() + self.pending.len());
+        let mut pending = self.pending.into_iter().peekable();
+        for (i, rec) in self.records.into_iter().enumerate() {
+            while let Some(p) = pending.next_if(|p| p.at <= i) {
+                out.extend(resolve_one(tracker, &self.bytes, p, found));
+            }
+            out.push(rec);
+        }
+        for p in pending {
+            out.extend(resolve_one(tracker, &self.bytes, p, found));
+        }
+        out
+    }
+}
+
+fn resolve_one(
+    tracker: &mut QuicTracker,
+    bytes: &[u8],
+    p: PendingQuic,
+    found: &mut u64,
+) -> Option<Record> {
+    let hello = tracker.on_datagram(p.client, p.server, bytes.get(p.bytes)?)?;
+    *found += 1;
+    Some(quic_record(
+        p.client,
+        p.client_mac,
+        p.server,
+        hello,
+        p.t,
+        p.offset,
+    ))
+}
+
+fn quic_record(
+    client: SocketAddr,
+    client_mac: Option<MacAddr>,
+    server: SocketAddr,
+    hello: QuicHello,
+    t: Timestamp,
+    offset: u64,
+) -> Record {
+    Record::new(
+        t,
+        Observation::Quic(QuicObs {
+            ends: Endpoints {
+                client_ip: client.ip(),
+                client_mac,
+                server_ip: server.ip(),
+                server_port: Some(server.port()),
+            },
+            version: hello.version,
+            // Cleaned of control characters by the ClientHello parser.
+            sni: hello.sni,
+            ech: hello.ech,
+            alpn: hello.alpn,
+            offset: Some(offset),
+        }),
+    )
 }
 
 /// What a frame carries above its link layer.

@@ -7,6 +7,7 @@ pub mod live;
 pub mod quic;
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{SyncSender, sync_channel};
 
 use byteorder::{BigEndian, LittleEndian};
 use pcap_file::pcap::PcapParser;
@@ -18,7 +19,8 @@ use pcap_file::{Endianness, PcapError, TsResolution};
 use crate::observation::{SourceKind, SourceState, Timestamp};
 use crate::sources::feed::{self, Chunk, ChunkWindow, FileChunks, WindowError};
 use crate::sources::{Sink, Source, SourceError, Stop};
-use extract::{Extractor, Link, Stats, linktype_name};
+use extract::{Extractor, Link, QuicJob, Stats, linktype_name};
+use quic::QuicTracker;
 
 pub use live::LiveTrafficSource;
 
@@ -77,19 +79,55 @@ impl Source for CaptureFileSource {
             None,
             None,
         );
-        let mut ex = Extractor::new();
-        let mut flush = |ex: &mut Extractor| send_out(ex, sink);
-        let result = match self.feed {
-            // Read here, and handed on to the checksum too.
-            Some(f) => read_chunks(&self.path, f, stop, &mut ex, &mut flush),
-            // Read here: each chunk is parsed while it is still in this core's cache.
-            None => read_capture(&self.path, stop, &mut ex, &mut flush),
-        };
-        // Whatever happened, everything from the packets before it is sent.
-        ex.finish();
-        send_out(&mut ex, sink);
-        result.map(|_| ())
+        // QUIC Initials are decrypted on a worker thread of this source while this one
+        // goes on reading; the worker sends each stretch of observations on, in order.
+        std::thread::scope(|scope| {
+            let (jobs, queue) = sync_channel::<QuicJob>(QUIC_JOBS);
+            let worker = std::thread::Builder::new()
+                .name("source-quic".into())
+                .spawn_scoped(scope, move || {
+                    let mut tracker = QuicTracker::new();
+                    let mut found = 0;
+                    for job in queue {
+                        let recs = job.resolve(&mut tracker, &mut found);
+                        if !recs.is_empty() && !sink.send_all(recs) {
+                            break;
+                        }
+                    }
+                })
+                .map_err(|e| SourceError::Input(format!("cannot start a thread: {e}")))?;
+            let mut ex = Extractor::offloading();
+            let mut flush = |ex: &mut Extractor| hand_on(ex, &jobs);
+            let result = match self.feed {
+                // Read here, and handed on to the checksum too.
+                Some(f) => read_chunks(&self.path, f, stop, &mut ex, &mut flush),
+                // Read here: each chunk is parsed while it is still in this core's cache.
+                None => read_capture(&self.path, stop, &mut ex, &mut flush),
+            };
+            // Whatever happened, everything from the packets before it is sent.
+            ex.finish();
+            hand_on(&mut ex, &jobs);
+            drop(jobs);
+            if worker.join().is_err() {
+                return Err(SourceError::Input(format!(
+                    "{}: the QUIC decryption stopped unexpectedly",
+                    self.path.display()
+                )));
+            }
+            result.map(|_| ())
+        })
     }
+}
+
+/// Stretches of output queued for a capture file's QUIC worker (each at most
+/// [`FLUSH_BATCH`] records, or [`extract::JOB_BYTES`] of datagrams).
+const QUIC_JOBS: usize = 4;
+
+/// Queue what an offloading extractor produced for the QUIC worker; false when the
+/// worker (so the pipeline) has gone.
+fn hand_on(ex: &mut Extractor, jobs: &SyncSender<QuicJob>) -> bool {
+    let job = ex.take_job();
+    job.is_empty() || jobs.send(job).is_ok()
 }
 
 /// Send what the extractor produced; false when the pipeline has gone.
@@ -288,7 +326,7 @@ fn read_pcap<I: Iterator<Item = std::io::Result<Chunk>>>(
             }
             Err(e) => return Err(input_err(path, &describe(&e), at)),
         }
-        if ex.out.len() >= FLUSH_BATCH && !flush(ex) {
+        if ex.ready() && !flush(ex) {
             break;
         }
         count = count.wrapping_add(1);
@@ -350,7 +388,7 @@ fn read_pcapng<I: Iterator<Item = std::io::Result<Chunk>>>(
             ex,
         )?;
         w.consume(used);
-        if ex.out.len() >= FLUSH_BATCH && !flush(ex) {
+        if ex.ready() && !flush(ex) {
             break;
         }
         count = count.wrapping_add(1);
