@@ -748,6 +748,9 @@ impl Extractor {
         t: Timestamp,
         offset: u64,
     ) {
+        if !QuicTracker::wants(payload) {
+            return;
+        }
         let client = SocketAddr::new(h.src, sp);
         let server = SocketAddr::new(h.dst, dp);
         if self.offload {

@@ -385,6 +385,18 @@ impl QuicTracker {
         Self::default()
     }
 
+    /// Whether [`QuicTracker::on_datagram`] has anything to do with this datagram: it starts
+    /// with a long-header packet of QUIC version 1 or 2 (anything else is passed over
+    /// there without a look at the rest).
+    pub fn wants(payload: &[u8]) -> bool {
+        payload.len() > 7
+            && payload[0] & 0x80 != 0
+            && matches!(
+                u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]),
+                V1 | V2
+            )
+    }
+
     /// One UDP datagram from `client` to `server`. Returns the ClientHello's details once
     /// it is complete (once per connection).
     pub fn on_datagram(
@@ -624,6 +636,22 @@ mod tests {
             let mut at = 0;
             assert_eq!(varint(&unhex(b), &mut at), Some(v));
         }
+    }
+
+    #[test]
+    fn only_version_1_and_2_long_headers_are_wanted() {
+        let frames = crypto_frame(0, &client_hello_message("a.example", 0));
+        for v in [V1, V2] {
+            let p = build_client_initial(v, &[9; 8], 0, &frames).expect("initial");
+            assert!(QuicTracker::wants(&p));
+        }
+        let mut other = build_client_initial(V1, &[9; 8], 0, &frames).expect("initial");
+        other[1..5].copy_from_slice(&0xff00_001du32.to_be_bytes()); // a draft version
+        assert!(!QuicTracker::wants(&other));
+        other[1..5].copy_from_slice(&[0; 4]); // version negotiation
+        assert!(!QuicTracker::wants(&other));
+        assert!(!QuicTracker::wants(&[0x40; 1200])); // short header
+        assert!(!QuicTracker::wants(&[0xc0, 0, 0, 0, 1])); // too short
     }
 
     #[test]
