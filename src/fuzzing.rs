@@ -107,19 +107,18 @@ pub fn capture_file(data: &[u8]) -> bool {
         let stop = crate::sources::Stop::new();
         let mut out = Vec::new();
         let mut tracker = QuicTracker::new();
-        let mut found = 0;
         let r = read_chunks(
             std::path::Path::new("fuzz.pcap"),
             chunks.into_iter(),
             &stop,
             &mut ex,
             &mut |ex| {
-                out.append(&mut ex.take_job().resolve(&mut tracker, &mut found));
+                out.append(&mut ex.take_job().resolve(&mut tracker));
                 true
             },
         );
         ex.finish();
-        out.append(&mut ex.take_job().resolve(&mut tracker, &mut found));
+        out.append(&mut ex.take_job().resolve(&mut tracker));
         (r.map(|s| s.packets).map_err(|e| e.to_string()), out)
     };
     let whole = run(data.len(), false);

@@ -76,6 +76,8 @@ pub struct Stats {
     pub bytes: u64,
     pub dns: u64,
     pub tls: u64,
+    /// ClientHellos read from QUIC Initials here (an offloading extractor leaves them to
+    /// its [`QuicJob`]s and counts none).
     pub quic: u64,
     pub http: u64,
     pub flows: u64,
@@ -809,8 +811,8 @@ impl QuicJob {
 
     /// Decrypt the queued datagrams with `tracker` (jobs must come in the order they were
     /// taken) and put each ClientHello's observation where the extractor would have put
-    /// it inline: the same records in the same order. `found` counts the ClientHellos.
-    pub fn resolve(self, tracker: &mut QuicTracker, found: &mut u64) -> Vec<Record> {
+    /// it inline: the same records in the same order.
+    pub fn resolve(self, tracker: &mut QuicTracker) -> Vec<Record> {
         if self.pending.is_empty() {
             return self.records;
         }
@@ -818,25 +820,19 @@ impl QuicJob {
         let mut pending = self.pending.into_iter().peekable();
         for (i, rec) in self.records.into_iter().enumerate() {
             while let Some(p) = pending.next_if(|p| p.at <= i) {
-                out.extend(resolve_one(tracker, &self.bytes, p, found));
+                out.extend(resolve_one(tracker, &self.bytes, p));
             }
             out.push(rec);
         }
         for p in pending {
-            out.extend(resolve_one(tracker, &self.bytes, p, found));
+            out.extend(resolve_one(tracker, &self.bytes, p));
         }
         out
     }
 }
 
-fn resolve_one(
-    tracker: &mut QuicTracker,
-    bytes: &[u8],
-    p: PendingQuic,
-    found: &mut u64,
-) -> Option<Record> {
+fn resolve_one(tracker: &mut QuicTracker, bytes: &[u8], p: PendingQuic) -> Option<Record> {
     let hello = tracker.on_datagram(p.client, p.server, bytes.get(p.bytes)?)?;
-    *found += 1;
     Some(quic_record(
         p.client,
         p.client_mac,

@@ -87,9 +87,8 @@ impl Source for CaptureFileSource {
                 .name("source-quic".into())
                 .spawn_scoped(scope, move || {
                     let mut tracker = QuicTracker::new();
-                    let mut found = 0;
                     for job in queue {
-                        let recs = job.resolve(&mut tracker, &mut found);
+                        let recs = job.resolve(&mut tracker);
                         if !recs.is_empty() && !sink.send_all(recs) {
                             break;
                         }

@@ -6,6 +6,7 @@
 //! one AES-ECB block) and `aes-gcm` (AEAD): maintained, pure Rust, constant-time, and no
 //! `unsafe` in this crate.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -16,7 +17,6 @@ use aes_gcm::{Aes128Gcm, Nonce, Tag};
 use foldhash::HashMap;
 use hkdf::{Hkdf, HkdfExtract};
 use sha2::Sha256;
-use std::collections::hash_map::Entry;
 
 pub const V1: u32 = 0x0000_0001;
 pub const V2: u32 = 0x6b33_43cf;
@@ -386,8 +386,8 @@ impl QuicTracker {
     }
 
     /// Whether [`QuicTracker::on_datagram`] has anything to do with this datagram: it starts
-    /// with a long-header packet of QUIC version 1 or 2 (anything else is passed over
-    /// there without a look at the rest).
+    /// with a long-header packet of QUIC version 1 or 2 (the same test ends its walk over
+    /// coalesced packets).
     pub fn wants(payload: &[u8]) -> bool {
         payload.len() > 7
             && payload[0] & 0x80 != 0
@@ -409,8 +409,8 @@ impl QuicTracker {
         let mut plain = std::mem::take(&mut self.scratch);
         let mut rest = payload;
         let mut pair = None;
-        // Coalesced long-header packets, up to the first short header.
-        while rest.len() > 7 && rest[0] & 0x80 != 0 {
+        // Coalesced long-header packets of versions 1 and 2, up to the first other packet.
+        while Self::wants(rest) {
             let Some((p, end)) = parse_long(rest) else {
                 break;
             };
