@@ -13,6 +13,10 @@ pub enum Category {
     NetworkDevice,
     /// The phone hides its look-ups (encrypted DNS, ECH, VPN): the check may miss names.
     HiddenLookups,
+    /// An app on the phone with powers worth asking about (a lead, not a verdict).
+    PhoneApp,
+    /// A phone-wide setting or state worth asking about (verification off, root signs, ...).
+    PhoneSetting,
 }
 
 impl Category {
@@ -22,6 +26,8 @@ impl Category {
             Category::Stalkerware => "stalkerware",
             Category::NetworkDevice => "network-device",
             Category::HiddenLookups => "hidden-lookups",
+            Category::PhoneApp => "phone-app",
+            Category::PhoneSetting => "phone-setting",
         }
     }
 }
@@ -96,6 +102,44 @@ pub struct SignalPoint {
     pub rssi: i16,
 }
 
+/// What kind of indicator matched (`indicators[].type` in the findings JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndicatorType {
+    Domain,
+    Ip,
+    Package,
+    Certificate,
+    ApkSha256,
+}
+
+impl IndicatorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndicatorType::Domain => "domain",
+            IndicatorType::Ip => "ip",
+            IndicatorType::Package => "package",
+            IndicatorType::Certificate => "certificate",
+            IndicatorType::ApkSha256 => "apk-sha256",
+        }
+    }
+}
+
+/// One indicator a finding matched, as data (so a case system need not parse prose).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Indicator {
+    #[serde(rename = "type")]
+    pub kind: IndicatorType,
+    /// What was seen: the full name, address, package or hash (untrusted; cleaned).
+    pub value: String,
+    /// The entry on the list it matched (e.g. the parent domain of `value`).
+    pub listed: String,
+    /// Signature entry id.
+    pub matched: String,
+    /// How many times it was seen.
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable id within one scan (e.g. `tracker-1`).
@@ -122,7 +166,16 @@ pub struct Finding {
     /// Signal strength over time (Bluetooth only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signal: Vec<SignalPoint>,
+    /// Every distinct indicator this finding matched (never capped like the evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indicators: Vec<Indicator>,
+    /// Distinct indicators not kept because of `MAX_INDICATORS_PER_FINDING`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub indicators_dropped: u64,
 }
+
+/// Most distinct indicators one finding keeps (a listed domain can have endless subdomains).
+pub const MAX_INDICATORS_PER_FINDING: usize = 1000;
 
 fn is_zero(v: &u64) -> bool {
     *v == 0

@@ -349,6 +349,8 @@ impl LanState {
                 next_steps: entry.next_steps.clone(),
                 recognised: h.recognised.clone(),
                 signal: Vec::new(),
+                indicators: Vec::new(),
+                indicators_dropped: 0,
             });
         }
     }

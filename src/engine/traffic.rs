@@ -9,7 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
 use crate::engine::Context;
-use crate::engine::finding::{Category, Confidence, Device, Evidence, Finding, Severity, Subject};
+use crate::engine::finding::{
+    Category, Confidence, Device, Evidence, Finding, Indicator, IndicatorType,
+    MAX_INDICATORS_PER_FINDING, Severity, Subject,
+};
 use crate::observation::{Endpoints, MacAddr, Observation, Timestamp, Transport};
 use crate::signatures::{Entry, MatchRule, SignatureSet, parse_ip_or_net};
 
@@ -19,6 +22,14 @@ pub const MAX_HITS: usize = 10_000;
 pub const MAX_LEARNED: usize = 100_000;
 pub const MAX_EVIDENCE: usize = 30;
 pub const MAX_INDICATORS: usize = 50;
+
+/// What a contact showed, for `indicators` in the findings.
+#[derive(Debug, Clone, Copy)]
+enum Seen<'a> {
+    Name(&'a str),
+    Ip(IpAddr),
+    Other,
+}
 
 /// A client on the hotspot: by MAC when known, else by IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,8 +54,11 @@ struct Hit {
     first: Timestamp,
     last: Timestamp,
     contacts: u64,
-    /// Indicator (name or address) → how it was seen.
+    /// Indicator (name or address) → how it was seen (for the evidence sentence; capped).
     indicators: BTreeMap<String, BTreeSet<&'static str>>,
+    /// Every distinct indicator as data: (type, value seen) → (listed entry, count).
+    matched: BTreeMap<(IndicatorType, String), (String, u64)>,
+    matched_dropped: u64,
     evidence: Vec<Evidence>,
     dropped: u64,
 }
@@ -137,6 +151,34 @@ impl TrafficState {
         out
     }
 
+    /// The list entry that made `name` match entry `idx`: the name itself or its nearest
+    /// listed parent.
+    fn listed_name(&self, name: &str, idx: u32) -> Option<String> {
+        let n = normalise(name)?;
+        let mut rest = n.as_str();
+        loop {
+            if self.names.get(rest).is_some_and(|v| v.contains(&idx)) {
+                return Some(rest.to_string());
+            }
+            rest = &rest[rest.find('.')? + 1..];
+        }
+    }
+
+    /// The list entry that made address `ip` match entry `idx`: the address, its range, or
+    /// the listed name whose DNS answer gave it.
+    fn listed_ip(&self, ip: IpAddr, idx: u32) -> Option<String> {
+        if self.ips.get(&ip).is_some_and(|v| v.contains(&idx)) {
+            return Some(ip.to_string());
+        }
+        if let Some((n, _)) = self.nets.iter().find(|(n, i)| *i == idx && n.contains(&ip)) {
+            return Some(n.to_string());
+        }
+        match self.learned.get(&ip) {
+            Some((name, v)) if v.contains(&idx) => self.listed_name(name, idx),
+            _ => None,
+        }
+    }
+
     /// Entries matching an address (exact, range, or learned from DNS answers).
     fn match_ip(&self, ip: IpAddr) -> (Vec<u32>, Option<&str>) {
         let mut out: Vec<u32> = self.ips.get(&ip).cloned().unwrap_or_default();
@@ -167,7 +209,7 @@ impl TrafficState {
                         } else {
                             "DNS look-up"
                         };
-                        self.hit(t, key, &d.ends, &m, name, how);
+                        self.hit(t, key, &d.ends, &m, name, Seen::Name(name), how);
                     }
                 }
                 // Remember which addresses the phone was given for listed names.
@@ -190,7 +232,7 @@ impl TrafficState {
                     .filter(|(_, p)| p.chars().all(|c| c.is_ascii_digit()))
                     .map_or(h.host.as_str(), |(h, _)| h);
                 let m = self.match_name(host);
-                self.hit(t, key, &h.ends, &m, host, "HTTP Host");
+                self.hit(t, key, &h.ends, &m, host, Seen::Name(host), "HTTP Host");
             }
             Observation::Flow(f) => {
                 let key = self.client(t, &f.ends);
@@ -234,7 +276,7 @@ impl TrafficState {
                     Some(p) => format!("{ip} port {p}"),
                     None => ip.to_string(),
                 };
-                self.hit(t, key, &f.ends, &m, &label, how);
+                self.hit(t, key, &f.ends, &m, &label, Seen::Ip(ip), how);
             }
             _ => {}
         }
@@ -256,10 +298,18 @@ impl TrafficState {
         };
         if let Some(sni) = sni {
             let m = self.match_name(sni);
-            self.hit(t, key, ends, &m, sni, name_how);
+            self.hit(t, key, ends, &m, sni, Seen::Name(sni), name_how);
         }
         if ech && let Some(e) = self.ech {
-            self.hit(t, key, ends, &[e], &ends.server_ip.to_string(), ech_how);
+            self.hit(
+                t,
+                key,
+                ends,
+                &[e],
+                &ends.server_ip.to_string(),
+                Seen::Other,
+                ech_how,
+            );
         }
     }
 
@@ -297,6 +347,7 @@ impl TrafficState {
     }
 
     /// Record a contact for the best entry of each app (C2 over download site over website).
+    #[allow(clippy::too_many_arguments)]
     fn hit(
         &mut self,
         t: Timestamp,
@@ -304,6 +355,7 @@ impl TrafficState {
         ends: &Endpoints,
         matched: &[u32],
         indicator: &str,
+        seen: Seen<'_>,
         how: &'static str,
     ) {
         if matched.is_empty() {
@@ -334,14 +386,36 @@ impl TrafficState {
                         last: t,
                         contacts: 0,
                         indicators: BTreeMap::new(),
+                        matched: BTreeMap::new(),
+                        matched_dropped: 0,
                         evidence: Vec::new(),
                         dropped: 0,
                     },
                 );
             }
+            let data = match seen {
+                Seen::Name(n) => self
+                    .listed_name(n, i)
+                    .map(|l| (IndicatorType::Domain, normalise(n).unwrap_or_default(), l)),
+                Seen::Ip(ip) => self
+                    .listed_ip(ip, i)
+                    .map(|l| (IndicatorType::Ip, ip.to_string(), l)),
+                Seen::Other => None,
+            };
             let Some(h) = self.hits.get_mut(&(key, i)) else {
                 continue;
             };
+            if let Some((kind, value, listed)) = data {
+                let value = crate::sanitize::clean(&value, 253);
+                let k = (kind, value);
+                if let Some(v) = h.matched.get_mut(&k) {
+                    v.1 += 1;
+                } else if h.matched.len() < MAX_INDICATORS_PER_FINDING {
+                    h.matched.insert(k, (listed, 1));
+                } else {
+                    h.matched_dropped += 1;
+                }
+            }
             h.first = h.first.min(t);
             h.last = h.last.max(t);
             h.contacts += 1;
@@ -437,6 +511,18 @@ impl TrafficState {
             next_steps: e.next_steps.clone(),
             recognised: None,
             signal: Vec::new(),
+            indicators: h
+                .matched
+                .iter()
+                .map(|((kind, value), (listed, count))| Indicator {
+                    kind: *kind,
+                    value: value.clone(),
+                    listed: listed.clone(),
+                    matched: e.id.clone(),
+                    count: *count,
+                })
+                .collect(),
+            indicators_dropped: h.matched_dropped,
         }
     }
 
@@ -490,6 +576,8 @@ impl TrafficState {
             next_steps: steps,
             recognised: None,
             signal: Vec::new(),
+            indicators: Vec::new(),
+            indicators_dropped: 0,
         }
     }
 

@@ -517,6 +517,8 @@ impl TrackerState {
             next_steps: e.next_steps.clone(),
             recognised: tr.recognised.clone(),
             signal: tr.signal.iter().copied().collect(),
+            indicators: Vec::new(),
+            indicators_dropped: 0,
         }
     }
 
