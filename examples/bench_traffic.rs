@@ -13,8 +13,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use sweep::cli::EngineLoad;
 use sweep::pipeline::{Pipeline, Plan};
+use sweep::session::EngineLoad;
 use sweep::sources::traffic::CaptureFileSource;
 
 fn main() -> Result<(), String> {

@@ -57,7 +57,7 @@ fn main() {
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
     let f0 = Frame0 {
         progress: Some((0.5, 300)),
-        case_dir: None,
+        ..Frame0::default()
     };
     let n = 200;
     let t0 = Instant::now();

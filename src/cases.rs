@@ -24,6 +24,29 @@ pub struct CaseSummary {
     /// Findings in findings.json; `None` when the check never finished (journal only).
     pub findings: Option<usize>,
     pub journal_lines: u64,
+    /// Demonstration data (`sweep demo` exports), never a real case.
+    pub demo: bool,
+    /// Checks that did not run as asked (from findings.json's `scan.coverage`).
+    pub not_checked: Vec<String>,
+}
+
+impl CaseSummary {
+    /// "complete", "incomplete (Bluetooth trackers not run as asked)", "demo" or
+    /// "not finished".
+    pub fn status(&self) -> String {
+        if self.demo {
+            "demo (invented data)".into()
+        } else if self.findings.is_none() {
+            "not finished".into()
+        } else if self.not_checked.is_empty() {
+            "complete".into()
+        } else {
+            format!(
+                "incomplete ({} not run as asked)",
+                self.not_checked.join(", ")
+            )
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -36,6 +59,16 @@ struct FindingsHead {
 struct ScanHead {
     started: Option<Timestamp>,
     ended: Option<Timestamp>,
+    #[serde(default)]
+    demo: bool,
+    #[serde(default)]
+    coverage: Option<Vec<CoverageHead>>,
+}
+
+#[derive(Deserialize)]
+struct CoverageHead {
+    check: crate::observation::Check,
+    status: crate::engine::coverage::CoverageStatus,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +89,8 @@ pub fn summarise(dir: &Path) -> CaseSummary {
         ended: None,
         findings: None,
         journal_lines: 0,
+        demo: false,
+        not_checked: Vec::new(),
     };
     if let Ok(f) = std::fs::File::open(dir.join("journal.jsonl")) {
         for line in BufReader::new(f).lines().map_while(Result::ok) {
@@ -72,6 +107,18 @@ pub fn summarise(dir: &Path) -> CaseSummary {
         s.findings = Some(h.findings.len());
         s.started = h.scan.started.or(s.started);
         s.ended = h.scan.ended.or(s.ended);
+        s.demo = h.scan.demo;
+        match h.scan.coverage {
+            Some(c) => {
+                s.not_checked = c
+                    .iter()
+                    .filter(|c| c.status != crate::engine::coverage::CoverageStatus::Complete)
+                    .map(|c| c.check.plain_name().to_string())
+                    .collect()
+            }
+            // Written before sweep recorded what was checked: nothing says it was complete.
+            None => s.not_checked = vec!["unknown: made by an older sweep".into()],
+        }
     }
     s
 }
@@ -106,7 +153,11 @@ pub fn command(delete: Option<&str>) -> u8 {
                     })
                 };
                 let findings = match c.findings {
-                    Some(n) => format!("{n} finding(s)"),
+                    Some(n) => format!(
+                        "{}  {}",
+                        c.status(),
+                        crate::report::view::plural(n, "finding", "findings")
+                    ),
                     None => format!(
                         "not finished ({} observations recorded; replay with: sweep scan --from {})",
                         c.journal_lines,
@@ -159,7 +210,7 @@ mod tests {
         std::fs::create_dir(&done).expect("dir");
         std::fs::write(
             done.join("findings.json"),
-            r#"{"scan":{"started":"2026-11-22T10:00:00Z","ended":"2026-11-22T10:20:00Z"},"findings":[{},{}]}"#,
+            r#"{"scan":{"started":"2026-11-22T10:00:00Z","ended":"2026-11-22T10:20:00Z","coverage":[{"check":"bluetooth","status":"complete"},{"check":"phone-traffic","status":"not-run"}]},"findings":[{},{}]}"#,
         )
         .expect("write");
         let crashed = root.path().join("20261122T110000Z-B2");
@@ -172,6 +223,11 @@ mod tests {
         let cases = list_cases(root.path());
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].findings, Some(2));
+        assert_eq!(
+            cases[0].status(),
+            "incomplete (Phone traffic not run as asked)"
+        );
+        assert_eq!(cases[1].status(), "not finished");
         assert_eq!(
             cases[0].ended.map(|t| t.to_rfc3339()),
             Some("2026-11-22T10:20:00+00:00".into())

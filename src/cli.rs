@@ -1,22 +1,17 @@
 //! Command line: `sweep` (UI), `sweep demo`, `sweep scan` (headless), `sweep signatures`, `sweep cases`.
 //! Exit codes: 0 the command ran (whatever it found), 1 it could not run, 2 bad input or usage.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::Engine;
-use crate::observation::{MacAddr, MineMark, Observation, PlaceMark, Record, SourceState};
-use crate::pipeline::{Pipeline, Plan};
-use crate::report::{self, Report, ScanMeta};
+use crate::observation::{MacAddr, MineMark, Observation, PlaceMark, Record};
+use crate::report::{self, Report};
+use crate::session::{self, CheckRequest, EngineLoad, Session, SessionError, SessionSpec};
 use crate::signatures::SignatureSet;
-use crate::sources::Source;
-use crate::sources::replay::{Pace, ReplayInput, ReplaySource};
-use crate::sources::traffic::{CaptureFileSource, LiveTrafficSource, is_capture_magic};
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_CANNOT_RUN: u8 = 1;
@@ -226,95 +221,8 @@ fn signatures(cmd: SigCommand) -> u8 {
     }
 }
 
-/// Which source reads a `--from` file, decided by its first bytes.
-fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
-    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
-    let mut head = [0u8; 4];
-    let mut n = 0;
-    while n < 4 {
-        match f.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) => return Err(format!("{}: cannot read: {e}", p.display())),
-        }
-    }
-    if n == 0 {
-        return Err(format!(
-            "{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)",
-            p.display()
-        ));
-    }
-    if is_capture_magic(&head[..n]) {
-        return Ok(Box::new(CaptureFileSource::new(p)));
-    }
-    if head[..n]
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .is_none_or(|b| *b == b'{')
-    {
-        return Ok(Box::new(ReplaySource {
-            name: p.display().to_string(),
-            input: ReplayInput::File(p.to_path_buf()),
-            pace,
-            rebase_to: None,
-        }));
-    }
-    Err(format!(
-        "{}: not a recording or a capture (offset 0: bytes {}); expected JSON Lines, pcap or pcapng",
-        p.display(),
-        hex::encode(&head[..n])
-    ))
-}
-
-/// The engine for a scan, and where its signatures come from.
-pub enum EngineLoad {
-    Ready(Box<Engine>),
-    /// The embedded signatures (checked when sweep is built, and by its tests), parsed and
-    /// indexed on a helper thread while the sources start.
-    Loading(std::thread::JoinHandle<Result<Engine, String>>),
-}
-
-impl EngineLoad {
-    /// A folder given with --signatures is read and checked now, before anything starts
-    /// (exit code 2 when it is broken); the embedded signatures load alongside the sources.
-    pub fn start(sig_dir: Option<&Path>) -> Result<EngineLoad, u8> {
-        if sig_dir.is_some() {
-            let s = load_signatures(sig_dir)?;
-            return Ok(EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))));
-        }
-        std::thread::Builder::new()
-            .name("signatures".into())
-            .spawn(|| {
-                SignatureSet::embedded()
-                    .map(|s| Engine::new(Arc::new(s)))
-                    .map_err(|e| e.to_string())
-            })
-            .map(EngineLoad::Loading)
-            .or_else(|_| {
-                load_signatures(None).map(|s| EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))))
-            })
-    }
-
-    pub fn wait(self) -> Result<Engine, u8> {
-        let r = match self {
-            EngineLoad::Ready(e) => return Ok(*e),
-            EngineLoad::Loading(h) => h
-                .join()
-                .unwrap_or_else(|_| Err("the signature loader stopped unexpectedly".into())),
-        };
-        r.map_err(|e| {
-            eprintln!("sweep: signature error: {e}");
-            EXIT_BAD_INPUT
-        })
-    }
-}
-
-/// Headless scan.
+/// Headless scan: the same session layer as the screens.
 pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
-    let engine_load = match EngineLoad::start(sig_dir) {
-        Ok(l) => l,
-        Err(c) => return c,
-    };
     let live = args.ble || args.lan.is_some() || args.traffic.is_some();
     if !live && args.from.is_empty() {
         eprintln!(
@@ -322,19 +230,17 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         );
         return EXIT_BAD_INPUT;
     }
-    let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    for p in &args.from {
-        let pace = args
-            .speed
-            .filter(|s| *s > 0.0)
-            .map_or(Pace::AsFast, Pace::Speed);
-        match source_for_file(p, pace) {
-            Ok(s) => sources.push(s),
-            Err(e) => {
-                eprintln!("sweep: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        }
+    // Outputs are checked before anything is scanned: a wrong name is found now, not
+    // after fifteen minutes.
+    let outputs: Vec<&Path> = args
+        .json
+        .iter()
+        .map(PathBuf::as_path)
+        .chain(args.report.iter().map(PathBuf::as_path))
+        .collect();
+    if let Err(e) = session::check_outputs(&outputs, args.overwrite) {
+        eprintln!("sweep: {e}");
+        return EXIT_BAD_INPUT;
     }
     let mut marks = Vec::new();
     for t in &args.place_marks {
@@ -359,76 +265,50 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             }
         }
     }
-
-    // Live scans keep a case folder with the journal (and the capture).
-    let case_dir = if live {
-        let root = args
-            .cases_dir
-            .clone()
-            .unwrap_or_else(crate::case::cases_root);
-        match crate::case::new_case_dir(&root, args.case.as_deref()) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                eprintln!(
-                    "sweep: cannot create a case folder in {}: {e}",
-                    root.display()
-                );
-                return EXIT_CANNOT_RUN;
-            }
+    let engine_load = match EngineLoad::start(sig_dir) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("sweep: signature error: {e}");
+            return EXIT_BAD_INPUT;
         }
-    } else {
-        None
     };
+    let mut checks: Vec<CheckRequest> = args.from.iter().cloned().map(CheckRequest::File).collect();
     if args.ble {
-        sources.push(Box::new(crate::sources::ble::BleSource::new()));
+        checks.push(CheckRequest::Bluetooth);
     }
     if let Some(iface) = &args.lan {
-        sources.push(Box::new(crate::sources::lan::LanSource::new(
-            iface.clone(),
-            args.active,
-        )));
-        // mDNS browsing sends queries, so it is part of the active check; passive listening
-        // still hears mDNS announcements through the LAN source.
         if args.active {
             eprintln!(
                 "Active check on {iface}: asking {} who they are (ARP), then camera ports, RTSP, ONVIF and mDNS.",
                 crate::sources::lan::active_scope(iface)
             );
-            sources.push(Box::new(crate::sources::mdns::MdnsSource {
-                interface: iface.clone(),
-            }));
         }
+        checks.push(CheckRequest::Network {
+            interface: iface.clone(),
+            active: args.active,
+        });
     }
-    // The live capture is saved in the case folder and hashed once it is complete.
-    let live_capture = args
-        .traffic
-        .as_ref()
-        .and(case_dir.as_ref())
-        .map(|d| d.join("capture.pcapng"));
     if let Some(iface) = &args.traffic {
-        sources.push(Box::new(LiveTrafficSource::new(
-            iface.clone(),
-            live_capture.clone(),
-        )));
+        checks.push(CheckRequest::PhoneTraffic {
+            interface: iface.clone(),
+        });
     }
-    let journal = args
-        .record
-        .clone()
-        .or_else(|| case_dir.as_ref().map(|d| d.join("journal.jsonl")));
-    let started = live.then(chrono::Utc::now);
-    let plan = Plan {
-        sources,
-        duration: args.duration.map(Duration::from_secs).or(if live {
-            Some(Duration::from_secs(60))
-        } else {
-            None
-        }),
-        journal,
+    let spec = SessionSpec {
+        checks,
+        duration: args.duration.map(Duration::from_secs),
+        case: args.case.clone(),
+        operator: args.operator.clone(),
+        cases_dir: args.cases_dir.clone(),
+        record: args.record.clone(),
         marks,
-        inputs: args.from.clone(),
+        speed: args.speed,
     };
-    let mut pipeline = match Pipeline::start(plan) {
-        Ok(p) => p,
+    let mut session = match Session::start(spec) {
+        Ok(s) => s,
+        Err(e @ SessionError::Input(_)) => {
+            eprintln!("sweep: {e}");
+            return EXIT_BAD_INPUT;
+        }
         Err(e) => {
             eprintln!("sweep: {e}");
             return EXIT_CANNOT_RUN;
@@ -437,13 +317,14 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     // The sources are running; their first observations wait in the channel.
     let mut engine = match engine_load.wait() {
         Ok(e) => e,
-        Err(c) => {
-            pipeline.stop();
-            return c;
+        Err(e) => {
+            eprintln!("sweep: signature error: {e}");
+            session.stop();
+            return EXIT_BAD_INPUT;
         }
     };
-    crate::cases::stop_on_ctrl_c(pipeline.stop_handle());
-    pipeline.run_to_end(&mut engine);
+    crate::cases::stop_on_ctrl_c(session.stop_handle());
+    session.run_to_end(&mut engine);
     if let Some((_, last)) = engine.window() {
         for a in mine {
             let rec = Record::new(
@@ -453,107 +334,105 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
                     by: args.operator.clone(),
                 }),
             );
-            pipeline.add(&mut engine, rec);
+            session.add(&mut engine, rec);
         }
     }
     let mut code = EXIT_OK;
-    for e in &pipeline.errors {
+    for e in session.source_errors() {
         match e {
             crate::sources::SourceError::Input(m) => {
-                eprintln!("sweep: {m}");
+                eprintln!("sweep: {}", crate::sanitize::message(m));
                 code = EXIT_BAD_INPUT;
             }
-            crate::sources::SourceError::Unavailable { reason, fix } => {
-                eprintln!("sweep: {reason} {fix}")
+            crate::sources::SourceError::Unavailable { reason, fix } => eprintln!(
+                "sweep: {} {}",
+                crate::sanitize::message(reason),
+                crate::sanitize::message(fix)
+            ),
+            crate::sources::SourceError::Failed(m) => {
+                eprintln!("sweep: {}", crate::sanitize::message(m))
             }
-            crate::sources::SourceError::Failed(m) => eprintln!("sweep: {m}"),
         }
     }
-    if let Some(e) = &pipeline.journal_error {
+    if let Some(e) = session.journal_error() {
         eprintln!("sweep: {e}");
     }
-    let mut inputs = Vec::new();
-    for h in pipeline.input_hashes() {
-        match h {
-            Ok(i) => inputs.push(i),
-            Err(e) => eprintln!("sweep: {e}"),
-        }
+    let report = session.close(&engine);
+    for e in &session.close_errors {
+        eprintln!("sweep: {e}");
     }
-    if let Some(p) = live_capture.as_ref().filter(|p| p.exists()) {
-        match crate::pipeline::hash_file(p) {
-            Ok(i) => inputs.push(i),
-            Err(e) => eprintln!("sweep: {e}"),
-        }
-    }
-    let report = Report::build(
-        &engine,
-        ScanMeta {
-            case: args.case.clone(),
-            operator: args.operator.clone(),
-            started,
-            ended: live.then(chrono::Utc::now),
-            inputs,
-            extra_sources: Vec::new(),
-        },
-    );
-    if code == EXIT_OK
-        && live
-        && !report
-            .scan
-            .sources
-            .iter()
-            .any(|s| matches!(s.state, SourceState::Running | SourceState::Finished))
-    {
+    if code == EXIT_OK && report.scan.nothing_ran() {
         code = EXIT_CANNOT_RUN;
     }
-    if let Some(dir) = &case_dir {
-        let p = dir.join("findings.json");
-        if let Err(e) = report::write_atomic(&p, report.to_json().as_bytes(), false) {
-            eprintln!("sweep: {}: {e}", p.display());
-        }
+    if let Some(dir) = &session.case_dir {
         eprintln!("Case folder: {}", dir.display());
     }
+    // Every output is attempted; a failure is named and the others are still written.
+    let mut written = Vec::new();
+    let mut failed = Vec::new();
     if let Some(j) = &args.json {
         if j.as_os_str() == "-" {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(report.to_json().as_bytes());
             let _ = out.write_all(b"\n");
-        } else if let Err(e) = report::write_atomic(j, report.to_json().as_bytes(), args.overwrite)
-        {
-            eprintln!("sweep: {}: {e}", j.display());
-            return EXIT_CANNOT_RUN;
+        } else {
+            match report::write_atomic(j, report.to_json().as_bytes(), args.overwrite) {
+                Ok(()) => written.push(j.display().to_string()),
+                Err(e) => failed.push(format!("{}: {e}", j.display())),
+            }
         }
     }
     for p in &args.report {
-        let written = report::Format::from_path(p)
+        let result = report::Format::from_path(p)
             .and_then(|f| report::render(&report, f))
             .and_then(|bytes| {
                 report::write_atomic(p, &bytes, args.overwrite)
                     .map_err(|e| format!("{}: {e}", p.display()))
             });
-        if let Err(e) = written {
-            eprintln!("sweep: {e}");
-            if code == EXIT_OK {
-                code = EXIT_CANNOT_RUN;
-            }
+        match result {
+            Ok(()) => written.push(p.display().to_string()),
+            Err(e) => failed.push(e),
+        }
+    }
+    if !failed.is_empty() {
+        for f in &failed {
+            eprintln!("sweep: not written: {f}");
+        }
+        if !written.is_empty() {
+            eprintln!("sweep: written: {}", written.join(", "));
+        }
+        if code == EXIT_OK {
+            code = EXIT_CANNOT_RUN;
         }
     }
     eprint!("{}", summary_text(&report));
     code
 }
 
-/// A short plain summary for the terminal (stderr).
+/// A short plain summary for the terminal (stderr): first what did not run as asked, then
+/// what was found, in the same words as the reports.
 pub fn summary_text(r: &Report) -> String {
     let mut s = String::new();
+    if r.scan.demo {
+        s.push_str(crate::report::view::DEMO_BANNER);
+        s.push_str(".\n");
+    }
+    let head = crate::report::view::headline(r);
+    for n in &head.not_checked {
+        s.push_str(&format!("Not checked as asked: {n}\n"));
+    }
+    s.push_str(&head.summary);
+    s.push('\n');
     let active: Vec<_> = r
         .findings
         .iter()
         .filter(|f| f.recognised.is_none())
         .collect();
-    if active.is_empty() {
-        s.push_str("No known tracker or stalkerware sign was found in what was checked. This is not proof that nothing is there.\n");
-    } else {
-        s.push_str(&format!("{} thing(s) to look at:\n", active.len()));
+    if !active.is_empty() {
+        s.push_str(&format!(
+            "{} to look at:\n",
+            crate::report::view::plural(active.len(), "finding", "findings")
+        ));
         for f in active {
             s.push_str(&format!(
                 "  [{}] {}\n",
@@ -562,23 +441,12 @@ pub fn summary_text(r: &Report) -> String {
             ));
         }
     }
-    if r.scan.sources.iter().any(|s| {
-        matches!(
-            s.source,
-            crate::observation::SourceKind::Capture | crate::observation::SourceKind::Traffic
-        ) && s.state != SourceState::Unavailable
+    if r.scan.coverage.iter().any(|c| {
+        c.check == crate::engine::coverage::Check::PhoneTraffic
+            && c.status != crate::engine::coverage::CoverageStatus::NotRun
     }) {
         s.push_str(crate::sources::traffic::CAPTURE_GUIDANCE);
         s.push('\n');
-    }
-    for src in &r.scan.sources {
-        if matches!(src.state, SourceState::Unavailable | SourceState::Failed) {
-            s.push_str(&format!(
-                "  Not checked: {} — {}\n",
-                src.source.plain_name(),
-                src.reason.as_deref().unwrap_or("it could not run")
-            ));
-        }
     }
     s
 }

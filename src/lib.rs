@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod privilege;
 pub mod report;
 pub mod sanitize;
+pub mod session;
 pub mod signatures;
 pub mod sources;
 pub mod ui;

@@ -57,6 +57,8 @@ pub enum Observation {
     Http(HttpObs),
     /// A flow between a client on the hotspot and a remote peer.
     Flow(FlowObs),
+    /// A session started: the case, who ran it and which checks were asked for, for how long.
+    Session(SessionInfo),
 }
 
 impl Observation {
@@ -74,6 +76,7 @@ impl Observation {
             Observation::Quic(_) => "quic",
             Observation::Http(_) => "http",
             Observation::Flow(_) => "flow",
+            Observation::Session(_) => "session",
         }
     }
 }
@@ -130,6 +133,43 @@ pub struct MineMark {
     /// Initials of whoever marked it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+}
+
+/// The checks a volunteer can ask for, as the client would name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    Bluetooth,
+    Network,
+    PhoneTraffic,
+    PhoneApps,
+    Iphone,
+}
+
+/// A check asked for, and for how long (live checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskedCheck {
+    pub check: Check,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u64>,
+}
+
+/// The start of a session, recorded first in its journal so a replay knows what was asked.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInfo {
+    /// Case reference (never a name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case: Option<String>,
+    /// Initials of who ran the check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<AskedCheck>,
+    /// Demonstration data, not a real check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
 }
 
 /// The sources of observations.

@@ -46,7 +46,7 @@ pub fn clean(s: &str, max_chars: usize) -> String {
             }
             continue;
         }
-        if c.is_control() || is_bidi_control(c) {
+        if c.is_control() || is_layout_changing(c) {
             continue;
         }
         if n == max_chars {
@@ -59,8 +59,35 @@ pub fn clean(s: &str, max_chars: usize) -> String {
     out
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+/// Characters that change how wide text is drawn, where it goes or what it looks like
+/// without being visible themselves: line and paragraph separators, zero-width and filler
+/// characters, bidirectional controls, invisible operators, tags and variation selectors.
+fn is_layout_changing(c: char) -> bool {
+    matches!(c,
+        '\u{2028}' | '\u{2029}'                       // line / paragraph separator
+        | '\u{200b}'..='\u{200f}'                     // zero-width space, (non-)joiner, marks
+        | '\u{202a}'..='\u{202e}'                     // bidi embeddings and overrides
+        | '\u{2060}'..='\u{2064}'                     // word joiner, invisible operators
+        | '\u{2066}'..='\u{206f}'                     // bidi isolates, deprecated format chars
+        | '\u{feff}'                                  // zero-width no-break space (BOM)
+        | '\u{061c}'                                  // Arabic letter mark
+        | '\u{00ad}'                                  // soft hyphen
+        | '\u{034f}'                                  // combining grapheme joiner
+        | '\u{115f}' | '\u{1160}'                     // Hangul choseong/jungseong fillers
+        | '\u{3164}' | '\u{ffa0}'                     // Hangul fillers
+        | '\u{17b4}' | '\u{17b5}'                     // Khmer inherent vowels (invisible)
+        | '\u{180b}'..='\u{180f}'                     // Mongolian variation selectors, vowel separator
+        | '\u{fe00}'..='\u{fe0f}'                     // variation selectors
+        | '\u{fff9}'..='\u{fffb}'                     // interlinear annotation
+        | '\u{e0000}'..='\u{e007f}'                   // tag characters
+        | '\u{e0100}'..='\u{e01ef}'                   // variation selectors supplement
+    )
+}
+
+/// A message for the terminal that may echo untrusted input (a source's reason, an error
+/// naming what it read): cleaned like a name, with a longer cap.
+pub fn message(s: &str) -> String {
+    clean(s, 2000)
 }
 
 /// Default length cap for device names.
@@ -80,6 +107,15 @@ mod tests {
         assert_eq!(clean("\u{1b}[2J\u{1b}[31mTag\u{1b}[0m\r\n", 64), "Tag");
         assert_eq!(clean("a\u{1b}]0;title\u{7}b", 64), "ab");
         assert_eq!(clean("x\u{202e}y\u{9b}z", 64), "xyz");
+    }
+
+    #[test]
+    fn strips_characters_that_change_layout_or_width() {
+        let hostile =
+            "A\u{2028}B\u{2029}C\u{200b}D\u{feff}E\u{115f}F\u{3164}G\u{2066}H\u{fe0f}I\u{e0041}J";
+        assert_eq!(clean(hostile, 64), "ABCDEFGHIJ");
+        // Ordinary scripts stay as they are.
+        assert_eq!(clean("Ключ מפתח مفتاح 钥匙", 64), "Ключ מפתח مفتاح 钥匙");
     }
 
     #[test]

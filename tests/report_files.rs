@@ -243,7 +243,9 @@ fn never_overwrites_silently_and_an_interrupted_write_leaves_the_old_file() {
     assert_eq!(o.status.code(), Some(0));
     let new = std::fs::read_to_string(&out).expect("new");
     assert!(
-        new.starts_with("# Device check findings") && new.contains("Findings JSON SHA-256"),
+        new.starts_with("**Demonstration: invented data, not a real check**")
+            && new.contains("# Device check findings")
+            && new.contains("Findings JSON SHA-256"),
         "complete report"
     );
 }

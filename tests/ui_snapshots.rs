@@ -9,7 +9,7 @@ use sweep::engine::Engine;
 use sweep::observation::Record;
 use sweep::signatures::SignatureSet;
 use sweep::ui::app::{Action, App, CheckChoice, Screen, StartForm};
-use sweep::ui::render::{self, Frame0};
+use sweep::ui::render::{self, Frame0, SessionState};
 
 fn demo_engine() -> Engine {
     let mut e = Engine::new(Arc::new(SignatureSet::embedded().expect("signatures")));
@@ -52,7 +52,8 @@ fn screen_text(app: &App, engine: &Engine, w: u16, h: u16) -> String {
     let findings = engine.findings();
     let f0 = Frame0 {
         progress: Some((0.4, 540)),
-        case_dir: None,
+        state: SessionState::DemoPlaying,
+        ..Frame0::default()
     };
     term.draw(|f| render::draw(f, app, engine, &findings, &f0))
         .expect("draw");

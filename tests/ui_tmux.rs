@@ -115,7 +115,7 @@ fn demo_navigate_locate_hide_restore_quit() {
     t.keys(&["Down", "Enter"]);
     t.wait_for("Signature: tracker.samsung-smarttag");
     t.keys(&["q"]);
-    t.wait_for("check in progress");
+    t.wait_for("demonstration");
     // Open the first finding, then locate mode.
     t.keys(&["Up", "l"]);
     t.wait_for("find the tracker");

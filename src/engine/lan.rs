@@ -382,6 +382,11 @@ impl LanState {
         }
     }
 
+    /// Hosts seen on the network.
+    pub fn host_count(&self) -> usize {
+        self.hosts.iter().filter(|h| h.first.is_some()).count()
+    }
+
     pub fn dropped(&self) -> u64 {
         self.dropped
     }

@@ -2,6 +2,7 @@
 //! with its timestamp and keeps devices and findings. It never reads the clock,
 //! touches the network or the terminal; the UI and the report writers only read it.
 
+pub mod coverage;
 pub mod finding;
 pub mod lan;
 pub mod locate;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::observation::{Observation, Record, SourceEvent, SourceKind, Timestamp};
+use crate::observation::{Observation, Record, SessionInfo, SourceEvent, SourceKind, Timestamp};
 use crate::signatures::SignatureSet;
 pub use finding::{Category, Device, Finding, Severity};
 
@@ -47,6 +48,8 @@ pub struct Engine {
     pub lan: lan::LanState,
     pub traffic: traffic::TrafficState,
     sources: BTreeMap<SourceKind, SourceEvent>,
+    coverage: coverage::CoverageLog,
+    session: Option<SessionInfo>,
     places: Vec<Place>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
@@ -64,6 +67,8 @@ impl Engine {
             lan,
             traffic,
             sources: BTreeMap::new(),
+            coverage: coverage::CoverageLog::default(),
+            session: None,
             places: Vec::new(),
             first: None,
             last: None,
@@ -75,15 +80,20 @@ impl Engine {
     pub fn ingest(&mut self, rec: &Record) {
         let t = rec.t;
         // Source status changes carry the wall clock; the window is the observations'.
-        if !matches!(rec.obs, Observation::Source(_)) {
+        if !matches!(rec.obs, Observation::Source(_) | Observation::Session(_)) {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
         self.counters.observations += 1;
         *self.counters.by_kind.entry(rec.obs.kind()).or_default() += 1;
+        self.coverage.ingest(t, &rec.obs);
         match &rec.obs {
             Observation::Source(ev) => {
                 self.sources.insert(ev.source, ev.clone());
+                return;
+            }
+            Observation::Session(info) => {
+                self.session = Some(info.clone());
                 return;
             }
             Observation::Place(p) => {
@@ -112,7 +122,7 @@ impl Engine {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
-            Observation::Source(_) => {}
+            Observation::Source(_) | Observation::Session(_) => {}
         }
     }
 
@@ -144,6 +154,51 @@ impl Engine {
 
     pub fn sources(&self) -> &BTreeMap<SourceKind, SourceEvent> {
         &self.sources
+    }
+
+    /// The session as recorded (case, operator, checks asked), if the records carry it.
+    pub fn session_info(&self) -> Option<&SessionInfo> {
+        self.session.as_ref()
+    }
+
+    /// When each source ran and how much each check saw.
+    pub fn coverage_log(&self) -> &coverage::CoverageLog {
+        &self.coverage
+    }
+
+    /// What a check saw, by the counts that matter for it.
+    pub fn saw(&self, check: coverage::Check) -> BTreeMap<String, u64> {
+        use coverage::Check;
+        let records = self
+            .coverage
+            .observations
+            .get(&check)
+            .map_or(0, |o| o.count);
+        let pairs: Vec<(&str, u64)> = match check {
+            Check::Bluetooth => vec![
+                ("devices", self.trackers.device_count() as u64),
+                ("adverts", records),
+            ],
+            Check::Network => vec![
+                ("hosts", self.lan.host_count() as u64),
+                ("observations", records),
+            ],
+            Check::PhoneTraffic => vec![
+                ("phones", self.traffic.client_count() as u64),
+                ("records", records),
+            ],
+            Check::PhoneApps | Check::Iphone => vec![("apps", records)],
+        };
+        pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    }
+
+    /// Judge the checks asked for against what the records show (`now`: a check still running).
+    pub fn coverage(
+        &self,
+        asked: &[coverage::Asked],
+        now: Option<Timestamp>,
+    ) -> Vec<coverage::Coverage> {
+        coverage::coverage_of(&self.coverage, asked, &|c| self.saw(c), now)
     }
 
     pub fn places(&self) -> &[Place] {

@@ -604,6 +604,11 @@ impl TrafficState {
         }
     }
 
+    /// Phones (clients) whose traffic was seen.
+    pub fn client_count(&self) -> usize {
+        self.clients.len()
+    }
+
     /// Clients and hits not kept because of the caps.
     pub fn dropped(&self) -> u64 {
         self.dropped

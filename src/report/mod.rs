@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::engine::coverage::{Asked, Coverage};
 use crate::engine::finding::{Device, Finding};
 use crate::engine::{Counters, Engine, Place};
 use crate::observation::{SourceEvent, Timestamp};
@@ -39,10 +40,33 @@ pub struct Scan {
     pub operator: Option<String>,
     pub started: Option<Timestamp>,
     pub ended: Option<Timestamp>,
+    /// Demonstration data, not a real check (`sweep demo`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub demo: bool,
+    /// For each check asked for: did it run, for how long, what it saw, why not.
+    pub coverage: Vec<Coverage>,
     pub sources: Vec<SourceEvent>,
     pub inputs: Vec<InputFile>,
     pub places: Vec<Place>,
     pub counters: Counters,
+}
+
+impl Scan {
+    /// Every check asked for ran as asked and saw what it needs.
+    pub fn complete(&self) -> bool {
+        !self.coverage.is_empty()
+            && self
+                .coverage
+                .iter()
+                .all(|c| c.status == crate::engine::coverage::CoverageStatus::Complete)
+    }
+
+    /// No check asked for ran at all.
+    pub fn nothing_ran(&self) -> bool {
+        self.coverage
+            .iter()
+            .all(|c| c.status == crate::engine::coverage::CoverageStatus::NotRun)
+    }
 }
 
 /// The findings JSON, and the model every report format renders.
@@ -66,6 +90,12 @@ pub struct ScanMeta {
     pub inputs: Vec<InputFile>,
     /// Sources that never reported (e.g. could not start), with reason.
     pub extra_sources: Vec<SourceEvent>,
+    /// The checks asked for; empty: those the records say (a recording, a capture).
+    pub asked: Vec<Asked>,
+    /// Demonstration data.
+    pub demo: bool,
+    /// The time now, for a check still running (the screens); `None` once it has ended.
+    pub now: Option<Timestamp>,
 }
 
 impl Report {
@@ -77,15 +107,41 @@ impl Report {
                 sources.push(s);
             }
         }
+        let recorded = engine.session_info();
+        let asked: Vec<Asked> = if !meta.asked.is_empty() {
+            meta.asked
+        } else if let Some(r) = recorded.filter(|r| !r.checks.is_empty()) {
+            r.checks
+                .iter()
+                .map(|a| Asked {
+                    check: a.check,
+                    duration: a.seconds.map(std::time::Duration::from_secs),
+                })
+                .collect()
+        } else {
+            engine
+                .coverage_log()
+                .checks_seen()
+                .into_iter()
+                .map(|check| Asked {
+                    check,
+                    duration: None,
+                })
+                .collect()
+        };
         Report {
             schema: SCHEMA,
             tool: TOOL,
             signatures: engine.signatures().files.clone(),
             scan: Scan {
-                case: meta.case,
-                operator: meta.operator,
+                case: meta.case.or_else(|| recorded.and_then(|r| r.case.clone())),
+                operator: meta
+                    .operator
+                    .or_else(|| recorded.and_then(|r| r.operator.clone())),
                 started: meta.started.or(window.map(|w| w.0)),
                 ended: meta.ended.or(window.map(|w| w.1)),
+                demo: meta.demo || recorded.is_some_and(|r| r.demo),
+                coverage: engine.coverage(&asked, meta.now),
                 sources,
                 inputs: meta.inputs,
                 places: engine.places().to_vec(),
@@ -140,18 +196,48 @@ pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, String> {
     }
 }
 
+/// Whether `path` may be written: its folder exists, and it does not exist unless
+/// `overwrite`; even then only a regular file is replaced, never a device, a FIFO, a
+/// folder or a symbolic link (so `--json /dev/null --overwrite` as root replaces nothing).
+pub fn check_writable(path: &Path, overwrite: bool) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if !m.file_type().is_file() => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{} is not a regular file (a device, a pipe, a folder or a link): sweep never writes over it; choose another name",
+                path.display()
+            ),
+        )),
+        Ok(_) if !overwrite => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!(
+                "{} already exists; choose another name, or add --overwrite to replace it",
+                path.display()
+            ),
+        )),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let dir = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            if dir.is_dir() {
+                Ok(())
+            } else {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("{}: there is no folder {}", path.display(), dir.display()),
+                ))
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Write a file atomically: a temporary file in the same folder (0600), fsync, rename.
 /// Refuses to replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
-    if !overwrite && path.exists() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::AlreadyExists,
-            format!(
-                "{} already exists; choose another name or remove it first",
-                path.display()
-            ),
-        ));
-    }
+    check_writable(path, overwrite)?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -178,19 +264,56 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
     result
 }
 
-/// Write every report format into a case folder (the UI's export). Returns the paths written.
+/// The first free name for `stem.ext` in `dir`: `stem.ext`, else `stem-2.ext`, ...
+fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let mut n = 1;
+    loop {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let p = dir.join(name);
+        if std::fs::symlink_metadata(&p).is_err() || n >= 10_000 {
+            return p;
+        }
+        n += 1;
+    }
+}
+
+/// Write every report format into a case folder (the screens' export), beside what is
+/// there: nothing is ever replaced (`report-2.pdf`, `findings-2.json`, ...). When one
+/// format fails the others are still written, and the error names both.
 pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     let mut written = Vec::new();
-    for (name, format) in [
-        ("report.md", Format::Markdown),
-        ("report.html", Format::Html),
-        ("report.pdf", Format::Pdf),
-        ("findings.json", Format::Json),
+    let mut failed = Vec::new();
+    for (stem, ext, format) in [
+        ("report", "md", Format::Markdown),
+        ("report", "html", Format::Html),
+        ("report", "pdf", Format::Pdf),
+        ("findings", "json", Format::Json),
     ] {
-        let path = dir.join(name);
-        let bytes = render(report, format)?;
-        write_atomic(&path, &bytes, true).map_err(|e| format!("{}: {e}", path.display()))?;
-        written.push(path);
+        let path = free_name(dir, stem, ext);
+        let result = render(report, format).and_then(|bytes| {
+            write_atomic(&path, &bytes, false).map_err(|e| format!("{}: {e}", path.display()))
+        });
+        match result {
+            Ok(()) => written.push(path),
+            Err(e) => failed.push(e),
+        }
     }
-    Ok(written)
+    if failed.is_empty() {
+        Ok(written)
+    } else {
+        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        Err(format!(
+            "not written: {}. Written: {}",
+            failed.join("; "),
+            if names.is_empty() {
+                "nothing".to_string()
+            } else {
+                names.join(", ")
+            }
+        ))
+    }
 }

@@ -73,7 +73,11 @@ fn wrap(text: &str, size: f32, width: f32) -> Vec<String> {
 }
 
 fn items(v: &View) -> Vec<Item> {
-    let mut it = vec![Item::Heading(18.0, v.title.clone())];
+    let mut it = Vec::new();
+    if let Some(b) = v.demo_banner {
+        it.push(Item::Heading(14.0, b.to_string()));
+    }
+    it.push(Item::Heading(18.0, v.title.clone()));
     if let Some(c) = &v.case {
         it.push(Item::Para(format!("Case reference: {c}")));
     }
@@ -89,14 +93,18 @@ fn items(v: &View) -> Vec<Item> {
             v.checks_run.join(", ")
         }
     )));
-    if !v.checks_not_run.is_empty() {
-        it.push(Item::Para(format!(
-            "Could not run: {}",
-            v.checks_not_run.join("; ")
+    it.push(Item::Heading(14.0, "Summary".into()));
+    for n in &v.not_checked {
+        it.push(Item::Para(format!("Not checked as asked: {n}")));
+    }
+    it.push(Item::Para(v.summary.clone()));
+    it.push(Item::Heading(14.0, "What was checked".into()));
+    for c in &v.coverage {
+        it.push(Item::Bullet(format!(
+            "{} ({}): {}",
+            c.check, c.status_words, c.summary
         )));
     }
-    it.push(Item::Heading(14.0, "Summary".into()));
-    it.push(Item::Para(v.summary.clone()));
     it.push(Item::Heading(14.0, "What we found".into()));
     if v.findings.is_empty() {
         it.push(Item::Para("Nothing to list.".into()));

@@ -5,13 +5,21 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::engine::finding::{Category, Finding, Severity};
-use crate::observation::{SourceState, Timestamp};
+use crate::observation::Timestamp;
 use crate::report::Report;
 use crate::sanitize;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
     pub title: String,
+    /// "Demonstration: invented data, not a real check" on every export of `sweep demo`.
+    pub demo_banner: Option<&'static str>,
+    /// What was checked and what was not, one line per check asked for.
+    pub coverage: Vec<CoverageView>,
+    /// The checks that did not run as asked, said first in every summary.
+    pub not_checked: Vec<String>,
+    /// Every check asked for ran as asked and saw what it needed.
+    pub complete: bool,
     pub case: Option<String>,
     pub operator: Option<String>,
     pub window: String,
@@ -29,6 +37,162 @@ pub struct View {
     pub inputs: Vec<InputView>,
     pub findings_json_sha256: String,
     pub counters: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    pub check: &'static str,
+    /// "complete", "stopped-early", "saw-nothing", "not-run".
+    pub status: &'static str,
+    pub status_words: &'static str,
+    pub summary: String,
+    pub fix: Option<String>,
+}
+
+/// The line at the top of every export of demonstration data.
+pub const DEMO_BANNER: &str = "Demonstration: invented data, not a real check";
+
+/// "1 tracker", "2 trackers".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The headline of a result, shared by every report and the terminal summary: first what
+/// did not run as asked, then what was found; "we did not find" only after a complete check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    pub not_checked: Vec<String>,
+    pub summary: String,
+    pub complete: bool,
+}
+
+pub fn headline(r: &Report) -> Headline {
+    use crate::engine::coverage::CoverageStatus;
+    let mut order: Vec<&crate::engine::coverage::Coverage> = r
+        .scan
+        .coverage
+        .iter()
+        .filter(|c| c.status != CoverageStatus::Complete)
+        .collect();
+    order.sort_by_key(|c| match c.status {
+        CoverageStatus::NotRun => 0,
+        CoverageStatus::SawNothing => 1,
+        _ => 2,
+    });
+    let not_checked: Vec<String> = order
+        .iter()
+        .map(|c| {
+            let mut s = clean(&c.summary);
+            if let Some(f) = &c.fix {
+                s.push_str(&format!(" What to do: {}", clean(f)));
+            }
+            s
+        })
+        .collect();
+    let complete = r.scan.complete();
+    let active: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.recognised.is_none())
+        .collect();
+    let summary = if r.scan.nothing_ran() {
+        "The check could not be done: nothing was checked. Do not treat this as a result."
+            .to_string()
+    } else if let Some(found) = found_words(&active) {
+        found
+    } else if complete {
+        "We did not find a known tracker or stalkerware sign in what we checked. This is not proof that nothing is there: see \"What this check cannot tell\".".to_string()
+    } else if r
+        .scan
+        .coverage
+        .iter()
+        .any(|c| c.status == CoverageStatus::Complete)
+    {
+        let ran: Vec<&str> = r
+            .scan
+            .coverage
+            .iter()
+            .filter(|c| c.status == CoverageStatus::Complete)
+            .map(|c| c.check.plain_name())
+            .collect();
+        format!(
+            "This check is incomplete, so it cannot say that nothing is there (see above). The checks that ran as asked ({}) flagged no known tracker or stalkerware sign.",
+            ran.join(", ")
+        )
+    } else {
+        "None of the checks ran as asked, so this says nothing about trackers or stalkerware (see above).".to_string()
+    };
+    Headline {
+        not_checked,
+        summary,
+        complete,
+    }
+}
+
+/// "We found ..." for findings worth attention; `None` when there are none.
+fn found_words(active: &[&Finding]) -> Option<String> {
+    if active.iter().all(|f| f.severity >= Severity::Low) {
+        return None;
+    }
+    let high = active
+        .iter()
+        .filter(|f| f.severity == Severity::High)
+        .count();
+    let trackers = active
+        .iter()
+        .filter(|f| f.category == Category::Tracker && f.severity <= Severity::Medium)
+        .count();
+    let stalker = active
+        .iter()
+        .filter(|f| f.category == Category::Stalkerware && f.severity == Severity::High)
+        .count();
+    let mut parts = Vec::new();
+    if trackers > 0 {
+        parts.push(format!(
+            "{} that could be following the client",
+            plural(trackers, "Bluetooth tracker", "Bluetooth trackers")
+        ));
+    }
+    if stalker > 0 {
+        parts.push(format!(
+            "signs of {} on the phone",
+            plural(stalker, "stalkerware app", "stalkerware apps")
+        ));
+    }
+    let others = active
+        .iter()
+        .filter(|f| f.severity <= Severity::Medium)
+        .count()
+        .saturating_sub(trackers + stalker);
+    if others > 0 {
+        parts.push(format!(
+            "{} worth checking",
+            plural(others, "other thing", "other things")
+        ));
+    }
+    Some(format!(
+        "We found {}{}. Read \"Before you act\" before doing anything about it.",
+        parts.join(" and "),
+        if high > 0 {
+            ", which need attention"
+        } else {
+            ""
+        }
+    ))
+}
+
+fn status_words(s: crate::engine::coverage::CoverageStatus) -> &'static str {
+    use crate::engine::coverage::CoverageStatus;
+    match s {
+        CoverageStatus::Complete => "checked",
+        CoverageStatus::StoppedEarly => "stopped early",
+        CoverageStatus::SawNothing => "saw nothing it could judge",
+        CoverageStatus::NotRun => "not checked",
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,95 +413,36 @@ impl View {
             .iter()
             .filter(|f| f.recognised.is_some())
             .collect();
-        let high = active
+        let head = headline(r);
+        let summary = head.summary.clone();
+        use crate::engine::coverage::CoverageStatus;
+        let checks_run: Vec<String> = r
+            .scan
+            .coverage
             .iter()
-            .filter(|f| f.severity == Severity::High)
-            .count();
-        let trackers = active
+            .filter(|c| c.status != CoverageStatus::NotRun)
+            .map(|c| c.check.plain_name().to_string())
+            .collect();
+        let checks_not_run: Vec<String> = r
+            .scan
+            .coverage
             .iter()
-            .filter(|f| f.category == Category::Tracker && f.severity <= Severity::Medium)
-            .count();
-        let stalker = active
-            .iter()
-            .filter(|f| f.category == Category::Stalkerware && f.severity == Severity::High)
-            .count();
-        let summary = if active.iter().all(|f| f.severity >= Severity::Low) {
-            "We did not find a known tracker or stalkerware sign in what we checked. That is reassuring, but it is not proof that nothing is there: see \"What this check cannot tell you\".".to_string()
-        } else {
-            let mut parts = Vec::new();
-            if trackers > 0 {
-                parts.push(format!(
-                    "{trackers} Bluetooth tracker(s) that could be following the client"
-                ));
-            }
-            if stalker > 0 {
-                parts.push(format!(
-                    "signs of {stalker} stalkerware app(s) on the phone"
-                ));
-            }
-            let others = active
-                .iter()
-                .filter(|f| f.severity <= Severity::Medium)
-                .count()
-                .saturating_sub(trackers + stalker);
-            if others > 0 {
-                parts.push(format!("{others} other thing(s) worth checking"));
-            }
-            format!(
-                "We found {}{}. Read \"Before you act\" before doing anything about it.",
-                parts.join(" and "),
-                if high > 0 {
-                    ", which need attention"
-                } else {
-                    ""
-                }
-            )
-        };
-        let mut checks_run = Vec::new();
-        let mut checks_not_run = Vec::new();
-        for s in &r.scan.sources {
-            match s.state {
-                SourceState::Unavailable | SourceState::Failed => checks_not_run.push(format!(
-                    "{}: {}{}",
-                    s.source.plain_name(),
-                    clean(s.reason.as_deref().unwrap_or("it could not run")),
-                    s.fix
-                        .as_deref()
-                        .map(|f| format!(" ({})", clean(f)))
-                        .unwrap_or_default()
-                )),
-                _ => {
-                    let n = s.source.plain_name().to_string();
-                    if !checks_run.contains(&n) {
-                        checks_run.push(n);
-                    }
-                }
-            }
-        }
-        let mut cannot_tell = vec![
+            .filter(|c| c.status == CoverageStatus::NotRun)
+            .map(|c| clean(&c.summary))
+            .collect();
+        let mut cannot_tell = head.not_checked.clone();
+        cannot_tell.extend([
             "No match is not proof that a phone or a bag is clean. Trackers can be switched off, out of range or of a kind we do not know yet; stalkerware lists are incomplete and only work while the phone contacts its servers during the check.".to_string(),
-            "This check does not look at the apps installed on the phone, at shared accounts (cloud, family sharing, location sharing), or at who else knows the client's passwords. These are common ways to be followed too.".to_string(),
-        ];
-        if !r.scan.sources.iter().any(|s| {
+            "This check does not look at shared accounts (cloud, family sharing, location sharing), or at who else knows the client's passwords. These are common ways to be followed too.".to_string(),
+        ]);
+        if !r.scan.coverage.iter().any(|c| {
             matches!(
-                s.source,
-                crate::observation::SourceKind::Ble | crate::observation::SourceKind::Replay
-            )
+                c.check,
+                crate::engine::coverage::Check::PhoneApps | crate::engine::coverage::Check::Iphone
+            ) && c.status == crate::engine::coverage::CoverageStatus::Complete
         }) {
-            cannot_tell.push("Bluetooth trackers were not checked.".into());
-        }
-        if !r.scan.sources.iter().any(|s| {
-            matches!(
-                s.source,
-                crate::observation::SourceKind::Traffic
-                    | crate::observation::SourceKind::Capture
-                    | crate::observation::SourceKind::Replay
-            )
-        }) {
-            cannot_tell.push("Phone traffic was not checked.".into());
-        }
-        for c in &checks_not_run {
-            cannot_tell.push(format!("Not checked: {c}"));
+            cannot_tell
+                .push("The apps installed on the phone were not checked in this session.".into());
         }
         if r.findings
             .iter()
@@ -352,6 +457,21 @@ impl View {
         let c = &r.scan.counters;
         View {
             title: "Device check findings".into(),
+            demo_banner: r.scan.demo.then_some(DEMO_BANNER),
+            coverage: r
+                .scan
+                .coverage
+                .iter()
+                .map(|c| CoverageView {
+                    check: c.check.plain_name(),
+                    status: c.status.as_str(),
+                    status_words: status_words(c.status),
+                    summary: clean(&c.summary),
+                    fix: c.fix.as_deref().map(clean),
+                })
+                .collect(),
+            not_checked: head.not_checked,
+            complete: head.complete,
             case: r.scan.case.as_deref().map(|s| sanitize::clean(s, 40)),
             operator: r.scan.operator.as_deref().map(|s| sanitize::clean(s, 16)),
             window,

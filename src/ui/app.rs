@@ -137,6 +137,10 @@ pub struct App {
     pub start: StartForm,
     pub demo: bool,
     pub colour: bool,
+    /// A check is running (set by the loop): quitting asks first.
+    pub running: bool,
+    /// Waiting for "stop the check and quit?" to be answered.
+    pub confirm_quit: bool,
 }
 
 impl App {
@@ -155,6 +159,8 @@ impl App {
             start,
             demo,
             colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            running: false,
+            confirm_quit: false,
         }
     }
 
@@ -191,6 +197,13 @@ impl App {
             self.help = false;
             self.hidden_typed.clear();
             return Effect::None;
+        }
+        if self.confirm_quit {
+            self.confirm_quit = false;
+            return match action {
+                Action::Confirm(true) => Effect::Quit,
+                _ => Effect::None,
+            };
         }
         if self.help {
             if matches!(action, Action::Help | Action::Back | Action::Quit) {
@@ -303,6 +316,7 @@ impl App {
             }
             Action::Mine => return self.mine(findings),
             Action::Export => return Effect::Export,
+            Action::Quit | Action::Back if self.running => self.confirm_quit = true,
             Action::Quit | Action::Back => return Effect::Quit,
             _ => {}
         }

@@ -12,15 +12,13 @@ use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use crate::engine::Engine;
 use crate::observation::{MineMark, Observation, PlaceMark, Record};
-use crate::pipeline::{Pipeline, Plan, Pump};
-use crate::report::{Report, ScanMeta};
-use crate::sources::Source;
-use crate::sources::replay::{Pace, ReplayInput, ReplaySource};
+use crate::pipeline::Pump;
+use crate::session::{CheckRequest, Mode, Session, SessionSpec};
 use app::{Action, App, CheckChoice, Effect, Screen, StartForm};
-use render::Frame0;
+use render::{Frame0, SessionState};
 
 /// The recorded clinic session shown by `sweep demo`.
-pub const DEMO_SESSION: &str = include_str!("../../demo/clinic-session.jsonl");
+pub use crate::session::DEMO_SESSION;
 
 /// Options for the interactive UI.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +28,8 @@ pub struct UiOptions {
     pub operator: Option<String>,
     /// `sweep demo`: replay the embedded clinic session at this speed.
     pub demo_speed: Option<f64>,
+    /// Folder for case folders (default `case::cases_root()`).
+    pub cases_dir: Option<PathBuf>,
 }
 
 /// The start form with what can run on this machine.
@@ -78,7 +78,7 @@ pub fn start_form() -> StartForm {
         minutes: 15,
         active: false,
         confirming_active: false,
-        last_case: crate::cases::list_cases(&crate::case::cases_root()).last().map(|c| {
+        last_case: crate::cases::list_cases(&crate::case::cases_root()).iter().rfind(|c| !c.demo).map(|c| {
             let when = c.started.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
             match c.findings {
                 Some(n) => format!("{} ({when}, {n} findings)", c.name),
@@ -109,6 +109,10 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Tab => Action::NextPane,
         KeyCode::Enter => Action::Open,
         KeyCode::Backspace => Action::Back,
+        KeyCode::Char(c) if app.confirm_quit => match c {
+            'y' => Action::Confirm(true),
+            _ => Action::Confirm(false),
+        },
         KeyCode::Char(c) if app.start.confirming_active && app.screen == Screen::Start => match c {
             'y' => Action::Confirm(true),
             'n' => Action::Confirm(false),
@@ -131,84 +135,60 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
     })
 }
 
-struct Session {
-    pipeline: Pipeline,
-    case_dir: Option<PathBuf>,
-    started: chrono::DateTime<chrono::Utc>,
+/// Where the screens read their input: the terminal in production, a script in tests.
+pub trait Events {
+    /// Wait at most `timeout` for the next input event; `None` when none came.
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>>;
 }
 
-fn start_checks(app: &App, opts: &UiOptions) -> Result<Session, String> {
+/// The real terminal's events (crossterm).
+pub struct TerminalEvents;
+
+impl Events for TerminalEvents {
+    fn next(&mut self, timeout: Duration) -> std::io::Result<Option<Event>> {
+        if event::poll(timeout)? {
+            event::read().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// How long the screens sleep waiting for input when nothing is running: the clock on
+/// screen ("not heard for N s") moves once per tick, and an idle laptop stays cool.
+pub const IDLE_TICK: Duration = Duration::from_secs(1);
+/// How long one pass waits for observations while a check runs.
+const PUMP_WAIT: Duration = Duration::from_millis(40);
+/// Redraws for new observations at most this often (keys redraw at once).
+const REDRAW_EVERY: Duration = Duration::from_millis(200);
+
+fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
     let f = &app.start;
-    let root = crate::case::cases_root();
-    let case_ref = (!f.case_ref.is_empty()).then_some(f.case_ref.as_str());
-    let dir = crate::case::new_case_dir(&root, case_ref)
-        .map_err(|e| format!("cannot create a case folder in {}: {e}", root.display()))?;
     let iface = f.interfaces.get(f.interface).cloned();
-    let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    let mut inputs = Vec::new();
+    let mut checks = Vec::new();
     for (i, c) in f.checks.iter().enumerate() {
         if !c.selected || c.unavailable.is_some() {
             continue;
         }
         match (i, &iface) {
-            (0, _) => sources.push(Box::new(crate::sources::ble::BleSource::new())),
-            (1, Some(ifc)) => {
-                sources.push(Box::new(crate::sources::lan::LanSource::new(
-                    ifc.clone(),
-                    f.active,
-                )));
-                if f.active {
-                    sources.push(Box::new(crate::sources::mdns::MdnsSource {
-                        interface: ifc.clone(),
-                    }));
-                }
-            }
-            (2, Some(ifc)) => {
-                let p = dir.join("capture.pcapng");
-                inputs.push(p.clone());
-                sources.push(Box::new(crate::sources::traffic::LiveTrafficSource::new(
-                    ifc.clone(),
-                    Some(p),
-                )));
-            }
+            (0, _) => checks.push(CheckRequest::Bluetooth),
+            (1, Some(ifc)) => checks.push(CheckRequest::Network {
+                interface: ifc.clone(),
+                active: f.active,
+            }),
+            (2, Some(ifc)) => checks.push(CheckRequest::PhoneTraffic {
+                interface: ifc.clone(),
+            }),
             _ => {}
         }
     }
-    let _ = opts;
-    let pipeline = Pipeline::start(Plan {
-        sources,
+    SessionSpec {
+        checks,
         duration: Some(Duration::from_secs(f.minutes * 60)),
-        journal: Some(dir.join("journal.jsonl")),
-        marks: Vec::new(),
-        inputs: Vec::new(),
-    })
-    .map_err(|e| e.to_string())?;
-    Ok(Session {
-        pipeline,
-        case_dir: Some(dir),
-        started: chrono::Utc::now(),
-    })
-}
-
-fn demo_session(speed: f64) -> Result<Session, String> {
-    let pipeline = Pipeline::start(Plan {
-        sources: vec![Box::new(ReplaySource {
-            name: "demo/clinic-session.jsonl".into(),
-            input: ReplayInput::Text(DEMO_SESSION),
-            pace: Pace::Speed(speed.max(0.01)),
-            rebase_to: Some(chrono::Utc::now()),
-        })],
-        duration: None,
-        journal: None,
-        marks: Vec::new(),
-        inputs: Vec::new(),
-    })
-    .map_err(|e| e.to_string())?;
-    Ok(Session {
-        pipeline,
-        case_dir: None,
-        started: chrono::Utc::now(),
-    })
+        case: (!f.case_ref.is_empty()).then(|| f.case_ref.clone()),
+        operator: opts.operator.clone(),
+        ..SessionSpec::default()
+    }
 }
 
 /// Run the UI until the volunteer quits. Returns the process exit code.
@@ -231,46 +211,88 @@ pub fn run(opts: UiOptions) -> anyhow::Result<u8> {
         app.start.case_ref = crate::case::safe_ref(c);
     }
     let mut session = match opts.demo_speed {
-        Some(s) => Some(demo_session(s).map_err(|e| anyhow::anyhow!(e))?),
+        Some(s) => Some(Session::demo(s).map_err(|e| anyhow::anyhow!(e))?),
         None => None,
     };
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &mut engine, &mut session, &opts);
+    let result = event_loop(
+        &mut terminal,
+        &mut TerminalEvents,
+        &mut app,
+        &mut engine,
+        &mut session,
+        &opts,
+    );
     ratatui::restore();
     if let Some(s) = session.as_mut() {
-        s.pipeline.stop();
+        s.stop();
+        // Whatever was observed stays in the journal; say where.
+        if s.mode == Mode::Check && !s.is_finished() {
+            s.run_to_end(&mut engine);
+            s.close(&engine);
+        }
+        if s.mode == Mode::Check
+            && let Some(j) = s.journal_path()
+        {
+            eprintln!(
+                "sweep: the check was stopped. Everything observed is kept in {} (replay it with: sweep scan --from {}).",
+                j.display(),
+                j.display()
+            );
+        }
     }
     result
 }
 
-fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
+/// What the screens show that takes work to compute: made again only when the engine
+/// changed (or, while a check runs, when its clock moved).
+struct Snapshot {
+    findings: Vec<crate::engine::Finding>,
+    report: Option<crate::report::Report>,
+}
+
+/// The screens' loop: input, observations, drawing. Generic over the terminal backend and
+/// the event source so a whole session can be driven in a test.
+pub fn event_loop<B: ratatui::backend::Backend>(
+    terminal: &mut ratatui::Terminal<B>,
+    events: &mut dyn Events,
     app: &mut App,
     engine: &mut Engine,
     session: &mut Option<Session>,
     opts: &UiOptions,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<u8>
+where
+    B::Error: Send + Sync + 'static,
+{
     let mut last_count = u64::MAX;
     let mut last_draw = Instant::now() - Duration::from_secs(10);
     let mut dirty = true;
+    let mut clear = false;
+    let mut snap = Snapshot {
+        findings: Vec::new(),
+        report: None,
+    };
+    let cases_root = opts
+        .cases_dir
+        .clone()
+        .unwrap_or_else(crate::case::cases_root);
     loop {
-        // Observations first (never blocks for long), then input, then draw if needed.
+        let running = session.as_ref().is_some_and(|s| !s.is_finished());
+        app.running = running && session.as_ref().is_some_and(|s| s.mode == Mode::Check);
+        // Observations first while a check runs (waits briefly on the channel).
         if let Some(s) = session.as_mut()
-            && s.pipeline.pump(engine, Duration::from_millis(40)) == Pump::Done
-            && app.status.is_none()
+            && running
+            && s.pump(engine, PUMP_WAIT) == Pump::Done
         {
-            app.status = Some("The check has finished. Review with r, export with e.".into());
+            let report = s.close(engine);
+            app.status = Some(finished_status(s, &report));
             dirty = true;
         }
-        if session.is_none()
-            && !event::poll(Duration::from_millis(200))?
-            && last_draw.elapsed() < Duration::from_secs(1)
-        {
-            continue;
-        }
-        let findings = engine.findings();
-        while event::poll(Duration::ZERO)? {
-            let ev = event::read()?;
+        // Then input: at once while a check runs, else wait for it (or the slow tick).
+        let wait = if running { Duration::ZERO } else { IDLE_TICK };
+        let mut first = true;
+        while let Some(ev) = events.next(if first { wait } else { Duration::ZERO })? {
+            first = false;
             let Event::Key(k) = ev else {
                 dirty = true;
                 continue;
@@ -285,19 +307,28 @@ fn event_loop(
                 return Ok(0);
             }
             dirty = true;
-            match app.update(action, &findings) {
+            let was_hidden = app.hidden;
+            let effect = app.update(action, &snap.findings);
+            if app.hidden != was_hidden {
+                // Hiding (and coming back) clears the whole terminal, not only the diff.
+                clear = true;
+            }
+            match effect {
                 Effect::None => {}
                 Effect::Quit => return Ok(0),
-                Effect::StartChecks => match start_checks(app, opts) {
-                    Ok(s) => *session = Some(s),
-                    Err(e) => {
-                        app.screen = Screen::Start;
-                        app.status = Some(e);
+                Effect::StartChecks => {
+                    *engine = Engine::new(Arc::new(engine.signatures().clone()));
+                    match Session::start(spec_from_form(app, opts)) {
+                        Ok(s) => *session = Some(s),
+                        Err(e) => {
+                            app.screen = Screen::Start;
+                            app.status = Some(e.to_string());
+                        }
                     }
-                },
+                }
                 Effect::AddPlace => {
                     if let Some(s) = session.as_mut() {
-                        s.pipeline.add(
+                        s.add(
                             engine,
                             Record::new(
                                 chrono::Utc::now(),
@@ -309,7 +340,7 @@ fn event_loop(
                 Effect::MarkMine(a) => {
                     if let Some(s) = session.as_mut() {
                         let by = opts.operator.clone();
-                        s.pipeline.add(
+                        s.add(
                             engine,
                             Record::new(
                                 chrono::Utc::now(),
@@ -318,35 +349,78 @@ fn event_loop(
                         );
                     }
                 }
-                Effect::Export => app.status = Some(export(app, engine, session)),
-                Effect::Reopen => match reopen_last() {
-                    Ok((s, name)) => {
-                        *session = Some(s);
-                        app.status = Some(format!(
-                            "Reopened case {name} from its journal (read-only)."
-                        ));
+                Effect::Export => {
+                    app.status = Some(match session.as_mut() {
+                        Some(s) => match s.export(engine, &cases_root) {
+                            Ok(files) => format!(
+                                "Reports written beside the case's other files in {} ({}).",
+                                files
+                                    .first()
+                                    .and_then(|f| f.parent())
+                                    .map(|d| d.display().to_string())
+                                    .unwrap_or_default(),
+                                files
+                                    .iter()
+                                    .filter_map(|f| f.file_name())
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            Err(e) => format!("Export failed: {e}"),
+                        },
+                        None => "There is nothing to export yet.".into(),
+                    })
+                }
+                Effect::Reopen => {
+                    match crate::cases::list_cases(&cases_root)
+                        .iter()
+                        .rfind(|c| !c.demo)
+                        .ok_or_else(|| "There is no case folder to reopen.".to_string())
+                        .and_then(|c| {
+                            *engine = Engine::new(Arc::new(engine.signatures().clone()));
+                            Session::reopen(&c.path)
+                                .map(|s| (s, c.name.clone()))
+                                .map_err(|e| e.to_string())
+                        }) {
+                        Ok((s, name)) => {
+                            *session = Some(s);
+                            app.status = Some(format!(
+                                "Reopened case {name} from its journal (read-only: exports go beside the original files)."
+                            ));
+                        }
+                        Err(e) => {
+                            app.screen = Screen::Start;
+                            app.status = Some(e);
+                        }
                     }
-                    Err(e) => {
-                        app.screen = Screen::Start;
-                        app.status = Some(e);
-                    }
-                },
+                }
             }
         }
         let count = engine.counters().observations;
-        if dirty || count != last_count || last_draw.elapsed() >= Duration::from_secs(1) {
-            let findings = engine.findings();
+        let changed = count != last_count;
+        let tick = last_draw.elapsed() >= IDLE_TICK;
+        if dirty || tick || (changed && last_draw.elapsed() >= REDRAW_EVERY) {
+            if changed || snap.report.is_none() || running {
+                snap.findings = engine.findings();
+                snap.report = session.as_ref().map(|s| s.report(engine));
+            }
             let f0 = Frame0 {
                 progress: session
                     .as_ref()
-                    .and_then(|s| s.pipeline.progress())
+                    .and_then(|s| s.progress())
                     .map(|(r, left)| (r, left.as_secs())),
                 case_dir: session
                     .as_ref()
                     .and_then(|s| s.case_dir.as_ref())
                     .map(|d| d.display().to_string()),
+                state: session_state(session.as_ref(), snap.report.as_ref()),
+                report: snap.report.clone(),
             };
-            terminal.draw(|f| render::draw(f, app, engine, &findings, &f0))?;
+            if clear {
+                terminal.clear()?;
+                clear = false;
+            }
+            terminal.draw(|f| render::draw(f, app, engine, &snap.findings, &f0))?;
             last_draw = Instant::now();
             last_count = count;
             dirty = false;
@@ -354,65 +428,44 @@ fn event_loop(
     }
 }
 
-/// Replay the most recent case's journal through the same pipeline (nothing is recorded).
-fn reopen_last() -> Result<(Session, String), String> {
-    let cases = crate::cases::list_cases(&crate::case::cases_root());
-    let c = cases.last().ok_or("There is no case folder to reopen.")?;
-    let journal = c.path.join("journal.jsonl");
-    let pipeline = Pipeline::start(Plan {
-        sources: vec![Box::new(ReplaySource {
-            name: journal.display().to_string(),
-            input: ReplayInput::File(journal),
-            pace: Pace::AsFast,
-            rebase_to: None,
-        })],
-        duration: None,
-        journal: None,
-        marks: Vec::new(),
-        inputs: Vec::new(),
-    })
-    .map_err(|e| e.to_string())?;
-    Ok((
-        Session {
-            pipeline,
-            case_dir: Some(c.path.clone()),
-            started: chrono::Utc::now(),
-        },
-        c.name.clone(),
-    ))
-}
-
-fn export(app: &App, engine: &Engine, session: &mut Option<Session>) -> String {
-    let dir = match session.as_ref().and_then(|s| s.case_dir.clone()) {
-        Some(d) => d,
-        None => {
-            let root = crate::case::cases_root();
-            let r = (!app.start.case_ref.is_empty())
-                .then_some(app.start.case_ref.as_str())
-                .or(app.demo.then_some("demo"));
-            match crate::case::new_case_dir(&root, r) {
-                Ok(d) => {
-                    if let Some(s) = session.as_mut() {
-                        s.case_dir = Some(d.clone());
-                    }
-                    d
-                }
-                Err(e) => return format!("Could not create a case folder: {e}"),
+/// The state the header shows: never "in progress" once every source has ended.
+fn session_state(
+    session: Option<&Session>,
+    report: Option<&crate::report::Report>,
+) -> SessionState {
+    let Some(s) = session else {
+        return SessionState::Idle;
+    };
+    match (s.mode, s.is_finished()) {
+        (Mode::Demo, false) => SessionState::DemoPlaying,
+        (Mode::Demo, true) => SessionState::DemoFinished,
+        (Mode::Reopened, _) => SessionState::Reopened,
+        (Mode::Check, false) => SessionState::Running,
+        (Mode::Check, true) => {
+            if report.is_some_and(|r| r.scan.complete()) {
+                SessionState::Finished
+            } else {
+                SessionState::Stopped
             }
         }
-    };
-    let meta = ScanMeta {
-        case: (!app.start.case_ref.is_empty()).then(|| app.start.case_ref.clone()),
-        started: session.as_ref().map(|s| s.started),
-        ended: Some(chrono::Utc::now()),
-        ..ScanMeta::default()
-    };
-    match crate::report::export_all(&Report::build(engine, meta), &dir) {
-        Ok(files) => format!(
-            "Reports written to {} ({} files).",
-            dir.display(),
-            files.len()
-        ),
-        Err(e) => format!("Export failed: {e}"),
+    }
+}
+
+fn finished_status(s: &Session, r: &crate::report::Report) -> String {
+    match s.mode {
+        Mode::Demo => {
+            "The demonstration has ended (invented data). Review with r; exports are marked as a demonstration.".into()
+        }
+        Mode::Reopened => {
+            "Case reopened (read-only). Review with r; e writes new reports beside the original files.".into()
+        }
+        Mode::Check => {
+            let head = crate::report::view::headline(r);
+            match head.not_checked.first() {
+                Some(n) if r.scan.nothing_ran() => format!("The check stopped: nothing was checked. {n}"),
+                Some(n) => format!("The check has ended, but not everything was checked. {n} Review with r, export with e."),
+                None => "The check has finished. Review with r, export with e.".into(),
+            }
+        }
     }
 }

@@ -17,12 +17,46 @@ use crate::report::view::BEFORE_YOU_ACT;
 use crate::sanitize::clean;
 use crate::ui::app::{App, Pane, Screen};
 
-/// What the loop knows that the engine does not (wall-clock progress).
+/// Where the session stands, as the header says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionState {
+    /// No check yet (start screen).
+    #[default]
+    Idle,
+    Running,
+    /// Every check ran as asked.
+    Finished,
+    /// The sources ended but not everything was checked (failed, unavailable, stopped).
+    Stopped,
+    DemoPlaying,
+    DemoFinished,
+    Reopened,
+}
+
+impl SessionState {
+    pub fn words(self) -> &'static str {
+        match self {
+            SessionState::Idle => "start a check",
+            SessionState::Running => "check in progress",
+            SessionState::Finished => "check finished",
+            SessionState::Stopped => "check stopped: not everything was checked",
+            SessionState::DemoPlaying => "demonstration playing (invented data)",
+            SessionState::DemoFinished => "demonstration finished (invented data)",
+            SessionState::Reopened => "reopened case (read-only)",
+        }
+    }
+}
+
+/// What the loop knows that the engine does not (wall-clock progress, the session's
+/// result so far).
 #[derive(Debug, Clone, Default)]
 pub struct Frame0 {
     /// Fraction done and seconds left of a timed check.
     pub progress: Option<(f64, u64)>,
     pub case_dir: Option<String>,
+    pub state: SessionState,
+    /// The result as it stands (coverage, summary), from the session layer.
+    pub report: Option<crate::report::Report>,
 }
 
 fn sev_style(app: &App, s: Severity) -> Style {
@@ -62,12 +96,41 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
         Screen::Start => draw_start(frame, app, area),
         Screen::Live => draw_live(frame, app, engine, findings, f0, area),
         Screen::Detail => draw_detail(frame, app, findings, area),
-        Screen::Review => draw_review(frame, app, engine, findings, area),
+        Screen::Review => draw_review(frame, app, engine, findings, f0, area),
         Screen::Locate => draw_locate(frame, app, engine, area),
     }
     if app.help {
         draw_help(frame, area);
     }
+    if app.confirm_quit {
+        draw_confirm_quit(frame, area);
+    }
+}
+
+fn draw_confirm_quit(frame: &mut Frame, area: Rect) {
+    let w = area.width.min(64);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height / 3,
+        width: w,
+        height: 7.min(area.height),
+    };
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from("A check is still running. Stop it and quit?"),
+            Line::from("Everything observed so far is kept in the case folder."),
+            Line::from(""),
+            Line::from("y: stop and quit   n: keep checking"),
+        ])
+        .wrap(Wrap { trim: true })
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Stop the check? "),
+        ),
+        r,
+    );
 }
 
 /// The quick-hide screen: says nothing about stalking, the client or this tool.
@@ -308,7 +371,7 @@ fn draw_live(
         Constraint::Length(2),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(header(app, "check in progress")), h);
+    frame.render_widget(Paragraph::new(header(app, f0.state.words())), h);
     frame.render_widget(Paragraph::new(src), s);
     if let Some((ratio, left)) = f0.progress {
         frame.render_widget(
@@ -454,7 +517,14 @@ fn draw_detail(frame: &mut Frame, app: &App, findings: &[Finding], area: Rect) {
     );
 }
 
-fn draw_review(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding], area: Rect) {
+fn draw_review(
+    frame: &mut Frame,
+    app: &App,
+    engine: &Engine,
+    findings: &[Finding],
+    f0: &Frame0,
+    area: Rect,
+) {
     let list = App::review_findings(findings);
     let [h, body, foot] = Layout::vertical([
         Constraint::Length(1),
@@ -500,15 +570,23 @@ fn draw_review(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Findin
         );
     } else {
         frame.render_widget(Paragraph::new(header(app, "summary")), h);
-        let report = crate::report::Report::build(engine, crate::report::ScanMeta::default());
+        let report = f0.report.clone().unwrap_or_else(|| {
+            crate::report::Report::build(engine, crate::report::ScanMeta::default())
+        });
         let view = crate::report::view::View::build(&report);
-        let mut lines = vec![
-            Line::from(Span::styled(view.summary.clone(), bold)),
-            Line::from(""),
-            Line::from(Span::styled("What was checked", bold)),
-        ];
-        for c in &view.checks_run {
-            lines.push(Line::from(format!("  • {c}")));
+        let mut lines = Vec::new();
+        if let Some(b) = view.demo_banner {
+            lines.push(Line::from(Span::styled(b, bold)));
+            lines.push(Line::from(""));
+        }
+        for n in &view.not_checked {
+            lines.push(Line::from(Span::styled(format!("! {n}"), bold)));
+        }
+        lines.push(Line::from(Span::styled(view.summary.clone(), bold)));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("What was checked", bold)));
+        for c in &view.coverage {
+            lines.push(Line::from(format!("  • {}: {}", c.status_words, c.summary)));
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(

@@ -115,6 +115,11 @@ impl TrackerState {
         }
     }
 
+    /// Bluetooth devices heard (and still kept).
+    pub fn device_count(&self) -> usize {
+        self.devices.len()
+    }
+
     /// Devices and trackers forgotten because of the caps.
     pub fn dropped(&self) -> u64 {
         self.dropped

@@ -1,0 +1,533 @@
+//! One session layer for every front end: `sweep scan`, the screens, `sweep demo` and a
+//! reopened case all ask for checks here, run them through the one pipeline, and get the
+//! same finished result (a `Report`) with the same inputs, checksums, case and coverage.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::engine::Engine;
+use crate::engine::coverage::Asked;
+use crate::observation::{AskedCheck, Check, Observation, Record, SessionInfo, Timestamp};
+use crate::pipeline::{InputFile, Pipeline, Plan, Pump};
+use crate::report::{self, Format, Report, ScanMeta};
+use crate::signatures::SignatureSet;
+use crate::sources::Source;
+use crate::sources::replay::{Pace, ReplayInput, ReplaySource};
+use crate::sources::traffic::{CaptureFileSource, LiveTrafficSource, is_capture_magic};
+
+/// The recorded clinic session shown by `sweep demo`.
+pub const DEMO_SESSION: &str = include_str!("../demo/clinic-session.jsonl");
+
+/// How long a live check runs when nobody says.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(60);
+
+/// Errors of the session layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// An input or output named on the command line is unusable (exit code 2).
+    #[error("{0}")]
+    Input(String),
+    /// The session could not start here (exit code 1).
+    #[error("{0}")]
+    CannotRun(String),
+}
+
+/// One check the volunteer asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckRequest {
+    Bluetooth,
+    Network {
+        interface: String,
+        active: bool,
+    },
+    PhoneTraffic {
+        interface: String,
+    },
+    /// A recording (.jsonl) or capture (pcap/pcapng) to analyse.
+    File(PathBuf),
+}
+
+impl CheckRequest {
+    fn live_check(&self) -> Option<Check> {
+        match self {
+            CheckRequest::Bluetooth => Some(Check::Bluetooth),
+            CheckRequest::Network { .. } => Some(Check::Network),
+            CheckRequest::PhoneTraffic { .. } => Some(Check::PhoneTraffic),
+            CheckRequest::File(_) => None,
+        }
+    }
+}
+
+/// What kind of session this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A check the volunteer started (live, or files analysed).
+    Check,
+    /// `sweep demo`: the embedded recording; never a case.
+    Demo,
+    /// A finished case replayed from its journal: read-only.
+    Reopened,
+}
+
+/// Everything a session needs to start.
+#[derive(Debug, Clone, Default)]
+pub struct SessionSpec {
+    pub checks: Vec<CheckRequest>,
+    /// How long live checks run.
+    pub duration: Option<Duration>,
+    pub case: Option<String>,
+    pub operator: Option<String>,
+    /// Folder for case folders (default `case::cases_root()`).
+    pub cases_dir: Option<PathBuf>,
+    /// Also record every observation here (`--record`).
+    pub record: Option<PathBuf>,
+    /// Volunteer marks at given times (place marks).
+    pub marks: Vec<Record>,
+    /// Replay speed for recordings (`None`: as fast as possible).
+    pub speed: Option<f64>,
+}
+
+/// A running or finished session.
+pub struct Session {
+    pipeline: Pipeline,
+    pub mode: Mode,
+    pub case_dir: Option<PathBuf>,
+    pub case: Option<String>,
+    pub operator: Option<String>,
+    /// Wall-clock start and end (live checks).
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+    live: bool,
+    asked: Vec<Asked>,
+    live_capture: Option<PathBuf>,
+    inputs: Vec<InputFile>,
+    /// Problems met while closing (checksums, the case's findings.json).
+    pub close_errors: Vec<String>,
+    closed: bool,
+    /// The volunteer stopped the check before its time.
+    pub stopped_early: bool,
+}
+
+/// Which source reads a `--from` file, decided by its first bytes.
+pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
+    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < 4 {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) => return Err(format!("{}: cannot read: {e}", p.display())),
+        }
+    }
+    if n == 0 {
+        return Err(format!(
+            "{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)",
+            p.display()
+        ));
+    }
+    if is_capture_magic(&head[..n]) {
+        return Ok(Box::new(CaptureFileSource::new(p)));
+    }
+    if head[..n]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_none_or(|b| *b == b'{')
+    {
+        return Ok(Box::new(ReplaySource {
+            name: p.display().to_string(),
+            input: ReplayInput::File(p.to_path_buf()),
+            pace,
+            rebase_to: None,
+        }));
+    }
+    Err(format!(
+        "{}: not a recording or a capture (offset 0: bytes {}); expected JSON Lines, pcap or pcapng",
+        p.display(),
+        hex::encode(&head[..n])
+    ))
+}
+
+impl Session {
+    /// Start the checks asked for. Live checks get a case folder with the journal (and
+    /// the capture); the session's first record says what was asked.
+    pub fn start(spec: SessionSpec) -> Result<Session, SessionError> {
+        let pace = spec
+            .speed
+            .filter(|s| *s > 0.0)
+            .map_or(Pace::AsFast, Pace::Speed);
+        let mut sources: Vec<Box<dyn Source>> = Vec::new();
+        let mut files = Vec::new();
+        for c in &spec.checks {
+            if let CheckRequest::File(p) = c {
+                sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
+                files.push(p.clone());
+            }
+        }
+        let live = spec.checks.iter().any(|c| c.live_check().is_some());
+        if !live && files.is_empty() {
+            return Err(SessionError::Input(
+                "nothing to check: ask for at least one check".into(),
+            ));
+        }
+        let duration = live.then(|| spec.duration.unwrap_or(DEFAULT_DURATION));
+        let case_dir = if live {
+            let root = spec
+                .cases_dir
+                .clone()
+                .unwrap_or_else(crate::case::cases_root);
+            Some(
+                crate::case::new_case_dir(&root, spec.case.as_deref()).map_err(|e| {
+                    SessionError::CannotRun(format!(
+                        "cannot create a case folder in {}: {e}",
+                        root.display()
+                    ))
+                })?,
+            )
+        } else {
+            None
+        };
+        let mut live_capture = None;
+        let mut asked = Vec::new();
+        for c in &spec.checks {
+            if let Some(check) = c.live_check()
+                && !asked.iter().any(|a: &Asked| a.check == check)
+            {
+                asked.push(Asked { check, duration });
+            }
+            match c {
+                CheckRequest::Bluetooth => {
+                    sources.push(Box::new(crate::sources::ble::BleSource::new()))
+                }
+                CheckRequest::Network { interface, active } => {
+                    sources.push(Box::new(crate::sources::lan::LanSource::new(
+                        interface.clone(),
+                        *active,
+                    )));
+                    // mDNS browsing sends queries, so it is part of the active check;
+                    // passive listening still hears announcements through the LAN source.
+                    if *active {
+                        sources.push(Box::new(crate::sources::mdns::MdnsSource {
+                            interface: interface.clone(),
+                        }));
+                    }
+                }
+                CheckRequest::PhoneTraffic { interface } => {
+                    let p = case_dir.as_ref().map(|d| d.join("capture.pcapng"));
+                    live_capture = p.clone();
+                    sources.push(Box::new(LiveTrafficSource::new(interface.clone(), p)));
+                }
+                CheckRequest::File(_) => {}
+            }
+        }
+        let mut marks = spec.marks.clone();
+        let started = chrono::Utc::now();
+        if live {
+            marks.push(Record::new(
+                started,
+                Observation::Session(SessionInfo {
+                    case: spec.case.clone(),
+                    operator: spec.operator.clone(),
+                    checks: asked
+                        .iter()
+                        .map(|a| AskedCheck {
+                            check: a.check,
+                            seconds: a.duration.map(|d| d.as_secs()),
+                        })
+                        .collect(),
+                    demo: false,
+                }),
+            ));
+        }
+        let journal = spec
+            .record
+            .clone()
+            .or_else(|| case_dir.as_ref().map(|d| d.join("journal.jsonl")));
+        let pipeline = Pipeline::start(Plan {
+            sources,
+            duration,
+            journal,
+            marks,
+            inputs: files,
+        })
+        .map_err(|e| SessionError::CannotRun(e.to_string()))?;
+        Ok(Session {
+            pipeline,
+            mode: Mode::Check,
+            case_dir,
+            case: spec.case,
+            operator: spec.operator,
+            started,
+            ended: None,
+            live,
+            asked,
+            live_capture,
+            inputs: Vec::new(),
+            close_errors: Vec::new(),
+            closed: false,
+            stopped_early: false,
+        })
+    }
+
+    /// `sweep demo`: the embedded recording at `speed`, times moved to now.
+    pub fn demo(speed: f64) -> Result<Session, SessionError> {
+        let pipeline = Pipeline::start(Plan {
+            sources: vec![Box::new(ReplaySource {
+                name: "demo/clinic-session.jsonl".into(),
+                input: ReplayInput::Text(DEMO_SESSION),
+                pace: Pace::Speed(speed.max(0.01)),
+                rebase_to: Some(chrono::Utc::now()),
+            })],
+            duration: None,
+            journal: None,
+            marks: Vec::new(),
+            inputs: Vec::new(),
+        })
+        .map_err(|e| SessionError::CannotRun(e.to_string()))?;
+        Ok(Session::replaying(pipeline, Mode::Demo, None))
+    }
+
+    /// Replay a case folder's journal, read-only: nothing in the folder is changed.
+    pub fn reopen(case_dir: &Path) -> Result<Session, SessionError> {
+        let journal = case_dir.join("journal.jsonl");
+        if !journal.is_file() {
+            return Err(SessionError::Input(format!(
+                "{}: this case has no journal to reopen",
+                case_dir.display()
+            )));
+        }
+        let pipeline = Pipeline::start(Plan {
+            sources: vec![Box::new(ReplaySource {
+                name: journal.display().to_string(),
+                input: ReplayInput::File(journal.clone()),
+                pace: Pace::AsFast,
+                rebase_to: None,
+            })],
+            duration: None,
+            journal: None,
+            marks: Vec::new(),
+            inputs: vec![journal],
+        })
+        .map_err(|e| SessionError::CannotRun(e.to_string()))?;
+        Ok(Session::replaying(
+            pipeline,
+            Mode::Reopened,
+            Some(case_dir.to_path_buf()),
+        ))
+    }
+
+    fn replaying(pipeline: Pipeline, mode: Mode, case_dir: Option<PathBuf>) -> Session {
+        Session {
+            pipeline,
+            mode,
+            case_dir,
+            case: None,
+            operator: None,
+            started: chrono::Utc::now(),
+            ended: None,
+            live: false,
+            asked: Vec::new(),
+            live_capture: None,
+            inputs: Vec::new(),
+            close_errors: Vec::new(),
+            closed: false,
+            stopped_early: false,
+        }
+    }
+
+    /// Move what the sources sent into the engine (see `Pipeline::pump`).
+    pub fn pump(&mut self, engine: &mut Engine, wait: Duration) -> Pump {
+        let p = self.pipeline.pump(engine, wait);
+        if p == Pump::Done && self.ended.is_none() {
+            self.ended = Some(chrono::Utc::now());
+        }
+        p
+    }
+
+    /// Run to the end (headless).
+    pub fn run_to_end(&mut self, engine: &mut Engine) {
+        while self.pump(engine, Duration::from_millis(200)) == Pump::Running {}
+    }
+
+    /// Add a volunteer's observation now (place mark, "this is mine"); it is journalled.
+    pub fn add(&mut self, engine: &mut Engine, rec: Record) {
+        self.pipeline.add(engine, rec);
+    }
+
+    /// Stop the sources (the volunteer ended the check, or quit).
+    pub fn stop(&mut self) {
+        if !self.is_finished() {
+            self.stopped_early = true;
+        }
+        self.pipeline.stop();
+    }
+
+    pub fn stop_handle(&self) -> crate::sources::Stop {
+        self.pipeline.stop_handle()
+    }
+
+    /// Every source has ended.
+    pub fn is_finished(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// Share of the asked time gone and time left, frozen once the session has ended.
+    pub fn progress(&self) -> Option<(f64, Duration)> {
+        if self.is_finished() {
+            return None;
+        }
+        self.pipeline.progress()
+    }
+
+    /// Errors the sources returned (bad input, unavailable, failed).
+    pub fn source_errors(&self) -> &[crate::sources::SourceError] {
+        &self.pipeline.errors
+    }
+
+    pub fn journal_error(&self) -> Option<&str> {
+        self.pipeline.journal_error.as_deref()
+    }
+
+    pub fn journal_path(&self) -> Option<&Path> {
+        self.pipeline.journal_path()
+    }
+
+    /// A live session asked for real checks (not files, not a demo).
+    pub fn is_live(&self) -> bool {
+        self.live
+    }
+
+    /// After the sources ended: checksum the inputs and, for a live check, write the
+    /// case's own findings.json (never over an existing one). Idempotent.
+    pub fn close(&mut self, engine: &Engine) -> Report {
+        if !self.closed {
+            self.closed = true;
+            for h in self.pipeline.input_hashes() {
+                match h {
+                    Ok(i) => self.inputs.push(i),
+                    Err(e) => self.close_errors.push(e),
+                }
+            }
+            if let Some(p) = self.live_capture.as_ref().filter(|p| p.exists()) {
+                match crate::pipeline::hash_file(p) {
+                    Ok(i) => self.inputs.push(i),
+                    Err(e) => self.close_errors.push(e),
+                }
+            }
+            if self.live
+                && let Some(dir) = &self.case_dir
+            {
+                let p = dir.join("findings.json");
+                let r = self.report(engine);
+                if let Err(e) = report::write_atomic(&p, r.to_json().as_bytes(), false) {
+                    self.close_errors.push(format!("{}: {e}", p.display()));
+                }
+            }
+        }
+        self.report(engine)
+    }
+
+    /// The result as it stands: the same model every report format and the JSON render.
+    pub fn report(&self, engine: &Engine) -> Report {
+        let running = !self.is_finished();
+        Report::build(
+            engine,
+            ScanMeta {
+                case: self.case.clone(),
+                operator: self.operator.clone(),
+                started: self.live.then_some(self.started),
+                ended: if self.live { self.ended } else { None },
+                inputs: self.inputs.clone(),
+                extra_sources: Vec::new(),
+                asked: self.asked.clone(),
+                demo: self.mode == Mode::Demo,
+                now: (self.live && running).then(chrono::Utc::now),
+            },
+        )
+    }
+
+    /// Export every format into the case folder (a demo gets a folder of its own), beside
+    /// what is already there: existing files are never replaced (`report-2.pdf`, ...).
+    pub fn export(&mut self, engine: &Engine, root: &Path) -> Result<Vec<PathBuf>, String> {
+        let dir = match &self.case_dir {
+            Some(d) => d.clone(),
+            None => {
+                let r = match self.mode {
+                    Mode::Demo => Some("demo"),
+                    _ => self.case.as_deref(),
+                };
+                let d = crate::case::new_case_dir(root, r).map_err(|e| {
+                    format!("could not create a case folder in {}: {e}", root.display())
+                })?;
+                self.case_dir = Some(d.clone());
+                d
+            }
+        };
+        let r = if self.is_finished() {
+            self.close(engine)
+        } else {
+            self.report(engine)
+        };
+        report::export_all(&r, &dir)
+    }
+}
+
+/// Check report and JSON outputs before anything is scanned: a known format, a folder that
+/// exists, and no existing file unless `overwrite` (and then only a regular file).
+pub fn check_outputs(paths: &[&Path], overwrite: bool) -> Result<(), SessionError> {
+    for p in paths {
+        if p.as_os_str() == "-" {
+            continue;
+        }
+        if !p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            Format::from_path(p).map_err(SessionError::Input)?;
+        }
+        report::check_writable(p, overwrite).map_err(|e| SessionError::Input(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// The engine for a session, and where its signatures come from.
+pub enum EngineLoad {
+    Ready(Box<Engine>),
+    /// The embedded signatures (checked when sweep is built, and by its tests), parsed and
+    /// indexed on a helper thread while the sources start.
+    Loading(std::thread::JoinHandle<Result<Engine, String>>),
+}
+
+impl EngineLoad {
+    /// A folder given with --signatures is read and checked now, before anything starts;
+    /// the embedded signatures load alongside the sources.
+    pub fn start(sig_dir: Option<&Path>) -> Result<EngineLoad, String> {
+        if let Some(d) = sig_dir {
+            let s = SignatureSet::load(d).map_err(|e| e.to_string())?;
+            return Ok(EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))));
+        }
+        match std::thread::Builder::new()
+            .name("signatures".into())
+            .spawn(|| {
+                SignatureSet::embedded()
+                    .map(|s| Engine::new(Arc::new(s)))
+                    .map_err(|e| e.to_string())
+            }) {
+            Ok(h) => Ok(EngineLoad::Loading(h)),
+            Err(_) => SignatureSet::embedded()
+                .map(|s| EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))))
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn wait(self) -> Result<Engine, String> {
+        match self {
+            EngineLoad::Ready(e) => Ok(*e),
+            EngineLoad::Loading(h) => h
+                .join()
+                .unwrap_or_else(|_| Err("the signature loader stopped unexpectedly".into())),
+        }
+    }
+}
