@@ -74,9 +74,12 @@ pub struct Subject {
     pub addresses: Vec<MacAddr>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<std::net::IpAddr>,
-    /// Untrusted name from the air or the network (sanitise before display).
+    /// Name from the air or the network, cleaned (see `sanitize::clean`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The name exactly as received, as hex, when cleaning changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_hex: Option<String>,
 }
 
 /// One piece of evidence.
@@ -191,9 +194,12 @@ pub struct Device {
     pub addresses: Vec<MacAddr>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ips: Vec<std::net::IpAddr>,
-    /// Untrusted name from the air or network.
+    /// Name from the air or network, cleaned (see `sanitize::clean`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The name exactly as received, as hex, when cleaning changed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_hex: Option<String>,
     /// What we think it is, in plain words ("Apple AirTag", "Apple, Inc. device").
     pub description: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

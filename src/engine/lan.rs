@@ -333,6 +333,7 @@ impl LanState {
                     addresses: h.mac.into_iter().collect(),
                     ip: h.ips.iter().next().copied(),
                     name: h.hostnames.iter().next().cloned(),
+                    name_hex: None,
                 },
                 first_seen: first,
                 last_seen: last,
@@ -368,6 +369,7 @@ impl LanState {
                 addresses: Vec::new(),
                 ips: h.ips.iter().copied().collect(),
                 name: h.hostnames.iter().next().cloned(),
+                name_hex: None,
                 description: if services.is_empty() {
                     "Device on this network".into()
                 } else {

@@ -461,6 +461,7 @@ impl TrafficState {
             addresses: mac.into_iter().collect(),
             ip: Some(ip),
             name: None,
+            name_hex: None,
         }
     }
 
@@ -591,6 +592,7 @@ impl TrafficState {
                 addresses: Vec::new(),
                 ips: c.ips.iter().copied().collect(),
                 name: None,
+                name_hex: None,
                 description: format!(
                     "Device sending traffic through this capture ({} observations)",
                     c.observations

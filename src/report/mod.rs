@@ -108,7 +108,9 @@ impl Report {
             }
         }
         let recorded = engine.session_info();
-        let asked: Vec<Asked> = if !meta.asked.is_empty() {
+        // The checks asked for (by this session, or as recorded), and every other check
+        // the records show ran (a capture or recording given alongside).
+        let mut asked: Vec<Asked> = if !meta.asked.is_empty() {
             meta.asked
         } else if let Some(r) = recorded.filter(|r| !r.checks.is_empty()) {
             r.checks
@@ -119,16 +121,16 @@ impl Report {
                 })
                 .collect()
         } else {
-            engine
-                .coverage_log()
-                .checks_seen()
-                .into_iter()
-                .map(|check| Asked {
+            Vec::new()
+        };
+        for check in engine.coverage_log().checks_seen() {
+            if !asked.iter().any(|a| a.check == check) {
+                asked.push(Asked {
                     check,
                     duration: None,
-                })
-                .collect()
-        };
+                });
+            }
+        }
         Report {
             schema: SCHEMA,
             tool: TOOL,
@@ -147,14 +149,36 @@ impl Report {
                 places: engine.places().to_vec(),
                 counters: engine.counters(),
             },
-            devices: engine.devices(),
-            findings: engine.findings(),
+            devices: engine.devices().into_iter().map(clean_device).collect(),
+            findings: engine.findings().into_iter().map(clean_finding).collect(),
         }
     }
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
+}
+
+/// A name from the air cleaned for every reader (terminal, reports, case systems); the raw
+/// bytes stay in the JSON as hex when cleaning changed anything.
+fn clean_name(name: &mut Option<String>, hex_out: &mut Option<String>) {
+    if let Some(n) = name.as_mut() {
+        let c = crate::sanitize::name(n);
+        if c != *n {
+            *hex_out = Some(hex::encode(n.as_bytes()));
+            *n = c;
+        }
+    }
+}
+
+fn clean_device(mut d: Device) -> Device {
+    clean_name(&mut d.name, &mut d.name_hex);
+    d
+}
+
+fn clean_finding(mut f: Finding) -> Finding {
+    clean_name(&mut f.subject.name, &mut f.subject.name_hex);
+    f
 }
 
 /// Output formats, chosen by a path's extension.

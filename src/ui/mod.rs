@@ -187,6 +187,7 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
         duration: Some(Duration::from_secs(f.minutes * 60)),
         case: (!f.case_ref.is_empty()).then(|| f.case_ref.clone()),
         operator: opts.operator.clone(),
+        cases_dir: opts.cases_dir.clone(),
         ..SessionSpec::default()
     }
 }

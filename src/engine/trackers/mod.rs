@@ -509,6 +509,7 @@ impl TrackerState {
                 addresses: tr.addresses.clone(),
                 ip: None,
                 name: tr.name.clone(),
+                name_hex: None,
             },
             first_seen: tr.first_seen,
             last_seen: tr.last_seen,
@@ -536,6 +537,7 @@ impl TrackerState {
                 addresses: tr.map(|t| t.addresses.clone()).unwrap_or_default(),
                 ips: Vec::new(),
                 name: d.name.clone(),
+                name_hex: None,
                 description: match d.desc {
                     Desc::Entry(i) => self
                         .entries
