@@ -3,6 +3,8 @@
 //! check. Outputs are checked before anything is scanned, and never replace anything but a
 //! regular file. Traffic findings carry the matched indicators as data.
 
+#![allow(clippy::unwrap_used)]
+
 mod traffic_support;
 
 use std::net::IpAddr;
