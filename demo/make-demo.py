@@ -18,6 +18,8 @@ def at(s):
 def rec(s, kind, **f):
     out.append((s, dict(t=at(s), kind=kind, **f)))
 
+# Invented data: every export of it says so ("Demonstration: invented data, not a real check").
+rec(0, "session", case="DEMO", demo=True)
 for src in ["ble", "lan", "mdns", "capture"]:
     rec(0, "source", source=src, state="running")
 
