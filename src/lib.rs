@@ -16,4 +16,6 @@ pub mod report;
 pub mod sanitize;
 pub mod signatures;
 pub mod sources;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod ui;
