@@ -209,20 +209,39 @@ fn never_overwrites_silently_and_an_interrupted_write_leaves_the_old_file() {
     assert_ne!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
     assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
-    // Killed between writing the new file and the rename: the old file, whole.
-    let mut c = sweep();
-    c.env("SWEEP_TEST_DIE_BEFORE_RENAME", "1")
-        .args(["scan", "--from"])
-        .arg(demo)
-        .arg("--overwrite")
-        .arg("--report")
-        .arg(&out);
-    let o = c.output().expect("runs");
+    // Interrupted between writing the new file and the rename, as a crash or SIGKILL would:
+    // at that moment the new bytes are complete and synced in a private temporary file
+    // beside it, and the report itself is still the old file, whole.
+    let new = b"# NEW REPORT\n".repeat(10_000);
+    let mut seen = None;
+    let e = sweep::report::write_atomic_with(&out, &new, true, |tmp, target| {
+        seen = Some((
+            std::fs::read(tmp).expect("temporary file"),
+            std::fs::metadata(tmp).expect("tmp").permissions().mode() & 0o777,
+            tmp.parent() == target.parent(),
+            std::fs::read_to_string(target).expect("report"),
+        ));
+        Err(std::io::Error::other("interrupted before the rename"))
+    })
+    .expect_err("the interruption is reported");
+    assert!(e.to_string().contains("interrupted"), "{e}");
+    let (tmp_bytes, tmp_mode, same_folder, report_then) = seen.expect("the last step ran");
     assert!(
-        !o.status.success(),
-        "the test hook must have aborted the process"
+        tmp_bytes == new,
+        "the new file was complete before the rename"
     );
+    assert_eq!(tmp_mode, 0o600);
+    assert!(
+        same_folder,
+        "the temporary file is in the same folder (rename is atomic)"
+    );
+    assert_eq!(report_then, "OLD REPORT\n");
     assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
+    assert_eq!(
+        std::fs::read_dir(d.path()).expect("dir").count(),
+        1,
+        "no temporary file left behind"
+    );
     // Then a normal run replaces it with a complete report.
     let o = scan(demo, &[&out], &["--overwrite"]);
     assert_eq!(o.status.code(), Some(0));
