@@ -9,9 +9,8 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use sweep::sources::traffic::quic::{
-    QuicTracker, V1, build_client_initial, client_hello_message, crypto_frame,
-};
+use sweep::sources::traffic::quic::{QuicTracker, V1};
+use sweep::testkit::quic::{build_client_initial, client_hello_message, crypto_frame};
 
 fn main() -> Result<(), String> {
     let n: u32 = std::env::args()

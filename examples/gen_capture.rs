@@ -13,11 +13,7 @@ use std::time::Duration;
 use etherparse::PacketBuilder;
 use pcap_file::DataLink;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use simple_dns::rdata::{A, CNAME, RData};
-use simple_dns::{CLASS, Name, Packet, PacketFlag, Question, ResourceRecord, TYPE};
-
-const PHONE_MAC: [u8; 6] = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
-const GW_MAC: [u8; 6] = [0x0a, 0x00, 0x00, 0x00, 0x00, 0x01];
+use sweep::testkit::capture::{GW_MAC, PHONE_MAC, client_hello, dns_query, dns_response};
 
 const DOMAINS: [&str; 16] = [
     "googleapis.com",
@@ -128,80 +124,6 @@ impl Gen {
     }
 }
 
-fn dns_query(id: u16, name: &str) -> Vec<u8> {
-    let mut p = Packet::new_query(id);
-    p.set_flags(PacketFlag::RECURSION_DESIRED);
-    p.questions.push(Question::new(
-        Name::new_unchecked(name),
-        TYPE::A.into(),
-        CLASS::IN.into(),
-        false,
-    ));
-    p.build_bytes_vec_compressed().expect("dns")
-}
-
-fn dns_response(id: u16, name: &str, cname: &str, addr: [u8; 4]) -> Vec<u8> {
-    let mut p = Packet::new_reply(id);
-    p.questions.push(Question::new(
-        Name::new_unchecked(name),
-        TYPE::A.into(),
-        CLASS::IN.into(),
-        false,
-    ));
-    p.answers.push(ResourceRecord::new(
-        Name::new_unchecked(name),
-        CLASS::IN,
-        300,
-        RData::CNAME(CNAME(Name::new_unchecked(cname))),
-    ));
-    p.answers.push(ResourceRecord::new(
-        Name::new_unchecked(cname),
-        CLASS::IN,
-        60,
-        RData::A(A {
-            address: u32::from_be_bytes(addr),
-        }),
-    ));
-    p.build_bytes_vec_compressed().expect("dns")
-}
-
-fn client_hello(sni: &str, padding: usize) -> Vec<u8> {
-    fn ext(out: &mut Vec<u8>, ty: u16, body: &[u8]) {
-        out.extend_from_slice(&ty.to_be_bytes());
-        out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-        out.extend_from_slice(body);
-    }
-    let mut exts = Vec::new();
-    let mut sn = ((sni.len() + 3) as u16).to_be_bytes().to_vec();
-    sn.push(0);
-    sn.extend_from_slice(&(sni.len() as u16).to_be_bytes());
-    sn.extend_from_slice(sni.as_bytes());
-    ext(&mut exts, 0, &sn);
-    ext(
-        &mut exts,
-        0x10,
-        &[
-            0, 12, 2, b'h', b'2', 8, b'h', b't', b't', b'p', b'/', b'1', b'.', b'1',
-        ],
-    );
-    ext(&mut exts, 0x2b, &[2, 3, 4]);
-    ext(&mut exts, 0x15, &vec![0; padding]);
-    let mut body = vec![3, 3];
-    body.extend_from_slice(&[0x5a; 32]);
-    body.push(32);
-    body.extend_from_slice(&[0x33; 32]);
-    body.extend_from_slice(&[0, 4, 0x13, 1, 0x13, 2, 1, 0]);
-    body.extend_from_slice(&(exts.len() as u16).to_be_bytes());
-    body.extend_from_slice(&exts);
-    let mut hs = vec![1];
-    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    hs.extend_from_slice(&body);
-    let mut rec = vec![0x16, 3, 1];
-    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
-    rec.extend_from_slice(&hs);
-    rec
-}
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let out = args
@@ -269,7 +191,7 @@ fn main() {
             phone,
             53,
             port,
-            &dns_response(id, &name, &format!("edge{}.cdn.{dom}", r.below(9)), a),
+            &dns_response(id, &name, &[&format!("edge{}.cdn.{dom}", r.below(9))], a),
         );
         match r.below(10) {
             // TLS connection with bulk download.
@@ -280,7 +202,8 @@ fn main() {
                 cs = cs.wrapping_add(1);
                 ss = ss.wrapping_add(1);
                 g.tcp(phone, server, port, 443, cs, ss, false, &[]);
-                let hello = client_hello(&name, if r.below(4) == 0 { 1500 } else { 200 });
+                let padding = if r.below(4) == 0 { 1500 } else { 200 };
+                let hello = client_hello(&name, &["h2", "http/1.1"], false, padding);
                 for part in hello.chunks(1400) {
                     g.tcp(phone, server, port, 443, cs, ss, false, part);
                     cs = cs.wrapping_add(part.len() as u32);

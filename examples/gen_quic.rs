@@ -6,7 +6,8 @@ use std::io::BufWriter;
 
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use sweep::sources::traffic::quic::{V1, build_client_initial, client_hello_message, crypto_frame};
+use sweep::sources::traffic::quic::V1;
+use sweep::testkit::quic::{build_client_initial, client_hello_message, crypto_frame};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

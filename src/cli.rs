@@ -122,9 +122,29 @@ pub struct ScanArgs {
     pub speed: Option<f64>,
 }
 
+/// The clap command: `Cli` with the long version (`sweep --version`), which names the
+/// embedded signature files' versions too. Also used for the man pages and completions
+/// (`examples/gen_manual.rs`) and the `--help` snapshots.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let sigs: Vec<String> = crate::signatures::embedded_versions()
+        .into_iter()
+        .map(|(file, version)| format!("  {file} {version}"))
+        .collect();
+    Cli::command().long_version(format!(
+        "{}\nBuilt-in signatures:\n{}",
+        env!("CARGO_PKG_VERSION"),
+        sigs.join("\n")
+    ))
+}
+
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::FromArgMatches;
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

@@ -17,4 +17,6 @@ pub mod sanitize;
 pub mod session;
 pub mod signatures;
 pub mod sources;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod ui;

@@ -142,26 +142,14 @@ fn output_passes_the_strict_loader() {
     sweep::signatures::parse_file("stalkerware.toml", &text).expect("strict loader accepts it");
 }
 
+/// The upstream commit of the vendored `signatures/upstream/ioc.yaml` (its SOURCE.txt).
+const UPSTREAM_COMMIT: &str = "a04c5c1958bff93fec3b1b56edbb412b209f2a38";
+
 #[test]
-fn shipped_file_is_a_fresh_import_of_upstream() {
-    let upstream = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/upstream/stalkerware-indicators/ioc.yaml"
-    );
-    let Ok(yaml) = std::fs::read_to_string(upstream) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{upstream} is missing under CI"
-        );
-        eprintln!("skipped: {upstream} not present");
-        return;
-    };
-    let imp = convert(
-        upstream,
-        &yaml,
-        Some("a04c5c1958bff93fec3b1b56edbb412b209f2a38"),
-    )
-    .expect("converts");
+fn shipped_file_is_a_fresh_import_of_the_vendored_upstream_file() {
+    let upstream = concat!(env!("CARGO_MANIFEST_DIR"), "/signatures/upstream/ioc.yaml");
+    let yaml = std::fs::read_to_string(upstream).expect("the vendored ioc.yaml");
+    let imp = convert(upstream, &yaml, Some(UPSTREAM_COMMIT)).expect("converts");
     assert_eq!(imp.apps, 147);
     assert_eq!(imp.c2_domains, 925);
     assert_eq!(imp.c2_ips, 68, "65 under c2.ips and 3 under the c2.ip typo");
@@ -173,5 +161,36 @@ fn shipped_file_is_a_fresh_import_of_upstream() {
     assert!(
         render(&imp.file).expect("render") == shipped,
         "signatures/stalkerware.toml is stale: run sweep signatures import-echap"
+    );
+}
+
+#[test]
+fn the_import_command_regenerates_the_shipped_file_byte_for_byte() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let source = std::fs::read_to_string(format!("{root}/signatures/upstream/SOURCE.txt"))
+        .expect("SOURCE.txt");
+    assert!(
+        source.contains(UPSTREAM_COMMIT) && source.contains("CC BY 4.0"),
+        "the SOURCE note names the commit and the licence"
+    );
+    let out = tempfile::tempdir().expect("tmp");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .current_dir(root)
+        .args([
+            "signatures",
+            "import-echap",
+            "signatures/upstream/ioc.yaml",
+            "--out",
+        ])
+        .arg(out.path())
+        .args(["--commit", UPSTREAM_COMMIT])
+        .output()
+        .expect("runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let fresh = std::fs::read(out.path().join("stalkerware.toml")).expect("written");
+    let shipped = std::fs::read(format!("{root}/signatures/stalkerware.toml")).expect("shipped");
+    assert!(
+        fresh == shipped,
+        "signatures/stalkerware.toml differs from a fresh import of signatures/upstream/ioc.yaml"
     );
 }

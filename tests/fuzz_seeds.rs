@@ -4,13 +4,12 @@
 //! rewrites them after a deliberate change.
 #![allow(clippy::unwrap_used)]
 
-mod traffic_support;
-
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use sweep::sources::traffic::quic::{V1, V2, build_client_initial, crypto_frame};
-use traffic_support::{Cap, LinkKind, client_hello, scenario};
+use sweep::sources::traffic::quic::{V1, V2};
+use sweep::testkit::capture::{Cap, LinkKind, client_hello, scenario};
+use sweep::testkit::quic::{build_client_initial, crypto_frame};
 
 /// The fuzz target's input: `[link selector][len u16 le][bytes]` per packet.
 fn encode(link: LinkKind, frames: &[Vec<u8>]) -> Vec<u8> {

@@ -5,13 +5,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod traffic_support;
+mod support;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use traffic_support::{Cap, LinkKind, client_hello, dns_query};
+use support::netns::{Netns, ip as ip_cmd};
+use sweep::testkit::capture::{Cap, LinkKind, client_hello, dns_query};
 
 /// sweep with its own home, and no system D-Bus: Bluetooth is unavailable on every machine.
 fn sweep(home: &Path) -> Command {
@@ -334,46 +335,20 @@ fn a_device_node_is_never_replaced_even_as_root() {
     );
 }
 
-/// A network namespace with a veth pair, made and removed by the test.
-struct Netns {
-    name: String,
-}
-
-impl Netns {
-    fn new(name: &str) -> Netns {
-        let _ = Command::new("ip").args(["netns", "del", name]).status();
-        let run = |args: &[&str]| {
-            let st = Command::new("ip").args(args).status().expect("ip");
-            assert!(st.success(), "ip {args:?}");
-        };
-        run(&["netns", "add", name]);
-        run(&[
-            "-n", name, "link", "add", "quiet0", "type", "veth", "peer", "name", "quiet1",
-        ]);
-        run(&["-n", name, "link", "set", "quiet0", "up"]);
-        run(&["-n", name, "link", "set", "quiet1", "up"]);
-        Netns { name: name.into() }
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .status();
-    }
-}
-
 #[test]
 #[ignore = "needs root and network namespaces"]
 fn traffic_on_an_interface_no_phone_uses_saw_nothing() {
     let home = tempfile::tempdir().expect("tmp");
-    let ns = Netns::new("sweep-quiet");
+    let ns = Netns::new("quiet");
+    ip_cmd(&[
+        "-n", ns.name(), "link", "add", "quiet0", "type", "veth", "peer", "name", "quiet1",
+    ]);
+    ip_cmd(&["-n", ns.name(), "link", "set", "quiet0", "up"]);
+    ip_cmd(&["-n", ns.name(), "link", "set", "quiet1", "up"]);
     let json = home.path().join("q.json");
     let md = home.path().join("q.md");
-    let out = Command::new("ip")
-        .args(["netns", "exec", &ns.name])
-        .arg(env!("CARGO_BIN_EXE_sweep"))
+    let out = ns
+        .cmd(env!("CARGO_BIN_EXE_sweep"))
         .args(["scan", "--traffic", "quiet0", "--duration", "2", "--json"])
         .arg(&json)
         .arg("--report")

@@ -28,23 +28,17 @@ fn scan(
     c.output().expect("runs")
 }
 
-fn pdftotext(p: &std::path::Path) -> Option<String> {
-    match Command::new("pdftotext")
+/// The PDF's text by pdftotext. Panics when it is missing: the tests that call this are
+/// `#[ignore = "needs pdftotext (poppler-utils)"]`.
+fn pdftotext(p: &std::path::Path) -> String {
+    let o = Command::new("pdftotext")
         .arg("-layout")
         .arg(p)
         .arg("-")
         .output()
-    {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
-        _ => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "pdftotext (poppler-utils) is missing under CI"
-            );
-            eprintln!("skipped the PDF text check: pdftotext is not installed");
-            None
-        }
-    }
+        .expect("pdftotext is needed (apt-get install poppler-utils)");
+    assert!(o.status.success(), "pdftotext failed on {}", p.display());
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn stable(text: &str) -> String {
@@ -101,14 +95,6 @@ fn every_format_from_the_demo_session() {
     );
     assert!(html_text.contains("@media print"));
     insta::assert_snapshot!("demo_html", stable(&html_text));
-    if let Some(text) = pdftotext(&pdf) {
-        assert!(text.contains("Page 1 of"), "page numbers");
-        assert!(
-            text.contains("Before you act") && text.contains("What this check cannot tell you")
-        );
-        assert!(text.contains("Apple AirTag: this tracker moved with you"));
-        insta::assert_snapshot!("demo_pdf_text", stable(&text));
-    }
     // JSON golden copy (release-dependent values masked).
     let mut jv: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("parse");
@@ -151,10 +137,9 @@ fn every_format_from_the_demo_session() {
     );
 }
 
-#[test]
-fn hostile_names_are_inert_in_every_format() {
-    let d = tempfile::tempdir().expect("tmp");
-    let rec = d.path().join("hostile.jsonl");
+/// A recording of Bluetooth adverts with hostile names, written into `d`.
+fn hostile_recording(d: &std::path::Path) -> std::path::PathBuf {
+    let rec = d.join("hostile.jsonl");
     let names = [
         "<script>alert(1)</script>",
         "[click me](http://evil.example/x)",
@@ -168,6 +153,13 @@ fn hostile_names_are_inert_in_every_format() {
         lines.push('\n');
     }
     std::fs::write(&rec, lines).expect("write");
+    rec
+}
+
+#[test]
+fn hostile_names_are_inert_in_every_format() {
+    let d = tempfile::tempdir().expect("tmp");
+    let rec = hostile_recording(d.path());
     let (md, html, pdf) = (
         d.path().join("h.md"),
         d.path().join("h.html"),
@@ -204,13 +196,6 @@ fn hostile_names_are_inert_in_every_format() {
         "escaped Markdown link missing"
     );
     assert!(!md.contains("<script>"), "raw HTML in Markdown");
-    if let Some(text) = pdftotext(&pdf) {
-        assert!(!text.contains('\u{1b}'), "escape in PDF text");
-        assert!(
-            text.contains("<script>alert(1)</script>"),
-            "the PDF shows the name as plain text"
-        );
-    }
 }
 
 #[test]
@@ -224,20 +209,39 @@ fn never_overwrites_silently_and_an_interrupted_write_leaves_the_old_file() {
     assert_ne!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"));
     assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
-    // Killed between writing the new file and the rename: the old file, whole.
-    let mut c = sweep();
-    c.env("SWEEP_TEST_DIE_BEFORE_RENAME", "1")
-        .args(["scan", "--from"])
-        .arg(demo)
-        .arg("--overwrite")
-        .arg("--report")
-        .arg(&out);
-    let o = c.output().expect("runs");
+    // Interrupted between writing the new file and the rename, as a crash or SIGKILL would:
+    // at that moment the new bytes are complete and synced in a private temporary file
+    // beside it, and the report itself is still the old file, whole.
+    let new = b"# NEW REPORT\n".repeat(10_000);
+    let mut seen = None;
+    let e = sweep::report::write_atomic_with(&out, &new, true, |tmp, target| {
+        seen = Some((
+            std::fs::read(tmp).expect("temporary file"),
+            std::fs::metadata(tmp).expect("tmp").permissions().mode() & 0o777,
+            tmp.parent() == target.parent(),
+            std::fs::read_to_string(target).expect("report"),
+        ));
+        Err(std::io::Error::other("interrupted before the rename"))
+    })
+    .expect_err("the interruption is reported");
+    assert!(e.to_string().contains("interrupted"), "{e}");
+    let (tmp_bytes, tmp_mode, same_folder, report_then) = seen.expect("the last step ran");
     assert!(
-        !o.status.success(),
-        "the test hook must have aborted the process"
+        tmp_bytes == new,
+        "the new file was complete before the rename"
     );
+    assert_eq!(tmp_mode, 0o600);
+    assert!(
+        same_folder,
+        "the temporary file is in the same folder (rename is atomic)"
+    );
+    assert_eq!(report_then, "OLD REPORT\n");
     assert_eq!(std::fs::read_to_string(&out).expect("old"), "OLD REPORT\n");
+    assert_eq!(
+        std::fs::read_dir(d.path()).expect("dir").count(),
+        1,
+        "no temporary file left behind"
+    );
     // Then a normal run replaces it with a complete report.
     let o = scan(demo, &[&out], &["--overwrite"]);
     assert_eq!(o.status.code(), Some(0));
@@ -247,5 +251,49 @@ fn never_overwrites_silently_and_an_interrupted_write_leaves_the_old_file() {
             && new.contains("# Device check findings")
             && new.contains("Findings JSON SHA-256"),
         "complete report"
+    );
+}
+
+#[test]
+#[ignore = "needs pdftotext (poppler-utils)"]
+fn pdf_text_of_the_demo_session() {
+    let d = tempfile::tempdir().expect("tmp");
+    let pdf = d.path().join("r.pdf");
+    let o = scan(
+        std::path::Path::new("demo/clinic-session.jsonl"),
+        &[&pdf],
+        &[],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = pdftotext(&pdf);
+    assert!(text.contains("Page 1 of"), "page numbers");
+    assert!(text.contains("Before you act") && text.contains("What this check cannot tell you"));
+    assert!(text.contains("Apple AirTag: this tracker moved with you"));
+    insta::assert_snapshot!("demo_pdf_text", stable(&text));
+}
+
+#[test]
+#[ignore = "needs pdftotext (poppler-utils)"]
+fn hostile_names_are_plain_text_in_the_pdf() {
+    let d = tempfile::tempdir().expect("tmp");
+    let rec = hostile_recording(d.path());
+    let pdf = d.path().join("h.pdf");
+    let o = scan(&rec, &[&pdf], &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = pdftotext(&pdf);
+    assert!(!text.contains('\u{1b}'), "escape in PDF text");
+    assert!(
+        text.contains("<script>alert(1)</script>"),
+        "the PDF shows the name as plain text"
     );
 }

@@ -4,14 +4,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod traffic_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use support::traffic::{name_set, run_sweep, tshark_names};
 use sweep::observation::{MacAddr, Observation, Record, Transport};
-use traffic_support::*;
+use sweep::testkit::capture::*;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
@@ -132,11 +133,35 @@ fn check_scenario(file: &Path, link: LinkKind, exp: &Expect, dir: &Path) -> Vec<
         inputs.iter().any(|i| i["sha256"] == sha.as_str()),
         "sha256 missing: {inputs:?}"
     );
-    // tshark sees the same names.
-    if let Some(t) = tshark_names(file) {
-        assert_eq!(names, t, "{}: sweep vs tshark", file.display());
-    }
     recs
+}
+
+/// Every link type, IPv4 and IPv6, pcap and pcapng: the same names as tshark.
+#[test]
+#[ignore = "needs tshark"]
+fn every_link_type_gives_the_names_tshark_gives() {
+    let d = tmp();
+    for (link, v6) in [
+        (LinkKind::Ethernet, false),
+        (LinkKind::Ethernet, true),
+        (LinkKind::Vlan, false),
+        (LinkKind::Sll, false),
+        (LinkKind::Sll2, true),
+        (LinkKind::Raw, false),
+        (LinkKind::Raw, true),
+    ] {
+        let (_, files) = write_both(d.path(), link, v6);
+        for f in files {
+            let (code, stderr, recs, _) = run_sweep(&f, d.path());
+            assert_eq!(code, 0, "{}: {stderr}", f.display());
+            assert_eq!(
+                name_set(&recs),
+                tshark_names(&f),
+                "{}: sweep vs tshark",
+                f.display()
+            );
+        }
+    }
 }
 
 #[test]

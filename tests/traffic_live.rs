@@ -4,64 +4,16 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod traffic_support;
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::netns::{Kid, Netns};
+use support::traffic::sweep_bin;
 use sweep::observation::{Observation, Record, SourceKind, SourceState};
-use traffic_support::sweep_bin;
-
-/// A network namespace removed on drop.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Option<Netns> {
-        let name = format!("swpcap-{tag}-{}", std::process::id());
-        let ok = Command::new("ip")
-            .args(["netns", "add", &name])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if !ok {
-            let why = "cannot create a network namespace (needs root and iproute2)";
-            if std::env::var_os("CI").is_some() {
-                panic!("{why}");
-            }
-            eprintln!("skipped: {why}");
-            return None;
-        }
-        let ns = Netns(name);
-        let up = Command::new("ip")
-            .args(["-n", &ns.0, "link", "set", "lo", "up"])
-            .status()
-            .expect("ip link");
-        assert!(up.success());
-        Some(ns)
-    }
-    fn cmd(&self, program: &Path) -> Command {
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", &self.0]).arg(program);
-        c
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// Kill the child we started (by its own pid) when dropped.
-struct Kid(Child);
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn journal(case_root: &Path) -> (std::path::PathBuf, Vec<Record>) {
     let dir = std::fs::read_dir(case_root)
@@ -79,12 +31,13 @@ fn journal(case_root: &Path) -> (std::path::PathBuf, Vec<Record>) {
 }
 
 #[test]
+#[ignore = "needs root, network namespaces, python3 and tshark"]
 fn live_capture_extracts_names_and_saves_a_hashed_pcapng() {
-    let Some(ns) = Netns::new("live") else { return };
+    let ns = Netns::new("live");
     let tmp = tempfile::tempdir().unwrap();
     let cases = tmp.path().join("cases");
     let sweep = ns
-        .cmd(&sweep_bin())
+        .cmd(sweep_bin())
         .args(["scan", "--traffic", "lo", "--duration", "4", "--cases-dir"])
         .arg(&cases)
         .stderr(Stdio::piped())
@@ -147,23 +100,21 @@ fn live_capture_extracts_names_and_saves_a_hashed_pcapng() {
         findings["scan"]["inputs"]
     );
     // The saved file is readable by sweep again, and by tshark.
-    let (code, stderr, again, _) = traffic_support::run_sweep(&cap, tmp.path());
+    let (code, stderr, again, _) = support::traffic::run_sweep(&cap, tmp.path());
     assert_eq!(code, 0, "{stderr}");
-    assert!(traffic_support::name_set(&again).contains("live-check.example.org"));
-    if let Some(t) = traffic_support::tshark_names(&cap) {
-        assert!(t.contains("live-check.example.org"), "{t:?}");
-    }
+    assert!(support::traffic::name_set(&again).contains("live-check.example.org"));
+    let t = support::traffic::tshark_names(&cap);
+    assert!(t.contains("live-check.example.org"), "{t:?}");
 }
 
 #[test]
+#[ignore = "needs root and network namespaces"]
 fn quiet_interface_is_reported_while_running_and_cleared_by_traffic() {
-    let Some(ns) = Netns::new("quiet") else {
-        return;
-    };
+    let ns = Netns::new("quiet");
     let tmp = tempfile::tempdir().unwrap();
     let cases = tmp.path().join("cases");
     let sweep = ns
-        .cmd(&sweep_bin())
+        .cmd(sweep_bin())
         .args(["scan", "--traffic", "lo", "--duration", "16", "--cases-dir"])
         .arg(&cases)
         .stderr(Stdio::null())
@@ -231,8 +182,9 @@ fn quiet_interface_is_reported_while_running_and_cleared_by_traffic() {
 }
 
 #[test]
+#[ignore = "needs root, network namespaces and setpriv"]
 fn without_capture_rights_the_exact_fix_is_given() {
-    let Some(ns) = Netns::new("caps") else { return };
+    let ns = Netns::new("caps");
     let tmp = tempfile::tempdir().unwrap();
     let bin = sweep_bin();
     let out = Command::new("ip")

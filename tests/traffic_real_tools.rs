@@ -5,42 +5,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod traffic_support;
+mod support;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Netns(String);
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-struct Kid(Child);
-impl Drop for Kid {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn need(tool: &str) -> bool {
-    let ok = Command::new("which")
-        .arg(tool)
-        .stdout(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        if std::env::var_os("CI").is_some() {
-            panic!("{tool} is required in CI");
-        }
-        eprintln!("skipped: {tool} is not installed");
-    }
-    ok
-}
+use support::netns::{Kid, Netns};
 
 const TRAFFIC: &str = r#"
 import socket, ssl, threading
@@ -129,31 +100,9 @@ fn capture_with(tool: &[&str], ready: &str, file: &Path, ns: &Netns) {
 }
 
 #[test]
+#[ignore = "needs root, network namespaces, tcpdump, dumpcap, tshark and python3"]
 fn real_tool_captures_match_tshark() {
-    if !need("tcpdump") || !need("dumpcap") || !need("tshark") {
-        return;
-    }
-    let name = format!("swpcap-real-{}", std::process::id());
-    if !Command::new("ip")
-        .args(["netns", "add", &name])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false)
-    {
-        if std::env::var_os("CI").is_some() {
-            panic!("cannot create a network namespace (needs root)");
-        }
-        eprintln!("skipped: cannot create a network namespace (needs root)");
-        return;
-    }
-    let ns = Netns(name);
-    assert!(
-        Command::new("ip")
-            .args(["-n", &ns.0, "link", "set", "lo", "up"])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let ns = Netns::new("real");
     let d = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str, &str); 3] = [
         (
@@ -187,9 +136,9 @@ fn real_tool_captures_match_tshark() {
         if std::env::var_os("KEEP_CAPTURES").is_some() {
             let _ = std::fs::copy(&f, std::env::temp_dir().join(file));
         }
-        let (code, stderr, recs, _) = traffic_support::run_sweep(&f, d.path());
+        let (code, stderr, recs, _) = support::traffic::run_sweep(&f, d.path());
         assert_eq!(code, 0, "{file}: {stderr}");
-        let names = traffic_support::name_set(&recs);
+        let names = support::traffic::name_set(&recs);
         for n in [
             "real-one.example.com",
             "copy9-lookalike.example.net",
@@ -199,7 +148,7 @@ fn real_tool_captures_match_tshark() {
         ] {
             assert!(names.contains(n), "{file}: {n} missing from {names:?}");
         }
-        let t = traffic_support::tshark_names(&f).unwrap();
+        let t = support::traffic::tshark_names(&f);
         assert_eq!(names, t, "{file}: sweep vs tshark");
     }
 }

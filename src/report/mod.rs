@@ -261,6 +261,20 @@ pub fn check_writable(path: &Path, overwrite: bool) -> std::io::Result<()> {
 /// Write a file atomically: a temporary file in the same folder (0600), fsync, rename.
 /// Refuses to replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Result<()> {
+    write_atomic_with(path, bytes, overwrite, |tmp, path| {
+        std::fs::rename(tmp, path)
+    })
+}
+
+/// `write_atomic` with the last step, putting the complete temporary file in place, given
+/// by the caller: `write_atomic` passes `std::fs::rename`; a test passes a step that looks
+/// at both files at that moment and fails, as a crash just before the rename would.
+pub fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    overwrite: bool,
+    put_in_place: impl FnOnce(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     check_writable(path, overwrite)?;
     let dir = path
         .parent()
@@ -275,12 +289,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
         let mut f = crate::case::create_private_file(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
-        // Test hook: die between writing the new file and putting it in place, as a
-        // crash or SIGKILL would (tests/report_files.rs).
-        if std::env::var_os("SWEEP_TEST_DIE_BEFORE_RENAME").is_some() {
-            std::process::abort();
-        }
-        std::fs::rename(&tmp, path)
+        put_in_place(&tmp, path)
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);

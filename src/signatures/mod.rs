@@ -32,6 +32,26 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Each embedded file's name and `[source]` version, read from its header only (no entry
+/// is parsed), for `sweep --version`. Equal to the versions `SignatureSet::embedded()`
+/// loads (unit test `embedded_versions_are_the_loaded_ones`).
+pub fn embedded_versions() -> Vec<(&'static str, String)> {
+    #[derive(Deserialize)]
+    struct Header {
+        source: Provenance,
+    }
+    EMBEDDED
+        .iter()
+        .map(|(name, text)| {
+            let head = text.split("\n[[entry]]").next().unwrap_or_default();
+            let version = toml::from_str::<Header>(head)
+                .map(|h| h.source.version)
+                .unwrap_or_else(|_| "unreadable".into());
+            (*name, version)
+        })
+        .collect()
+}
+
 /// Where a file's data came from and under which licence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -474,6 +494,26 @@ fn io_error(p: &Path, e: &std::io::Error) -> SignatureError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_versions_are_the_loaded_ones() {
+        let set = SignatureSet::embedded().expect("embedded signatures are valid");
+        let loaded: Vec<(String, String)> = set
+            .files
+            .iter()
+            .map(|f| (f.file.clone(), f.source.version.clone()))
+            .collect();
+        let quick: Vec<(String, String)> = embedded_versions()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect();
+        assert_eq!(quick, loaded);
+        assert!(
+            quick
+                .iter()
+                .any(|(n, v)| n == "stalkerware.toml" && v.starts_with("echap-"))
+        );
+    }
 
     #[test]
     fn embedded_signatures_load() {

@@ -1,13 +1,10 @@
-//! Test helper: builds pcap / pcapng captures from scratch (etherparse's packet
-//! builder for IP/UDP/TCP, simple-dns for DNS messages, hand-laid TLS ClientHellos),
-//! and runs sweep and tshark on them.
-#![allow(dead_code)]
+//! Captures built from scratch, for tests, examples and benchmarks: pcap and pcapng files in
+//! several link types (etherparse's packet builder for IP/UDP/TCP, simple-dns for DNS
+//! messages, hand-laid TLS ClientHellos), and the standard phone session most tests use.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use etherparse::PacketBuilder;
@@ -20,7 +17,6 @@ use pcap_file::pcapng::blocks::interface_description::{
 };
 use simple_dns::rdata::{A, CNAME, RData};
 use simple_dns::{CLASS, Name, Packet, PacketFlag, Question, ResourceRecord, TYPE};
-use sweep::observation::{Observation, Record};
 
 pub const PHONE_MAC: [u8; 6] = [0x02, 0x11, 0x22, 0x33, 0x44, 0x55];
 pub const GW_MAC: [u8; 6] = [0x0a, 0x00, 0x00, 0x00, 0x00, 0x01];
@@ -359,19 +355,19 @@ pub fn scenario(link: LinkKind, v6: bool) -> (Cap, Expect) {
     let mut c = Cap::new(link);
     let (phone, gw, web, cdn, listed_ip): (IpAddr, IpAddr, IpAddr, IpAddr, IpAddr) = if v6 {
         (
-            "fd00::20".parse().unwrap(),
-            "fd00::1".parse().unwrap(),
-            "2001:db8:80::80".parse().unwrap(),
-            "2001:db8:cd::1".parse().unwrap(),
-            "2001:db8:77::77".parse().unwrap(),
+            "fd00::20".parse().expect("address"),
+            "fd00::1".parse().expect("address"),
+            "2001:db8:80::80".parse().expect("address"),
+            "2001:db8:cd::1".parse().expect("address"),
+            "2001:db8:77::77".parse().expect("address"),
         )
     } else {
         (
-            "10.42.0.20".parse().unwrap(),
-            "10.42.0.1".parse().unwrap(),
-            "93.184.216.34".parse().unwrap(),
-            "198.51.100.7".parse().unwrap(),
-            "203.0.113.77".parse().unwrap(),
+            "10.42.0.20".parse().expect("address"),
+            "10.42.0.1".parse().expect("address"),
+            "93.184.216.34".parse().expect("address"),
+            "198.51.100.7".parse().expect("address"),
+            "203.0.113.77".parse().expect("address"),
         )
     };
     // DNS over UDP, with a CNAME chain to a listed-looking name, and look-alikes.
@@ -450,107 +446,22 @@ pub fn scenario(link: LinkKind, v6: bool) -> (Cap, Expect) {
     )
 }
 
-pub fn sweep_bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("sweep")
-}
-
-/// Run `sweep scan --from FILE --record R --json J`; returns (exit code, stderr, records, json).
-pub fn run_sweep(file: &Path, dir: &Path) -> (i32, String, Vec<Record>, serde_json::Value) {
-    let rec = dir.join(format!(
-        "{}.rec.jsonl",
-        file.file_name().unwrap().to_string_lossy()
-    ));
-    let json = dir.join(format!(
-        "{}.findings.json",
-        file.file_name().unwrap().to_string_lossy()
-    ));
-    let _ = std::fs::remove_file(&rec);
-    let _ = std::fs::remove_file(&json);
-    let out = Command::new(sweep_bin())
-        .arg("scan")
-        .arg("--from")
-        .arg(file)
-        .arg("--record")
-        .arg(&rec)
-        .arg("--json")
-        .arg(&json)
-        .env("SWEEP_HOME", dir)
-        .output()
-        .expect("run sweep");
-    let records = std::fs::read_to_string(&rec)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("record line"))
-        .collect();
-    let json = std::fs::read_to_string(&json)
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(serde_json::Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        records,
-        json,
-    )
-}
-
-/// DNS query names and TLS SNI, the set tshark is compared on.
-pub fn name_set(records: &[Record]) -> BTreeSet<String> {
-    let mut s = BTreeSet::new();
-    for r in records {
-        match &r.obs {
-            Observation::Dns(d) if !d.response => s.extend(d.names.iter().cloned()),
-            Observation::Tls(t) => s.extend(t.sni.iter().cloned()),
-            _ => {}
-        }
+/// A TLS 1.2 ClientHello record without extensions (so without a server name) offering
+/// `suites`, as an older client or a cipher-suite test sends it.
+pub fn client_hello_tls12(suites: &[u16]) -> Vec<u8> {
+    let mut body = vec![0x03, 0x03];
+    body.extend_from_slice(&[0x6b; 32]);
+    body.push(0);
+    body.extend_from_slice(&((suites.len() * 2) as u16).to_be_bytes());
+    for s in suites {
+        body.extend_from_slice(&s.to_be_bytes());
     }
-    s
-}
-
-/// tshark's names for the same file, or None when tshark is missing (skip, or fail under CI).
-pub fn tshark_names(file: &Path) -> Option<BTreeSet<String>> {
-    let out = match Command::new("tshark")
-        .arg("-r")
-        .arg(file)
-        .arg("-Y")
-        .arg("(dns.flags.response == 0 && !icmp) || tls.handshake.type == 1")
-        .args([
-            "-T",
-            "fields",
-            "-E",
-            "separator=/t",
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=/t",
-            "-e",
-            "dns.qry.name",
-            "-e",
-            "tls.handshake.extensions_server_name",
-        ])
-        .output()
-    {
-        Ok(o) => o,
-        Err(e) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("tshark is required in CI (apt-get install tshark): {e}");
-            }
-            eprintln!("skipped: tshark is not installed ({e})");
-            return None;
-        }
-    };
-    assert!(
-        out.status.success(),
-        "tshark failed on {}: {}",
-        file.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .split(['\t', '\n'])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect(),
-    )
+    body.extend_from_slice(&[0x01, 0x00]);
+    let mut hs = vec![0x01];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut rec = vec![0x16, 0x03, 0x01];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
 }

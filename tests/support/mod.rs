@@ -1,0 +1,12 @@
+//! Helpers shared by the integration tests (each test file that needs them says
+//! `mod support;`): network namespaces and child processes (`netns`), running sweep and
+//! tshark on captures (`traffic`). The captures themselves are built by
+//! `sweep::testkit::capture`, shared with the examples and benchmarks.
+//!
+//! Tests that need root, a namespace or an external tool are `#[ignore = "..."]`: plain
+//! `cargo test` lists them as ignored and `.ci/run` runs them with `--include-ignored`. The
+//! helpers here therefore fail loudly when their environment is missing: they never skip.
+#![allow(dead_code)]
+
+pub mod netns;
+pub mod traffic;
