@@ -341,7 +341,16 @@ fn traffic_on_an_interface_no_phone_uses_saw_nothing() {
     let home = tempfile::tempdir().expect("tmp");
     let ns = Netns::new("quiet");
     ip_cmd(&[
-        "-n", ns.name(), "link", "add", "quiet0", "type", "veth", "peer", "name", "quiet1",
+        "-n",
+        ns.name(),
+        "link",
+        "add",
+        "quiet0",
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "quiet1",
     ]);
     ip_cmd(&["-n", ns.name(), "link", "set", "quiet0", "up"]);
     ip_cmd(&["-n", ns.name(), "link", "set", "quiet1", "up"]);
