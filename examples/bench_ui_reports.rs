@@ -52,6 +52,7 @@ fn main() {
         active: false,
         confirming_active: false,
         last_case: None,
+        ..StartForm::default()
     };
     let app = App::new(form, true);
     let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");

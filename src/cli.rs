@@ -352,6 +352,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
                 Observation::Mine(MineMark {
                     address: a,
                     by: args.operator.clone(),
+                    undo: false,
                 }),
             );
             session.add(&mut engine, rec);

@@ -59,6 +59,12 @@ pub enum Observation {
     Flow(FlowObs),
     /// A session started: the case, who ran it and which checks were asked for, for how long.
     Session(SessionInfo),
+    /// The client's concerns, as chosen with the volunteer before the checks.
+    Concerns(ConcernsObs),
+    /// The client's answer to a finding, or what was decided about it.
+    Answer(AnswerObs),
+    /// A note of the volunteer's (never the client's name).
+    Note(NoteObs),
 }
 
 impl Observation {
@@ -77,6 +83,9 @@ impl Observation {
             Observation::Http(_) => "http",
             Observation::Flow(_) => "flow",
             Observation::Session(_) => "session",
+            Observation::Concerns(_) => "concerns",
+            Observation::Answer(_) => "answer",
+            Observation::Note(_) => "note",
         }
     }
 }
@@ -133,6 +142,9 @@ pub struct MineMark {
     /// Initials of whoever marked it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// Takes back an earlier mark ("not the client's own after all").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undo: bool,
 }
 
 /// The checks a volunteer can ask for, as the client would name them.
@@ -170,6 +182,115 @@ pub struct SessionInfo {
     /// Demonstration data, not a real check.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub demo: bool,
+}
+
+/// What a client may be worried about (ISDi's consult form, clinic practice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Concern {
+    /// Someone knows where I am.
+    KnowsWhereIAm,
+    /// Someone knows what I say in messages.
+    ReadsMyMessages,
+    /// My phone behaves strangely.
+    PhoneBehavesStrangely,
+    /// Someone got into my accounts.
+    AccountsAccessed,
+    /// A gift or item I do not trust.
+    UntrustedItem,
+    Other,
+}
+
+impl Concern {
+    pub const ALL: [Concern; 6] = [
+        Concern::KnowsWhereIAm,
+        Concern::ReadsMyMessages,
+        Concern::PhoneBehavesStrangely,
+        Concern::AccountsAccessed,
+        Concern::UntrustedItem,
+        Concern::Other,
+    ];
+
+    /// In the client's words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Concern::KnowsWhereIAm => "Someone knows where I am",
+            Concern::ReadsMyMessages => "Someone knows what I say in messages",
+            Concern::PhoneBehavesStrangely => "My phone behaves strangely",
+            Concern::AccountsAccessed => "Someone got into my accounts",
+            Concern::UntrustedItem => "A gift or item I do not trust",
+            Concern::Other => "Something else",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConcernsObs {
+    pub concerns: Vec<Concern>,
+    /// Initials of the volunteer who recorded them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// The client's answer to "do you recognise this?" (for an app: "did you install it?").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientAnswer {
+    Recognised,
+    NotRecognised,
+    NotSure,
+}
+
+impl ClientAnswer {
+    pub fn words(self) -> &'static str {
+        match self {
+            ClientAnswer::Recognised => "the client recognises it",
+            ClientAnswer::NotRecognised => "the client does not recognise it",
+            ClientAnswer::NotSure => "the client is not sure",
+        }
+    }
+}
+
+/// What was decided about a finding, with the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Decision {
+    KeepAsEvidence,
+    LeaveForNow,
+    DecideWithAdvocate,
+}
+
+impl Decision {
+    pub fn words(self) -> &'static str {
+        match self {
+            Decision::KeepAsEvidence => "keep as evidence",
+            Decision::LeaveForNow => "leave it for now",
+            Decision::DecideWithAdvocate => "decide with the advocate",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerObs {
+    /// The finding's id within the session (`tracker-1`, `traffic-2`, ...).
+    pub finding: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<ClientAnswer>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<Decision>,
+    /// Initials of the volunteer who recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteObs {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 /// The sources of observations.

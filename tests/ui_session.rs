@@ -71,7 +71,7 @@ fn form(interfaces: Vec<String>, traffic: bool, last_case: Option<String>) -> St
                 unavailable: None,
             },
         ],
-        focus: 1,
+        focus: 3,
         scopes: interfaces.iter().map(|_| String::new()).collect(),
         interfaces,
         interface: 0,
@@ -79,6 +79,7 @@ fn form(interfaces: Vec<String>, traffic: bool, last_case: Option<String>) -> St
         active: false,
         confirming_active: false,
         last_case,
+        ..StartForm::default()
     }
 }
 
@@ -157,7 +158,12 @@ fn a_reopened_case_exports_beside_its_originals_and_matches_the_headless_scan() 
     let (script, _) = drive(
         &mut app,
         &opts,
-        &[KeyCode::Char('o'), KeyCode::Char('e'), KeyCode::Char('q')],
+        &[
+            KeyCode::Char('o'),
+            KeyCode::Enter,
+            KeyCode::Char('e'),
+            KeyCode::Char('q'),
+        ],
     );
     assert!(script.keys.is_empty());
     // The originals are untouched; the export sits beside them.

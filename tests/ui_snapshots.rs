@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use sweep::engine::Engine;
 use sweep::observation::Record;
 use sweep::signatures::SignatureSet;
-use sweep::ui::app::{Action, App, CheckChoice, Screen, StartForm};
+use sweep::ui::app::{Action, App, CaseRow, CheckChoice, Screen, StartForm};
 use sweep::ui::render::{self, Frame0, SessionState};
 
 fn demo_engine() -> Engine {
@@ -33,7 +33,7 @@ fn form() -> StartForm {
             },
             CheckChoice { name: "Phone traffic (phone on this laptop's hotspot)", selected: true, unavailable: None },
         ],
-        focus: 1,
+        focus: 3,
         interfaces: vec!["wlan0".into(), "eth0".into()],
         scopes: vec![
             "the 253 other addresses of 192.168.1.0/24".into(),
@@ -44,6 +44,7 @@ fn form() -> StartForm {
         active: false,
         confirming_active: false,
         last_case: Some("20261121T140000Z-C-103 (2026-11-21 14:00, 3 findings)".into()),
+        ..StartForm::default()
     }
 }
 
@@ -84,6 +85,21 @@ fn app_at(screen: Screen, engine: &Engine) -> App {
         Screen::Locate => {
             app.update(Action::Locate, &findings);
         }
+        Screen::Cases => {
+            app.cases = vec![
+                CaseRow {
+                    name: "20261121T140000Z-C-103".into(),
+                    path: "/cases/20261121T140000Z-C-103".into(),
+                    words: "2026-11-21 14:00 · complete · 3 findings".into(),
+                },
+                CaseRow {
+                    name: "20261122T093000Z-C-104".into(),
+                    path: "/cases/20261122T093000Z-C-104".into(),
+                    words: "2026-11-22 09:30 · incomplete (Bluetooth trackers not run as asked) · 0 findings".into(),
+                },
+            ];
+            app.screen = Screen::Cases;
+        }
     }
     assert_eq!(app.screen, screen);
     app
@@ -99,6 +115,7 @@ fn every_screen_at_two_sizes() {
             ("detail", Screen::Detail),
             ("review", Screen::Review),
             ("locate", Screen::Locate),
+            ("cases", Screen::Cases),
         ] {
             let app = app_at(screen, &e);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen_text(&app, &e, w, h));
@@ -118,13 +135,29 @@ fn every_screen_at_two_sizes() {
         app.update(Action::Help, &findings);
         insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&app, &e, w, h));
         let mut app = app_at(Screen::Start, &e);
-        app.start.focus = 6;
+        app.start.focus = 8;
         app.update(Action::Toggle, &findings);
         assert!(app.start.confirming_active);
         insta::assert_snapshot!(
             format!("confirm_active_{w}x{h}"),
             screen_text(&app, &e, w, h)
         );
+        // The start screen's own keys, and the concerns list.
+        let mut app = app_at(Screen::Start, &e);
+        app.update(Action::Help, &findings);
+        insta::assert_snapshot!(format!("help_start_{w}x{h}"), screen_text(&app, &e, w, h));
+        let mut app = app_at(Screen::Start, &e);
+        app.start.focus = 2;
+        app.update(Action::Open, &findings);
+        app.update(Action::Down, &findings);
+        app.update(Action::Toggle, &findings);
+        insta::assert_snapshot!(format!("concerns_{w}x{h}"), screen_text(&app, &e, w, h));
+        // `m` asks before marking.
+        let mut app = app_at(Screen::Live, &e);
+        app.update(Action::Down, &findings);
+        app.update(Action::Mine, &findings);
+        assert!(app.pending.is_some());
+        insta::assert_snapshot!(format!("confirm_mine_{w}x{h}"), screen_text(&app, &e, w, h));
     }
 }
 

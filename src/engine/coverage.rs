@@ -85,7 +85,10 @@ impl Check {
             Observation::Place(_)
             | Observation::Mine(_)
             | Observation::Source(_)
-            | Observation::Session(_) => None,
+            | Observation::Session(_)
+            | Observation::Concerns(_)
+            | Observation::Answer(_)
+            | Observation::Note(_) => None,
         }
     }
 }

@@ -175,7 +175,7 @@ impl LanState {
             }
             Observation::Mine(m) => {
                 if let Some(&i) = self.by_mac.get(&m.address) {
-                    self.hosts[i].recognised = Some(Recognised {
+                    self.hosts[i].recognised = (!m.undo).then(|| Recognised {
                         by: m.by.clone(),
                         at: t,
                     });

@@ -2,6 +2,7 @@
 //! with its timestamp and keeps devices and findings. It never reads the clock,
 //! touches the network or the terminal; the UI and the report writers only read it.
 
+pub mod consultation;
 pub mod coverage;
 pub mod finding;
 pub mod lan;
@@ -50,6 +51,7 @@ pub struct Engine {
     sources: BTreeMap<SourceKind, SourceEvent>,
     coverage: coverage::CoverageLog,
     session: Option<SessionInfo>,
+    consultation: consultation::Consultation,
     places: Vec<Place>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
@@ -69,6 +71,7 @@ impl Engine {
             sources: BTreeMap::new(),
             coverage: coverage::CoverageLog::default(),
             session: None,
+            consultation: consultation::Consultation::default(),
             places: Vec::new(),
             first: None,
             last: None,
@@ -80,7 +83,14 @@ impl Engine {
     pub fn ingest(&mut self, rec: &Record) {
         let t = rec.t;
         // Source status changes carry the wall clock; the window is the observations'.
-        if !matches!(rec.obs, Observation::Source(_) | Observation::Session(_)) {
+        if !matches!(
+            rec.obs,
+            Observation::Source(_)
+                | Observation::Session(_)
+                | Observation::Concerns(_)
+                | Observation::Answer(_)
+                | Observation::Note(_)
+        ) {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
         }
@@ -94,6 +104,10 @@ impl Engine {
             }
             Observation::Session(info) => {
                 self.session = Some(info.clone());
+                return;
+            }
+            Observation::Concerns(_) | Observation::Answer(_) | Observation::Note(_) => {
+                self.consultation.ingest(t, &rec.obs);
                 return;
             }
             Observation::Place(p) => {
@@ -122,7 +136,11 @@ impl Engine {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
-            Observation::Source(_) | Observation::Session(_) => {}
+            Observation::Source(_)
+            | Observation::Session(_)
+            | Observation::Concerns(_)
+            | Observation::Answer(_)
+            | Observation::Note(_) => {}
         }
     }
 
@@ -159,6 +177,11 @@ impl Engine {
     /// The session as recorded (case, operator, checks asked), if the records carry it.
     pub fn session_info(&self) -> Option<&SessionInfo> {
         self.session.as_ref()
+    }
+
+    /// The client's concerns, answers and decisions, and the volunteer's notes.
+    pub fn consultation(&self) -> &consultation::Consultation {
+        &self.consultation
     }
 
     /// When each source ran and how much each check saw.

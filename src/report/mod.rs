@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::engine::consultation::Consultation;
 use crate::engine::coverage::{Asked, Coverage};
 use crate::engine::finding::{Device, Finding};
 use crate::engine::{Counters, Engine, Place};
@@ -78,6 +79,10 @@ pub struct Report {
     pub scan: Scan,
     pub devices: Vec<Device>,
     pub findings: Vec<Finding>,
+    /// The client's concerns, answers and decisions (by finding id), and the volunteer's
+    /// notes, each with who recorded it and when.
+    #[serde(skip_serializing_if = "Consultation::is_empty")]
+    pub consultation: Consultation,
 }
 
 /// What the caller knows about the scan that the engine does not.
@@ -151,6 +156,7 @@ impl Report {
             },
             devices: engine.devices().into_iter().map(clean_device).collect(),
             findings: engine.findings().into_iter().map(clean_finding).collect(),
+            consultation: engine.consultation().clone(),
         }
     }
 

@@ -93,6 +93,12 @@ fn items(v: &View) -> Vec<Item> {
             v.checks_run.join(", ")
         }
     )));
+    if !v.concerns.is_empty() {
+        it.push(Item::Para(format!(
+            "The client's concerns: {}",
+            v.concerns.join("; ")
+        )));
+    }
     it.push(Item::Heading(14.0, "Summary".into()));
     for n in &v.not_checked {
         it.push(Item::Para(format!("Not checked as asked: {n}")));
@@ -116,6 +122,12 @@ fn items(v: &View) -> Vec<Item> {
         it.push(Item::Heading(14.0, "Marked as the client's own".into()));
         for f in &v.recognised {
             it.push(Item::Bullet(f.what.clone()));
+        }
+    }
+    if !v.notes.is_empty() {
+        it.push(Item::Heading(14.0, "The volunteer's notes".into()));
+        for n in &v.notes {
+            it.push(Item::Bullet(n.clone()));
         }
     }
     it.push(Item::Heading(14.0, "Before you act".into()));
@@ -175,6 +187,21 @@ fn finding_items(it: &mut Vec<Item>, f: &FindingView) {
     it.push(Item::Para(format!("What it may mean: {}", f.meaning)));
     it.push(Item::Para(format!("How sure we are: {}", f.confidence)));
     it.push(Item::Para(format!("When: {}", f.times)));
+    if !f.recognised_words.is_empty() {
+        it.push(Item::Para(format!("Whose: {}", f.recognised_words)));
+    }
+    it.push(Item::Para(format!(
+        "Asked of the client: {}",
+        f.questions.join(" ")
+    )));
+    it.push(Item::Para(format!(
+        "The client's answer: {}",
+        f.client_answer.as_deref().unwrap_or("not recorded")
+    )));
+    it.push(Item::Para(format!(
+        "Decided: {}",
+        f.decision.as_deref().unwrap_or("not recorded")
+    )));
     it.push(Item::Para("Evidence:".into()));
     for e in &f.evidence {
         it.push(Item::Bullet(e.clone()));

@@ -20,6 +20,10 @@ pub struct View {
     pub not_checked: Vec<String>,
     /// Every check asked for ran as asked and saw what it needed.
     pub complete: bool,
+    /// The client's concerns as recorded, in their words.
+    pub concerns: Vec<&'static str>,
+    /// The volunteer's notes, with time and initials.
+    pub notes: Vec<String>,
     pub case: Option<String>,
     pub operator: Option<String>,
     pub window: String,
@@ -47,6 +51,54 @@ pub struct CoverageView {
     pub status_words: &'static str,
     pub summary: String,
     pub fix: Option<String>,
+}
+
+/// Whose it is, in words: "Marked as the client's own by VO at 10:42." or nothing.
+pub fn recognise_words(f: &Finding) -> String {
+    match &f.recognised {
+        Some(r) => format!(
+            "Marked as the client's own{} at {}.",
+            r.by.as_deref()
+                .map(|b| format!(" by {}", sanitize::clean(b, 16)))
+                .unwrap_or_default(),
+            local_time(&r.at)
+        ),
+        None => String::new(),
+    }
+}
+
+/// The questions clinics ask about a finding, in the client's terms.
+pub fn questions(f: &Finding) -> Vec<&'static str> {
+    match f.category {
+        Category::Stalkerware | Category::PhoneApp => vec![
+            "Did you know this app was installed? Did you install it?",
+            "Do you know who did?",
+        ],
+        Category::Tracker => vec![
+            "Do you recognise this tracker? Is it yours, or someone's in your household?",
+            "Has anyone given you a gift or had access to your bag or car recently?",
+        ],
+        Category::NetworkDevice => {
+            vec!["Do you recognise this device on your network? Who set it up?"]
+        }
+        Category::HiddenLookups | Category::PhoneSetting => {
+            vec!["Did you, or someone else, change this setting on the phone?"]
+        }
+    }
+}
+
+/// A time in the machine's time zone, with its UTC offset ("10:42:05 +01:00").
+pub fn local_time(t: &Timestamp) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%H:%M:%S %:z")
+        .to_string()
+}
+
+/// A date and time in the machine's time zone with its UTC offset.
+pub fn local_datetime(t: &Timestamp) -> String {
+    t.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M:%S %:z")
+        .to_string()
 }
 
 /// The line at the top of every export of demonstration data.
@@ -211,6 +263,14 @@ pub struct FindingView {
     pub plot: Option<Plot>,
     pub times: String,
     pub signature: String,
+    /// The questions to ask the client about it.
+    pub questions: Vec<&'static str>,
+    /// "the client does not recognise it (recorded by VO at 10:42:05 +00:00)"
+    pub client_answer: Option<String>,
+    /// "keep as evidence (recorded by VO at 10:43:00 +00:00)"
+    pub decision: Option<String>,
+    /// "Marked as the client's own by VO at 10:44:00 +00:00."
+    pub recognised_words: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -366,7 +426,20 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     )
 }
 
-fn finding_view(i: usize, f: &Finding) -> FindingView {
+fn recorded(by: &Option<String>, at: &Option<Timestamp>) -> String {
+    let by = by
+        .as_deref()
+        .map(|b| format!(" by {}", sanitize::clean(b, 16)))
+        .unwrap_or_default();
+    let at = at
+        .as_ref()
+        .map(|t| format!(" at {}", local_time(t)))
+        .unwrap_or_default();
+    format!("(recorded{by}{at})")
+}
+
+fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
+    let response = r.consultation.responses.get(&f.id);
     let (sparkline, plot) = plot(f);
     let mut evidence: Vec<String> = f.evidence.iter().map(|e| clean(&e.text)).collect();
     if f.evidence_dropped > 0 {
@@ -393,6 +466,16 @@ fn finding_view(i: usize, f: &Finding) -> FindingView {
             ts(&f.last_seen)
         ),
         signature: f.signature.clone(),
+        questions: questions(f),
+        client_answer: response.and_then(|x| {
+            x.answer
+                .map(|a| format!("{} {}", a.words(), recorded(&x.answered_by, &x.answered_at)))
+        }),
+        decision: response.and_then(|x| {
+            x.decision
+                .map(|d| format!("{} {}", d.words(), recorded(&x.decided_by, &x.decided_at)))
+        }),
+        recognised_words: recognise_words(f),
     }
 }
 
@@ -472,6 +555,27 @@ impl View {
                 .collect(),
             not_checked: head.not_checked,
             complete: head.complete,
+            concerns: r
+                .consultation
+                .concerns
+                .as_ref()
+                .map(|c| c.concerns.iter().map(|c| c.words()).collect())
+                .unwrap_or_default(),
+            notes: r
+                .consultation
+                .notes
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{}{}: {}",
+                        local_datetime(&n.t),
+                        n.by.as_deref()
+                            .map(|b| format!(", {}", sanitize::clean(b, 16)))
+                            .unwrap_or_default(),
+                        clean(&n.text)
+                    )
+                })
+                .collect(),
             case: r.scan.case.as_deref().map(|s| sanitize::clean(s, 40)),
             operator: r.scan.operator.as_deref().map(|s| sanitize::clean(s, 16)),
             window,
@@ -481,12 +585,12 @@ impl View {
             findings: active
                 .iter()
                 .enumerate()
-                .map(|(i, f)| finding_view(i, f))
+                .map(|(i, f)| finding_view(i, f, r))
                 .collect(),
             recognised: recognised
                 .iter()
                 .enumerate()
-                .map(|(i, f)| finding_view(i, f))
+                .map(|(i, f)| finding_view(i, f, r))
                 .collect(),
             before_you_act: BEFORE_YOU_ACT.to_vec(),
             cannot_tell,

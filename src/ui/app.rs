@@ -2,12 +2,14 @@
 //! rendering (`render.rs`) reads `App` and the engine and nothing else.
 
 use crate::engine::finding::{Category, Finding};
-use crate::observation::MacAddr;
+use crate::observation::{ClientAnswer, Concern, Decision, MacAddr};
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
     Start,
+    /// The list of case folders to reopen (read-only).
+    Cases,
     Live,
     Detail,
     Review,
@@ -55,10 +57,61 @@ pub struct CheckChoice {
     pub unavailable: Option<String>,
 }
 
+/// What a volunteer needs to recognise an interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InterfaceInfo {
+    /// "Wi-Fi", "wired" or "virtual".
+    pub kind: &'static str,
+    pub up: bool,
+    pub address: Option<String>,
+    /// This laptop's hotspot (it hands out addresses to phones).
+    pub hotspot: bool,
+}
+
+impl InterfaceInfo {
+    pub fn words(&self, name: &str) -> String {
+        let mut s = format!(
+            "{name} ({}, {}",
+            self.kind,
+            if self.up { "up" } else { "down" }
+        );
+        if let Some(a) = &self.address {
+            s.push_str(&format!(", {a}"));
+        }
+        if self.hotspot {
+            s.push_str(", this laptop's hotspot");
+        }
+        s.push(')');
+        s
+    }
+}
+
+/// A case folder offered for reopening.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub name: String,
+    pub path: std::path::PathBuf,
+    /// "2026-11-21 14:00 · complete · 3 findings"
+    pub words: String,
+}
+
+/// Start-screen rows before the checks: case reference, initials, concerns.
+pub const FORM_HEAD: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StartForm {
     pub case_ref: String,
     pub editing_case: bool,
+    /// The volunteer's initials (kept for the session; never a client's name).
+    pub operator: String,
+    pub editing_operator: bool,
+    /// The client's concerns, chosen before the checks.
+    pub concerns: Vec<Concern>,
+    /// The concerns list is open (space toggles, Enter closes).
+    pub choosing_concerns: bool,
+    pub concern_focus: usize,
+    /// For each interface, what it is (same order as `interfaces`; may be empty in tests).
+    pub interface_info: Vec<InterfaceInfo>,
     pub checks: Vec<CheckChoice>,
     pub focus: usize,
     pub interfaces: Vec<String>,
@@ -102,9 +155,15 @@ pub enum Action {
     Right,
     Start,
     Confirm(bool),
-    /// Start screen: reopen the most recent case folder (read-only).
+    /// Start screen: choose a case folder to reopen (read-only).
     Reopen,
     Tick,
+    /// Review: the client's answer to the finding shown.
+    Answer(ClientAnswer),
+    /// Review: what was decided about the finding shown.
+    Decide(Decision),
+    /// Start typing a note.
+    Note,
 }
 
 /// What the event loop must do after an update.
@@ -114,9 +173,34 @@ pub enum Effect {
     Quit,
     StartChecks,
     AddPlace,
-    MarkMine(MacAddr),
+    /// Mark (or, with `true`, unmark) a device as the client's own.
+    MarkMine(MacAddr, bool),
     Export,
-    Reopen,
+    /// Load the list of case folders into `App::cases`.
+    ListCases,
+    /// Reopen this case folder (read-only).
+    Reopen(std::path::PathBuf),
+    /// Record the client's answer or a decision about a finding.
+    Answer {
+        finding: String,
+        answer: Option<ClientAnswer>,
+        decision: Option<Decision>,
+    },
+    /// Record a note of the volunteer's.
+    Note(String),
+}
+
+/// A question the volunteer must answer before something is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    /// A check is running: stop it and quit?
+    Quit,
+    /// Mark this device as the client's own (or take the mark back)?
+    Mine {
+        address: MacAddr,
+        undo: bool,
+        what: String,
+    },
 }
 
 /// The sequence that brings the screen back after a quick hide.
@@ -139,8 +223,22 @@ pub struct App {
     pub colour: bool,
     /// A check is running (set by the loop): quitting asks first.
     pub running: bool,
-    /// Waiting for "stop the check and quit?" to be answered.
-    pub confirm_quit: bool,
+    /// A question waiting for y / n.
+    pub pending: Option<Pending>,
+    /// A note being typed (Enter saves it).
+    pub note_input: Option<String>,
+    /// Case folders offered for reopening (`Screen::Cases`).
+    pub cases: Vec<CaseRow>,
+    pub case_selected: usize,
+    /// Finding ids the client recognised (for the rows' marks; set by the loop).
+    pub answered: std::collections::BTreeMap<String, ClientAnswer>,
+}
+
+impl StartForm {
+    /// A text field is being typed into.
+    pub fn editing(&self) -> bool {
+        self.editing_case || self.editing_operator
+    }
 }
 
 impl App {
@@ -160,7 +258,11 @@ impl App {
             demo,
             colour: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
             running: false,
-            confirm_quit: false,
+            pending: None,
+            note_input: None,
+            cases: Vec::new(),
+            case_selected: 0,
+            answered: std::collections::BTreeMap::new(),
         }
     }
 
@@ -198,12 +300,47 @@ impl App {
             self.hidden_typed.clear();
             return Effect::None;
         }
-        if self.confirm_quit {
-            self.confirm_quit = false;
-            return match action {
-                Action::Confirm(true) => Effect::Quit,
+        if let Some(p) = self.pending.take() {
+            return match (action, p) {
+                (Action::Confirm(true), Pending::Quit) => Effect::Quit,
+                (
+                    Action::Confirm(true),
+                    Pending::Mine {
+                        address,
+                        undo,
+                        what,
+                    },
+                ) => {
+                    self.status = Some(if undo {
+                        format!("{what} is no longer marked as the client's own (recorded).")
+                    } else {
+                        format!(
+                            "Marked {what} as the client's own (recorded). It stays listed but no longer counts as an alarm; m again takes it back."
+                        )
+                    });
+                    Effect::MarkMine(address, undo)
+                }
                 _ => Effect::None,
             };
+        }
+        if let Some(text) = self.note_input.as_mut() {
+            match action {
+                Action::Char(c) if text.chars().count() < 500 => text.push(c),
+                Action::Back => {
+                    text.pop();
+                }
+                Action::Open => {
+                    let t = self.note_input.take().unwrap_or_default();
+                    if t.trim().is_empty() {
+                        return Effect::None;
+                    }
+                    self.status = Some("Note saved in the case.".into());
+                    return Effect::Note(t.trim().to_string());
+                }
+                Action::Quit => self.note_input = None,
+                _ => {}
+            }
+            return Effect::None;
         }
         if self.help {
             if matches!(action, Action::Help | Action::Back | Action::Quit) {
@@ -211,12 +348,40 @@ impl App {
             }
             return Effect::None;
         }
-        if action == Action::Help && !(self.screen == Screen::Start && self.start.editing_case) {
+        if action == Action::Note && self.screen != Screen::Start {
+            self.note_input = Some(String::new());
+            return Effect::None;
+        }
+        if action == Action::Help && !(self.screen == Screen::Start && self.start.editing()) {
             self.help = true;
             return Effect::None;
         }
         match self.screen {
             Screen::Start => self.update_start(action),
+            Screen::Cases => match action {
+                Action::Up => {
+                    self.case_selected = self.case_selected.saturating_sub(1);
+                    Effect::None
+                }
+                Action::Down => {
+                    if self.case_selected + 1 < self.cases.len() {
+                        self.case_selected += 1;
+                    }
+                    Effect::None
+                }
+                Action::Open => match self.cases.get(self.case_selected) {
+                    Some(c) => {
+                        self.screen = Screen::Live;
+                        Effect::Reopen(c.path.clone())
+                    }
+                    None => Effect::None,
+                },
+                Action::Back | Action::Quit => {
+                    self.screen = Screen::Start;
+                    Effect::None
+                }
+                _ => Effect::None,
+            },
             Screen::Live => self.update_live(action, findings),
             Screen::Detail => match action {
                 Action::Back | Action::Quit => {
@@ -241,6 +406,31 @@ impl App {
                     }
                     Action::Down => self.review_scroll = self.review_scroll.saturating_add(3),
                     Action::Up => self.review_scroll = self.review_scroll.saturating_sub(3),
+                    Action::Answer(a) => {
+                        if let Some(f) = Self::review_findings(findings).get(self.review_index) {
+                            self.status = Some(format!("Recorded: {}.", a.words()));
+                            return Effect::Answer {
+                                finding: f.id.clone(),
+                                answer: Some(a),
+                                decision: None,
+                            };
+                        }
+                    }
+                    Action::Decide(d) => {
+                        if let Some(f) = Self::review_findings(findings).get(self.review_index) {
+                            self.status = Some(format!("Recorded: {}.", d.words()));
+                            return Effect::Answer {
+                                finding: f.id.clone(),
+                                answer: None,
+                                decision: Some(d),
+                            };
+                        }
+                    }
+                    Action::Mine => {
+                        if let Some(f) = Self::review_findings(findings).get(self.review_index) {
+                            return self.ask_mine(f);
+                        }
+                    }
                     _ => {}
                 }
                 Effect::None
@@ -275,17 +465,40 @@ impl App {
     }
 
     fn mine(&mut self, findings: &[Finding]) -> Effect {
-        match self
-            .selected_finding(findings)
-            .and_then(|f| f.subject.address)
-        {
-            Some(a) => {
-                self.status = Some(format!(
-                    "Marked {a} as the client's own. It stays listed but no longer counts as an alarm."
-                ));
-                Effect::MarkMine(a)
-            }
+        match self.selected_finding(findings) {
+            Some(f) => self.ask_mine(f),
             None => Effect::None,
+        }
+    }
+
+    /// `m` never acts at once: it asks, and a second `m` on a marked device takes the
+    /// mark back. Findings without a device address (a phone's traffic, an app) are
+    /// answered as "recognised" instead.
+    fn ask_mine(&mut self, f: &Finding) -> Effect {
+        match f
+            .subject
+            .address
+            .filter(|_| f.category != Category::Stalkerware)
+        {
+            Some(address) => {
+                let what = match &f.subject.name {
+                    Some(n) => format!("{} ({address})", crate::sanitize::name(n)),
+                    None => address.to_string(),
+                };
+                self.pending = Some(Pending::Mine {
+                    address,
+                    undo: f.recognised.is_some(),
+                    what,
+                });
+                Effect::None
+            }
+            None => {
+                self.status = Some(
+                    "This finding is not a device the client owns: in review, record whether the client recognises it (y / x / u)."
+                        .into(),
+                );
+                Effect::None
+            }
         }
     }
 
@@ -316,7 +529,7 @@ impl App {
             }
             Action::Mine => return self.mine(findings),
             Action::Export => return Effect::Export,
-            Action::Quit | Action::Back if self.running => self.confirm_quit = true,
+            Action::Quit | Action::Back if self.running => self.pending = Some(Pending::Quit),
             Action::Quit | Action::Back => return Effect::Quit,
             _ => {}
         }
@@ -334,35 +547,65 @@ impl App {
             }
             return Effect::None;
         }
-        if f.editing_case {
+        if f.choosing_concerns {
+            let n = Concern::ALL.len();
             match action {
-                Action::Char(c)
-                    if f.case_ref.chars().count() < 24
-                        && (c.is_ascii_alphanumeric() || c == '-') =>
-                {
-                    f.case_ref.push(c)
+                Action::Up => f.concern_focus = f.concern_focus.saturating_sub(1),
+                Action::Down => f.concern_focus = (f.concern_focus + 1).min(n - 1),
+                Action::Toggle => {
+                    let c = Concern::ALL[f.concern_focus];
+                    if let Some(i) = f.concerns.iter().position(|x| *x == c) {
+                        f.concerns.remove(i);
+                    } else {
+                        f.concerns.push(c);
+                    }
                 }
-                Action::Back => {
-                    f.case_ref.pop();
-                }
-                Action::Open | Action::Down | Action::Up => f.editing_case = false,
+                Action::Open | Action::Back | Action::Quit => f.choosing_concerns = false,
                 _ => {}
             }
             return Effect::None;
         }
-        let rows = f.checks.len() + 4; // case, checks..., interface, duration, active
+        if f.editing_case || f.editing_operator {
+            let (field, max) = if f.editing_case {
+                (&mut f.case_ref, 24)
+            } else {
+                (&mut f.operator, 4)
+            };
+            match action {
+                Action::Char(c)
+                    if field.chars().count() < max && (c.is_ascii_alphanumeric() || c == '-') =>
+                {
+                    field.push(if max == 4 { c.to_ascii_uppercase() } else { c })
+                }
+                Action::Back => {
+                    field.pop();
+                }
+                Action::Open | Action::Down | Action::Up => {
+                    f.editing_case = false;
+                    f.editing_operator = false;
+                }
+                _ => {}
+            }
+            return Effect::None;
+        }
+        let n = f.checks.len();
+        let rows = FORM_HEAD + n + 3; // case, initials, concerns, checks..., interface, duration, active
         match action {
             Action::Up => f.focus = f.focus.saturating_sub(1),
             Action::Down => f.focus = (f.focus + 1).min(rows - 1),
             Action::Toggle | Action::Open => {
                 if f.focus == 0 {
                     f.editing_case = true;
-                } else if f.focus <= f.checks.len() {
-                    let c = &mut f.checks[f.focus - 1];
+                } else if f.focus == 1 {
+                    f.editing_operator = true;
+                } else if f.focus == 2 {
+                    f.choosing_concerns = true;
+                } else if f.focus < FORM_HEAD + n {
+                    let c = &mut f.checks[f.focus - FORM_HEAD];
                     if c.unavailable.is_none() {
                         c.selected = !c.selected;
                     }
-                } else if f.focus == f.checks.len() + 3 {
+                } else if f.focus == FORM_HEAD + n + 2 {
                     if f.active {
                         f.active = false;
                     } else {
@@ -374,14 +617,14 @@ impl App {
             }
             Action::Left | Action::Right => {
                 let right = action == Action::Right;
-                if f.focus == f.checks.len() + 1 && !f.interfaces.is_empty() {
-                    let n = f.interfaces.len();
+                if f.focus == FORM_HEAD + n && !f.interfaces.is_empty() {
+                    let k = f.interfaces.len();
                     f.interface = if right {
-                        (f.interface + 1) % n
+                        (f.interface + 1) % k
                     } else {
-                        (f.interface + n - 1) % n
+                        (f.interface + k - 1) % k
                     };
-                } else if f.focus == f.checks.len() + 2 {
+                } else if f.focus == FORM_HEAD + n + 1 {
                     f.minutes = if right {
                         (f.minutes + 5).min(60)
                     } else {
@@ -390,10 +633,7 @@ impl App {
                 }
             }
             Action::Start => return self.try_start(),
-            Action::Reopen if f.last_case.is_some() => {
-                self.screen = Screen::Live;
-                return Effect::Reopen;
-            }
+            Action::Reopen => return Effect::ListCases,
             Action::Quit | Action::Back => return Effect::Quit,
             _ => {}
         }
@@ -408,6 +648,25 @@ impl App {
             .any(|c| c.selected && c.unavailable.is_none())
         {
             self.status = Some("Choose at least one check that can run (space to select).".into());
+            return Effect::None;
+        }
+        // A network or traffic check on an interface that is down would see nothing.
+        let f = &self.start;
+        let wants_iface = f
+            .checks
+            .iter()
+            .skip(1)
+            .any(|c| c.selected && c.unavailable.is_none());
+        if wants_iface
+            && let (Some(name), Some(info)) = (
+                f.interfaces.get(f.interface),
+                f.interface_info.get(f.interface),
+            )
+            && !info.up
+        {
+            self.status = Some(format!(
+                "{name} is down, so a network or traffic check on it would see nothing. Choose an interface that is up (← → on the interface row), or start the hotspot or join the client's network first (? for help)."
+            ));
             return Effect::None;
         }
         self.screen = Screen::Live;

@@ -11,10 +11,11 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use crate::engine::Engine;
+use crate::observation::{AnswerObs, ClientAnswer, ConcernsObs, Decision, NoteObs};
 use crate::observation::{MineMark, Observation, PlaceMark, Record};
 use crate::pipeline::Pump;
 use crate::session::{CheckRequest, Mode, Session, SessionSpec};
-use app::{Action, App, CheckChoice, Effect, Screen, StartForm};
+use app::{Action, App, CaseRow, CheckChoice, Effect, FORM_HEAD, InterfaceInfo, Screen, StartForm};
 use render::{Frame0, SessionState};
 
 /// The recorded clinic session shown by `sweep demo`.
@@ -32,16 +33,49 @@ pub struct UiOptions {
     pub cases_dir: Option<PathBuf>,
 }
 
+/// What a volunteer needs to recognise an interface: Wi-Fi, wired or virtual (from
+/// `/sys/class/net`), up or down, its IPv4 address, and whether it is this laptop's hotspot
+/// (NetworkManager's shared connection hands out 10.42.0.0/24 from 10.42.0.1).
+pub fn interface_info(i: &pnet::datalink::NetworkInterface) -> InterfaceInfo {
+    let sys = std::path::Path::new("/sys/class/net").join(&i.name);
+    let kind = if sys.join("wireless").exists() || sys.join("phy80211").exists() {
+        "Wi-Fi"
+    } else if sys.join("device").exists() {
+        "wired"
+    } else {
+        "virtual"
+    };
+    let v4 = i.ips.iter().find(|n| n.is_ipv4());
+    let up = std::fs::read_to_string(sys.join("operstate"))
+        .map(|s| s.trim() == "up" || (s.trim() == "unknown" && i.is_up()))
+        .unwrap_or_else(|_| i.is_up());
+    InterfaceInfo {
+        kind,
+        up,
+        address: v4.map(|n| n.to_string()),
+        hotspot: v4.is_some_and(|n| n.ip().to_string() == "10.42.0.1"),
+    }
+}
+
+/// Which interface to offer first: the hotspot, else an interface that is up and not
+/// virtual, else any that is up; never a virtual one that is down unless nothing else.
+pub fn default_interface(info: &[InterfaceInfo]) -> usize {
+    info.iter()
+        .position(|i| i.hotspot && i.up)
+        .or_else(|| info.iter().position(|i| i.up && i.kind != "virtual"))
+        .or_else(|| info.iter().position(|i| i.up))
+        .unwrap_or(0)
+}
+
 /// The start form with what can run on this machine.
 pub fn start_form() -> StartForm {
-    let (interfaces, scopes): (Vec<String>, Vec<String>) = pnet::datalink::interfaces()
+    let ifaces: Vec<_> = pnet::datalink::interfaces()
         .into_iter()
         .filter(|i| !i.is_loopback())
-        .map(|i| {
-            let scope = crate::sources::lan::scope_of(&i);
-            (i.name, scope)
-        })
-        .unzip();
+        .collect();
+    let scopes: Vec<String> = ifaces.iter().map(crate::sources::lan::scope_of).collect();
+    let info: Vec<InterfaceInfo> = ifaces.iter().map(interface_info).collect();
+    let interfaces: Vec<String> = ifaces.into_iter().map(|i| i.name).collect();
     let raw = crate::privilege::has_net_raw();
     let bt = std::path::Path::new("/sys/class/bluetooth")
         .read_dir()
@@ -52,8 +86,6 @@ pub fn start_form() -> StartForm {
         crate::privilege::setcap_line()
     );
     StartForm {
-        case_ref: String::new(),
-        editing_case: false,
         checks: vec![
             CheckChoice {
                 name: "Bluetooth trackers",
@@ -63,28 +95,22 @@ pub fn start_form() -> StartForm {
             CheckChoice {
                 name: "This network (who is on it, cameras)",
                 selected: false,
-                unavailable: if interfaces.is_empty() { Some("No network interface is up. Join the network first.".into()) } else if !raw { Some(no_raw.clone()) } else { None },
+                unavailable: if interfaces.is_empty() { Some("No network interface was found. Join the client's network first.".into()) } else if !raw { Some(no_raw.clone()) } else { None },
             },
             CheckChoice {
                 name: "Phone traffic (phone on this laptop's hotspot)",
                 selected: false,
-                unavailable: if interfaces.is_empty() { Some("No network interface is up. Start the hotspot first (docs/hotspot.md).".into()) } else if !raw { Some(no_raw) } else { None },
+                unavailable: if interfaces.is_empty() { Some("No network interface was found. Start the hotspot first (? for help).".into()) } else if !raw { Some(no_raw) } else { None },
             },
         ],
-        focus: 1,
+        focus: FORM_HEAD,
         scopes,
+        interface: default_interface(&info),
+        interface_info: info,
         interfaces,
-        interface: 0,
         minutes: 15,
-        active: false,
-        confirming_active: false,
-        last_case: crate::cases::list_cases(&crate::case::cases_root()).iter().rfind(|c| !c.demo).map(|c| {
-            let when = c.started.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default();
-            match c.findings {
-                Some(n) => format!("{} ({when}, {n} findings)", c.name),
-                None => format!("{} ({when}, not finished: rebuilt from its journal)", c.name),
-            }
-        }),
+        last_case: None,
+        ..StartForm::default()
     }
 }
 
@@ -98,8 +124,8 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
             _ => None,
         };
     }
-    let editing =
-        app.screen == Screen::Start && (app.start.editing_case || app.start.confirming_active);
+    let editing = app.note_input.is_some()
+        || (app.screen == Screen::Start && (app.start.editing() || app.start.confirming_active));
     Some(match code {
         KeyCode::Esc => Action::Hide,
         KeyCode::Up => Action::Up,
@@ -109,7 +135,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Tab => Action::NextPane,
         KeyCode::Enter => Action::Open,
         KeyCode::Backspace => Action::Back,
-        KeyCode::Char(c) if app.confirm_quit => match c {
+        KeyCode::Char(c) if app.pending.is_some() => match c {
             'y' => Action::Confirm(true),
             _ => Action::Confirm(false),
         },
@@ -122,6 +148,17 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Char(' ') => Action::Toggle,
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Char('?') => Action::Help,
+        KeyCode::Char(c) if app.screen == Screen::Review => match c {
+            'y' => Action::Answer(ClientAnswer::Recognised),
+            'x' => Action::Answer(ClientAnswer::NotRecognised),
+            'u' => Action::Answer(ClientAnswer::NotSure),
+            '1' => Action::Decide(Decision::KeepAsEvidence),
+            '2' => Action::Decide(Decision::LeaveForNow),
+            '3' => Action::Decide(Decision::DecideWithAdvocate),
+            'm' => Action::Mine,
+            't' => Action::Note,
+            _ => return None,
+        },
         KeyCode::Char('r') => Action::Review,
         KeyCode::Char('l') => Action::Locate,
         KeyCode::Char('p') => Action::NewPlace,
@@ -129,6 +166,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Char('e') => Action::Export,
         KeyCode::Char('s') => Action::Start,
         KeyCode::Char('o') => Action::Reopen,
+        KeyCode::Char('t') => Action::Note,
         KeyCode::Char('j') => Action::Down,
         KeyCode::Char('k') => Action::Up,
         _ => return None,
@@ -182,12 +220,26 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
             _ => {}
         }
     }
+    let operator = (!f.operator.is_empty())
+        .then(|| f.operator.clone())
+        .or_else(|| opts.operator.clone());
+    let mut marks = Vec::new();
+    if !f.concerns.is_empty() {
+        marks.push(Record::new(
+            chrono::Utc::now(),
+            Observation::Concerns(ConcernsObs {
+                concerns: f.concerns.clone(),
+                by: operator.clone(),
+            }),
+        ));
+    }
     SessionSpec {
         checks,
         duration: Some(Duration::from_secs(f.minutes * 60)),
         case: (!f.case_ref.is_empty()).then(|| f.case_ref.clone()),
-        operator: opts.operator.clone(),
+        operator,
         cases_dir: opts.cases_dir.clone(),
+        marks,
         ..SessionSpec::default()
     }
 }
@@ -338,16 +390,64 @@ where
                         );
                     }
                 }
-                Effect::MarkMine(a) => {
+                Effect::MarkMine(address, undo) => {
                     if let Some(s) = session.as_mut() {
-                        let by = opts.operator.clone();
+                        let by = s.operator.clone();
                         s.add(
                             engine,
                             Record::new(
                                 chrono::Utc::now(),
-                                Observation::Mine(MineMark { address: a, by }),
+                                Observation::Mine(MineMark { address, by, undo }),
                             ),
                         );
+                    }
+                }
+                Effect::Answer {
+                    finding,
+                    answer,
+                    decision,
+                } => {
+                    if let Some(s) = session.as_mut() {
+                        let by = s.operator.clone();
+                        s.add(
+                            engine,
+                            Record::new(
+                                chrono::Utc::now(),
+                                Observation::Answer(AnswerObs {
+                                    finding,
+                                    answer,
+                                    decision,
+                                    by,
+                                }),
+                            ),
+                        );
+                    }
+                }
+                Effect::Note(text) => match session.as_mut() {
+                    Some(s) => {
+                        let by = s.operator.clone();
+                        s.add(
+                            engine,
+                            Record::new(
+                                chrono::Utc::now(),
+                                Observation::Note(NoteObs { text, by }),
+                            ),
+                        );
+                    }
+                    None => {
+                        app.status = Some("Notes are kept with a check: start one first.".into())
+                    }
+                },
+                Effect::ListCases => {
+                    app.cases = case_rows(&cases_root);
+                    app.case_selected = app.cases.len().saturating_sub(1);
+                    if app.cases.is_empty() {
+                        app.status = Some(format!(
+                            "There is no case folder to reopen in {}.",
+                            cases_root.display()
+                        ));
+                    } else {
+                        app.screen = Screen::Cases;
                     }
                 }
                 Effect::Export => {
@@ -372,26 +472,21 @@ where
                         None => "There is nothing to export yet.".into(),
                     })
                 }
-                Effect::Reopen => {
-                    match crate::cases::list_cases(&cases_root)
-                        .iter()
-                        .rfind(|c| !c.demo)
-                        .ok_or_else(|| "There is no case folder to reopen.".to_string())
-                        .and_then(|c| {
-                            *engine = Engine::new(Arc::new(engine.signatures().clone()));
-                            Session::reopen(&c.path)
-                                .map(|s| (s, c.name.clone()))
-                                .map_err(|e| e.to_string())
-                        }) {
-                        Ok((s, name)) => {
+                Effect::Reopen(path) => {
+                    *engine = Engine::new(Arc::new(engine.signatures().clone()));
+                    match Session::reopen(&path) {
+                        Ok(s) => {
                             *session = Some(s);
                             app.status = Some(format!(
-                                "Reopened case {name} from its journal (read-only: exports go beside the original files)."
+                                "Reopened case {} from its journal (read-only: exports go beside the original files).",
+                                path.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default()
                             ));
                         }
                         Err(e) => {
                             app.screen = Screen::Start;
-                            app.status = Some(e);
+                            app.status = Some(e.to_string());
                         }
                     }
                 }
@@ -427,6 +522,38 @@ where
             dirty = false;
         }
     }
+}
+
+/// Case folders as the reopen list shows them: date, status and findings count, oldest
+/// first (the volunteer chooses; nothing opens by itself).
+pub fn case_rows(root: &std::path::Path) -> Vec<CaseRow> {
+    crate::cases::list_cases(root)
+        .into_iter()
+        .map(|c| {
+            let when = c
+                .started
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_else(|| "no time".into());
+            let count = c
+                .findings
+                .map(|n| {
+                    format!(
+                        " · {}",
+                        crate::report::view::plural(n, "finding", "findings")
+                    )
+                })
+                .unwrap_or_default();
+            CaseRow {
+                words: format!("{when} · {}{count}", c.status()),
+                name: c.name,
+                path: c.path,
+            }
+        })
+        .collect()
 }
 
 /// The state the header shows: never "in progress" once every source has ended.

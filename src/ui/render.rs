@@ -15,7 +15,7 @@ use crate::engine::locate::{Locate, Trend};
 use crate::observation::SourceState;
 use crate::report::view::BEFORE_YOU_ACT;
 use crate::sanitize::clean;
-use crate::ui::app::{App, Pane, Screen};
+use crate::ui::app::{App, FORM_HEAD, Pane, Pending, Screen};
 
 /// Where the session stands, as the header says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,7 +78,20 @@ pub fn sev_word(f: &Finding) -> &'static str {
     if f.recognised.is_some() {
         return "OWN   ";
     }
-    match f.severity {
+    sev_word_of(f.severity)
+}
+
+/// The row's mark once the client has answered: a finding the client recognises (an app
+/// they installed, a device they know) no longer reads as an alarm.
+fn row_word(f: &Finding, answer: Option<crate::observation::ClientAnswer>) -> &'static str {
+    match answer {
+        Some(crate::observation::ClientAnswer::Recognised) if f.recognised.is_none() => "KNOWN ",
+        _ => sev_word(f),
+    }
+}
+
+fn sev_word_of(s: Severity) -> &'static str {
+    match s {
         Severity::High => "! HIGH",
         Severity::Medium => "? MED ",
         Severity::Low => "  LOW ",
@@ -94,40 +107,78 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
     }
     match app.screen {
         Screen::Start => draw_start(frame, app, area),
+        Screen::Cases => draw_cases(frame, app, area),
         Screen::Live => draw_live(frame, app, engine, findings, f0, area),
         Screen::Detail => draw_detail(frame, app, findings, area),
         Screen::Review => draw_review(frame, app, engine, findings, f0, area),
         Screen::Locate => draw_locate(frame, app, engine, area),
     }
     if app.help {
-        draw_help(frame, area);
+        draw_help(frame, app, area);
     }
-    if app.confirm_quit {
-        draw_confirm_quit(frame, area);
+    if let Some(t) = &app.note_input {
+        draw_dialog(
+            frame,
+            area,
+            " Note for the case (the volunteer's; never the client's name) ",
+            vec![
+                Line::from(format!("{}_", clean(t, 500))),
+                Line::from(""),
+                Line::from("Enter: save   Backspace: delete   q: cancel"),
+            ],
+        );
+    }
+    match &app.pending {
+        Some(Pending::Quit) => draw_dialog(
+            frame,
+            area,
+            " Stop the check? ",
+            vec![
+                Line::from("A check is still running. Stop it and quit?"),
+                Line::from("Everything observed so far is kept in the case folder."),
+                Line::from(""),
+                Line::from("y: stop and quit   n: keep checking"),
+            ],
+        ),
+        Some(Pending::Mine { undo, what, .. }) => draw_dialog(
+            frame,
+            area,
+            if *undo {
+                " Take back \"the client's own\"? "
+            } else {
+                " The client's own? "
+            },
+            vec![
+                Line::from(if *undo {
+                    format!(
+                        "{what} is marked as the client's own. Take that back, so it counts again?"
+                    )
+                } else {
+                    format!("Does the client recognise {what} as their own device?")
+                }),
+                Line::from("It is recorded with your initials and the time."),
+                Line::from(""),
+                Line::from("y: yes   n: no"),
+            ],
+        ),
+        None => {}
     }
 }
 
-fn draw_confirm_quit(frame: &mut Frame, area: Rect) {
-    let w = area.width.min(64);
+fn draw_dialog(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
+    let w = area.width.min(70);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + area.height / 3,
         width: w,
-        height: 7.min(area.height),
+        height: 8.min(area.height),
     };
     frame.render_widget(Clear, r);
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::from("A check is still running. Stop it and quit?"),
-            Line::from("Everything observed so far is kept in the case folder."),
-            Line::from(""),
-            Line::from("y: stop and quit   n: keep checking"),
-        ])
-        .wrap(Wrap { trim: true })
-        .block(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
             Block::default()
                 .borders(Borders::ALL)
-                .title(" Stop the check? "),
+                .title(title.to_string()),
         ),
         r,
     );
@@ -183,6 +234,41 @@ fn footer(app: &App, keys: &str) -> Paragraph<'static> {
     Paragraph::new(lines).wrap(Wrap { trim: true })
 }
 
+fn draw_cases(frame: &mut Frame, app: &App, area: Rect) {
+    let [h, body, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(header(app, "reopen a case (read-only)")), h);
+    let items: Vec<ListItem> = app
+        .cases
+        .iter()
+        .map(|c| ListItem::new(format!("{}  {}", clean(&c.name, 60), c.words)))
+        .collect();
+    let mut state = ListState::default().with_selected(Some(app.case_selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Case folders: check the case reference before opening one "),
+            )
+            .highlight_symbol("› ")
+            .highlight_style(Style::default().add_modifier(Modifier::REVERSED)),
+        body,
+        &mut state,
+    );
+    frame.render_widget(
+        footer(
+            app,
+            "↑↓ choose · Enter reopen (read-only) · q back · Esc hide",
+        ),
+        foot,
+    );
+}
+
 fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
     let f = &app.start;
     let [h, body, foot] = Layout::vertical([
@@ -193,20 +279,35 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
     .areas(area);
     frame.render_widget(Paragraph::new(header(app, "start a check")), h);
     let mark = |i: usize| if f.focus == i { "›" } else { " " };
-    let mut lines = vec![Line::from(format!(
-        "{} Case reference (optional, never a name): {}{}",
-        mark(0),
-        if f.case_ref.is_empty() {
-            "—"
-        } else {
-            &f.case_ref
-        },
-        if f.editing_case {
-            "_  (Enter when done)"
-        } else {
-            ""
-        }
-    ))];
+    let field = |v: &str, editing: bool| {
+        format!(
+            "{}{}",
+            if v.is_empty() && !editing { "—" } else { v },
+            if editing { "_  (Enter when done)" } else { "" }
+        )
+    };
+    let concerns = if f.concerns.is_empty() {
+        "none chosen (Enter to choose)".to_string()
+    } else {
+        f.concerns
+            .iter()
+            .map(|c| c.words())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let mut lines = vec![
+        Line::from(format!(
+            "{} Case reference (optional, never a name): {}",
+            mark(0),
+            field(&f.case_ref, f.editing_case)
+        )),
+        Line::from(format!(
+            "{} Volunteer's initials: {}",
+            mark(1),
+            field(&f.operator, f.editing_operator)
+        )),
+        Line::from(format!("{} Client's concerns: {concerns}", mark(2))),
+    ];
     lines.push(Line::from(""));
     lines.push(Line::from("  Checks to run (space to select):"));
     for (i, c) in f.checks.iter().enumerate() {
@@ -222,48 +323,48 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             style = style.add_modifier(Modifier::DIM);
         }
         lines.push(Line::from(Span::styled(
-            format!("{} {tick} {}", mark(i + 1), c.name),
+            format!("{} {tick} {}", mark(FORM_HEAD + i), c.name),
             style,
         )));
         if let Some(why) = &c.unavailable {
             lines.push(Line::from(Span::styled(
-                format!("        not available: {}", clean(why, 200)),
+                format!("        not available: {}", clean(why, 300)),
                 style,
             )));
         }
     }
-    let n = f.checks.len();
+    let n = FORM_HEAD + f.checks.len();
     lines.push(Line::from(""));
-    let iface = f
-        .interfaces
-        .get(f.interface)
-        .map(String::as_str)
-        .unwrap_or("none found");
+    let iface = match (
+        f.interfaces.get(f.interface),
+        f.interface_info.get(f.interface),
+    ) {
+        (Some(name), Some(info)) => info.words(name),
+        (Some(name), None) => name.clone(),
+        _ => "none found".to_string(),
+    };
     lines.push(Line::from(format!(
         "{} Network interface (← →): {iface}",
-        mark(n + 1)
+        mark(n)
     )));
     lines.push(Line::from(format!(
         "{} How long (← →): {} minutes",
-        mark(n + 2),
+        mark(n + 1),
         f.minutes
     )));
     lines.push(Line::from(format!(
         "{} Active network check (asks every address, checks camera ports): {}",
-        mark(n + 3),
+        mark(n + 2),
         if f.active {
             "yes, confirmed"
         } else {
             "no (listen only)"
         }
     )));
-    if let Some(c) = &f.last_case {
-        lines.push(Line::from(""));
-        lines.push(Line::from(format!(
-            "  o  reopen the last case (read-only): {}",
-            clean(c, 100)
-        )));
-    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "  o  reopen an earlier case (read-only): choose from the list",
+    ));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
@@ -277,6 +378,36 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
         ),
         foot,
     );
+    if f.choosing_concerns {
+        let mut l = vec![
+            Line::from("What is the client worried about? (space: choose, Enter: done)"),
+            Line::from(""),
+        ];
+        for (i, c) in crate::observation::Concern::ALL.iter().enumerate() {
+            l.push(Line::from(format!(
+                "{} [{}] {}",
+                if f.concern_focus == i { "›" } else { " " },
+                if f.concerns.contains(c) { "x" } else { " " },
+                c.words()
+            )));
+        }
+        let w = area.width.min(70);
+        let r = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + area.height / 5,
+            width: w,
+            height: 11.min(area.height),
+        };
+        frame.render_widget(Clear, r);
+        frame.render_widget(
+            Paragraph::new(l).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(" Client's concerns "),
+            ),
+            r,
+        );
+    }
     if f.confirming_active {
         let scope = f
             .scopes
@@ -335,7 +466,11 @@ fn source_lines(engine: &Engine) -> Vec<Line<'static>> {
     v
 }
 
-fn finding_row(app: &App, f: &Finding) -> ListItem<'static> {
+fn finding_row(
+    app: &App,
+    f: &Finding,
+    answer: Option<crate::observation::ClientAnswer>,
+) -> ListItem<'static> {
     let addr = f
         .subject
         .address
@@ -348,7 +483,10 @@ fn finding_row(app: &App, f: &Finding) -> ListItem<'static> {
         .map(|p| format!(" {} dBm", p.rssi))
         .unwrap_or_default();
     ListItem::new(Line::from(vec![
-        Span::styled(format!("{} ", sev_word(f)), sev_style(app, f.severity)),
+        Span::styled(
+            format!("{} ", row_word(f, answer)),
+            sev_style(app, f.severity),
+        ),
         Span::raw(format!("{}  {addr}{rssi}", clean(&f.title, 90))),
     ]))
 }
@@ -408,7 +546,14 @@ fn draw_live(
     let items: Vec<ListItem> = app
         .pane_findings(findings)
         .into_iter()
-        .map(|f| finding_row(app, f))
+        .map(|f| {
+            let answer = engine
+                .consultation()
+                .responses
+                .get(&f.id)
+                .and_then(|r| r.answer);
+            finding_row(app, f, answer)
+        })
         .collect();
     let devices = engine.devices();
     let kind = match app.pane {
@@ -542,8 +687,29 @@ fn draw_review(
             )),
             h,
         );
+        let response = engine.consultation().responses.get(&f.id);
         let mut lines = vec![
             Line::from(Span::styled(clean(&f.title, 200), bold)),
+            Line::from(crate::report::view::recognise_words(f)),
+            Line::from(""),
+            Line::from(Span::styled("Ask the client", bold)),
+        ];
+        for q in crate::report::view::questions(f) {
+            lines.push(Line::from(format!("  {q}")));
+        }
+        lines.push(Line::from(format!(
+            "  Answer: {}   Decided: {}",
+            response
+                .and_then(|r| r.answer)
+                .map_or("not asked yet", |a| a.words()),
+            response
+                .and_then(|r| r.decision)
+                .map_or("nothing yet", |d| d.words()),
+        )));
+        lines.push(Line::from(
+            "  y recognises · x does not · u not sure  |  1 keep as evidence · 2 leave for now · 3 decide with advocate",
+        ));
+        lines.extend([
             Line::from(""),
             Line::from(Span::styled("What it may mean", bold)),
             Line::from(clean(&f.meaning, 2000)),
@@ -552,7 +718,7 @@ fn draw_review(
             Line::from(clean(&f.confidence.text, 500)),
             Line::from(""),
             Line::from(Span::styled("What you can do", bold)),
-        ];
+        ]);
         for s in &f.next_steps {
             lines.push(Line::from(format!("  [ ] {}", clean(s, 500))));
         }
@@ -670,6 +836,7 @@ fn draw_locate(frame: &mut Frame, app: &App, engine: &Engine, area: Rect) {
     frame.render_widget(footer(app, "q back · Esc hide"), foot);
 }
 
+/// Keys of the live screen (and the details, locate and review screens' common keys).
 pub const HELP: &[(&str, &str)] = &[
     (
         "Esc",
@@ -681,18 +848,93 @@ pub const HELP: &[(&str, &str)] = &[
     ("r", "review the findings with the client, one at a time"),
     ("l", "locate the selected tracker (warmer / colder)"),
     ("p", "we have moved to a new place"),
-    ("m", "this is the client's own device"),
-    ("e", "export the reports to the case folder"),
+    (
+        "m",
+        "the client's own device (asks first; m again takes it back)",
+    ),
+    ("t", "type a note for the case"),
+    ("e", "export the reports beside the case's files"),
     (
         "q / Backspace",
-        "go back (on the main screen: stop and quit)",
+        "go back (on the main screen: quit; asks first while a check runs)",
     ),
     ("?", "show or hide these keys"),
 ];
 
-fn draw_help(frame: &mut Frame, area: Rect) {
-    let w = area.width.min(74);
-    let hgt = (HELP.len() as u16 + 2).min(area.height);
+/// Keys of the start screen.
+pub const HELP_START: &[(&str, &str)] = &[
+    (
+        "Esc",
+        "hide the screen at once (type b a c k to bring it back)",
+    ),
+    ("↑ ↓", "move between the rows"),
+    (
+        "Enter",
+        "type the case reference or initials; choose concerns",
+    ),
+    ("space", "select or unselect a check"),
+    ("← →", "change the interface or how long"),
+    ("s", "start the checks"),
+    (
+        "o",
+        "reopen an earlier case (read-only), chosen from a list",
+    ),
+    ("q", "quit"),
+    ("", "Phone traffic: start this laptop's hotspot first"),
+    (
+        "",
+        "(Settings › Wi-Fi › Turn On Wi-Fi Hotspot), then join the",
+    ),
+    (
+        "",
+        "client's phone to it; choose the hotspot's interface here.",
+    ),
+    ("?", "show or hide these keys"),
+];
+
+/// Keys of the review screen.
+pub const HELP_REVIEW: &[(&str, &str)] = &[
+    (
+        "Esc",
+        "hide the screen at once (type b a c k to bring it back)",
+    ),
+    ("→ / ←", "next / previous finding"),
+    ("↑ ↓", "scroll"),
+    (
+        "y / x / u",
+        "the client recognises it / does not / is not sure",
+    ),
+    (
+        "1 / 2 / 3",
+        "keep as evidence / leave it for now / decide with the advocate",
+    ),
+    ("m", "the client's own device (asks first)"),
+    ("t", "type a note for the case"),
+    ("q", "back"),
+    ("?", "show or hide these keys"),
+];
+
+/// Keys of the case list.
+pub const HELP_CASES: &[(&str, &str)] = &[
+    ("↑ ↓", "choose a case folder"),
+    ("Enter", "reopen it read-only: its files are never changed"),
+    ("q", "back to the start screen"),
+    ("?", "show or hide these keys"),
+];
+
+fn help_for(screen: Screen) -> &'static [(&'static str, &'static str)] {
+    match screen {
+        Screen::Start => HELP_START,
+        Screen::Review => HELP_REVIEW,
+        Screen::Cases => HELP_CASES,
+        Screen::Live | Screen::Detail | Screen::Locate => HELP,
+    }
+}
+
+fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
+    let help = help_for(app.screen);
+    let w = area.width.min(78);
+    let hgt = (help.len() as u16 + 2).min(area.height);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - hgt) / 2,
@@ -700,7 +942,7 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         height: hgt,
     };
     frame.render_widget(Clear, r);
-    let lines: Vec<Line> = HELP
+    let lines: Vec<Line> = help
         .iter()
         .map(|(k, v)| Line::from(format!(" {k:<14} {v}")))
         .collect();

@@ -128,6 +128,12 @@ impl TrackerState {
     pub fn ingest(&mut self, t: Timestamp, obs: &Observation, ctx: &Context<'_>) {
         match obs {
             Observation::Ble(a) => self.advert(t, a, ctx),
+            Observation::Mine(m) if m.undo => {
+                self.pending_mine.remove(&m.address);
+                if let Some(i) = self.devices.get(&m.address).and_then(|d| d.tracker) {
+                    self.trackers[i].recognised = None;
+                }
+            }
             Observation::Mine(m) => {
                 let mark = Recognised {
                     by: m.by.clone(),
