@@ -27,6 +27,7 @@ echo "extract+match:  ${ext_ms} ms ($(rate "$ext_ms") MB/s, $(ratio "$ext_ms")x 
 echo "tshark:         ${ts_ms} ms ($(rate "$ts_ms") MB/s), $(wc -l < "$tmp/tshark.txt") names"
 echo "sha256 alone:   ${sha_ms} ms (openssl dgst)"
 echo "read alone:     ${rd_ms} ms (dd bs=256K)"
+echo "sweep scan / sha256 alone: $(python3 -c "print(round($scan_ms / max($sha_ms, 1), 2))") (target <= 1.10)"
 if cmp -s "$tmp/sweep.txt" "$tmp/tshark.txt"; then echo "same name set: yes"; else
   echo "same name set: no ($(comm -23 "$tmp/sweep.txt" "$tmp/tshark.txt" | wc -l) only sweep, $(comm -13 "$tmp/sweep.txt" "$tmp/tshark.txt" | wc -l) only tshark)"; fi
 ./target/release/examples/bench_quic_initials "$N"

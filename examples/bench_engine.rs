@@ -2,7 +2,9 @@
 //! - signature load time (all embedded files, parsed and validated, plus engine index build);
 //! - engine throughput on pre-parsed replayed adverts (one core);
 //! - a separated tracker's finding is available in the same engine step as its first advert;
-//! - 100,000 distinct rotating addresses: throughput and peak memory (RSS).
+//! - rotating addresses (`bench_engine rotating [DISTINCT] [ROUNDS]`, default 100,000 x 10):
+//!   throughput and peak memory (RSS) of a fresh process; `bench/engine.sh` compares
+//!   100,000 and 1,000,000 addresses.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -59,9 +61,15 @@ fn advert(i: u64, addr: [u8; 6], kind: u64) -> Record {
 }
 
 fn main() {
-    if std::env::args().nth(1).as_deref() == Some("rotating") {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("rotating") {
         let sigs = Arc::new(SignatureSet::embedded().expect("signatures"));
-        return rotating(&sigs);
+        let num = |i: usize, default: u64| {
+            args.get(i)
+                .map(|a| a.replace([',', '_'], "").parse().expect("a number"))
+                .unwrap_or(default)
+        };
+        return rotating(&sigs, num(2, 100_000), num(3, 10));
     }
     // 1. Signature load.
     let runs = 20;
@@ -115,14 +123,14 @@ fn main() {
     println!("(run `bench_engine rotating` for the 100,000-address case in a fresh process)");
 }
 
-/// 100,000 distinct rotating addresses, 10 adverts each, interleaved; peak RSS of this process.
-fn rotating(sigs: &Arc<SignatureSet>) {
-    let distinct = 100_000u64;
+/// `distinct` rotating addresses, `rounds` adverts each, interleaved (a fifth of them Tiles,
+/// which carry no link key, so every new address is a new tracker); peak RSS of this process.
+fn rotating(sigs: &Arc<SignatureSet>, distinct: u64, rounds: u64) {
     let mut e = Engine::new(Arc::clone(sigs));
     let before = peak_rss_kb();
     let t0 = Instant::now();
     let mut count = 0u64;
-    for round in 0..10u64 {
+    for round in 0..rounds {
         for d in 0..distinct {
             let b = (d * 2_654_435_761).to_be_bytes();
             e.ingest(&advert(
@@ -136,7 +144,7 @@ fn rotating(sigs: &Arc<SignatureSet>) {
     let secs = t0.elapsed().as_secs_f64();
     let c = e.counters();
     println!(
-        "100,000 rotating addresses: {:.2} M adverts/s; devices kept {}, dropped {}; peak RSS {} MB (was {} MB before)",
+        "{distinct} rotating addresses x {rounds}: {:.2} M adverts/s; devices kept {}, dropped {}; peak RSS {} MB (was {} MB before)",
         count as f64 / secs / 1e6,
         e.devices().len(),
         c.devices_dropped,

@@ -50,7 +50,7 @@ pub struct Opener {
 type OpenRequest = (
     String,
     String,
-    usize,
+    crate::sources::LinkOptions,
     std::sync::mpsc::Sender<Result<crate::sources::Link, crate::sources::SourceError>>,
 );
 
@@ -71,7 +71,7 @@ impl Opener {
         let _ = drop_all();
         let sender = std::sync::Mutex::new(tx.clone());
         crate::sources::set_link_opener(Some(Box::new(
-            move |iface: &str, what: &str, buf: usize| {
+            move |iface: &str, what: &str, buf: crate::sources::LinkOptions| {
                 let (rtx, rrx) = std::sync::mpsc::channel();
                 let sent = sender
                     .lock()

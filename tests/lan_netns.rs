@@ -99,6 +99,62 @@ impl Testbed {
         tb
     }
 
+    /// `n` more live hosts, 10.213.0.6 upwards, each a macvlan interface with its own MAC
+    /// (02:cc:00:00:00:NN) in one namespace, answering ARP only for its own address.
+    fn crowd(&mut self, n: usize) -> Vec<(String, String)> {
+        let (sw, ns) = (self.ns("sw"), self.ns("crowd"));
+        self.namespaces.push(Netns::named(ns.clone()));
+        let sysctl = |kv: &[&str]| {
+            let s = Command::new("ip")
+                .args(["netns", "exec", &ns, "sysctl", "-qw"])
+                .args(kv)
+                .status()
+                .expect("sysctl");
+            assert!(s.success(), "sysctl {kv:?}");
+        };
+        sysctl(&[
+            "net.ipv6.conf.all.disable_ipv6=1",
+            "net.ipv6.conf.default.disable_ipv6=1",
+            "net.ipv4.conf.all.arp_ignore=1",
+            "net.ipv4.conf.default.arp_ignore=1",
+            "net.ipv4.conf.all.arp_announce=2",
+            "net.ipv4.conf.default.arp_announce=2",
+            "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.default.rp_filter=0",
+        ]);
+        ip(&[
+            "link", "add", "up0", "netns", &ns, "type", "veth", "peer", "name", "pcrowd", "netns",
+            &sw,
+        ]);
+        ip(&["-n", &sw, "link", "set", "pcrowd", "master", "br0"]);
+        ip(&["-n", &sw, "link", "set", "pcrowd", "up"]);
+        ip(&["-n", &ns, "link", "set", "up0", "up"]);
+        let mut batch = String::new();
+        let mut hosts = Vec::new();
+        for i in 0..n {
+            let (addr, mac) = (
+                format!("{NET}.{}", i + 6),
+                format!("02:cc:00:00:00:{:02x}", i + 6),
+            );
+            batch.push_str(&format!(
+                "link add c{i} link up0 address {mac} type macvlan mode bridge\naddr add {addr}/32 dev c{i}\nlink set c{i} up\n"
+            ));
+            hosts.push((mac.to_uppercase(), addr));
+        }
+        let file = self.path("crowd.batch");
+        std::fs::write(&file, batch).expect("batch file");
+        ip(&["-n", &ns, "-batch", file.to_str().expect("path")]);
+        sysctl(
+            &(0..n)
+                .map(|i| format!("net.ipv4.conf.c{i}.arp_ignore=1"))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        hosts
+    }
+
     fn ns(&self, name: &str) -> String {
         format!("{}-{name}", self.prefix)
     }
@@ -291,6 +347,40 @@ fn active_check_finds_every_host_the_service_and_the_camera() {
             "probe outside the testbed: {line}"
         );
     }
+}
+
+#[test]
+#[ignore = "needs root and network namespaces"]
+fn active_check_finds_every_one_of_250_live_hosts() {
+    let mut tb = Testbed::new("c");
+    // The four hosts of the testbed plus 246: 250 live hosts of the 253 other addresses.
+    let mut live: Vec<(String, String)> = [
+        ("44:19:B6:00:00:02", 2),
+        ("F0:18:98:00:00:03", 3),
+        ("02:00:00:00:00:04", 4),
+        ("00:11:22:00:00:05", 5),
+    ]
+    .iter()
+    .map(|(m, i)| (m.to_string(), format!("{NET}.{i}")))
+    .collect();
+    live.extend(tb.crowd(246));
+    assert_eq!(live.len(), 250);
+    let (j, r) = (tb.path("crowd.json"), tb.path("crowd.jsonl"));
+    let out = tb.sweep(&["--active", "--duration", "4"], &j, &r);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&j);
+    let missing: Vec<&(String, String)> = live
+        .iter()
+        .filter(|(mac, addr)| {
+            !device(&v, mac).is_some_and(|d| d.to_string().contains(&format!("\"{addr}\"")))
+        })
+        .collect();
+    assert!(missing.is_empty(), "not found: {missing:?}");
 }
 
 #[test]

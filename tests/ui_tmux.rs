@@ -162,10 +162,13 @@ fn start_screen_reopens_the_last_case_from_its_journal() {
     let cmd = env!("CARGO_BIN_EXE_sweep").to_string();
     let t = Tmux::start_in(&cmd, home);
     t.wait_for("start a check");
-    t.wait("the reopen offer", |p| {
-        p.contains("reopen the last case") && p.contains("20261122T100000Z-C-9")
-    });
+    t.wait_for("reopen an earlier case");
+    // o lists the cases to choose from; nothing opens by itself.
     t.keys(&["o"]);
+    t.wait("the case list", |p| {
+        p.contains("reopen a case (read-only)") && p.contains("20261122T100000Z-C-9")
+    });
+    t.keys(&["Enter"]);
     t.wait_for("Reopened case 20261122T100000Z-C-9");
     t.wait_for("this tracker moved with you");
     t.keys(&["q"]);

@@ -1,7 +1,8 @@
 //! Local network source (pnet). Passive: listens to ARP, DHCP and mDNS announcements on the
 //! chosen interface and sends nothing. Active (`--active`, confirmed by the volunteer): an
-//! ARP sweep of the interface's IPv4 subnet (at most a /16; all requests at once, then
-//! retries only for silent addresses), then TCP checks of camera ports on the hosts that
+//! ARP sweep of the interface's IPv4 subnet (at most a /16; paced batches with the replies
+//! read in between, then retries only for silent addresses after a wait derived from the
+//! replies' round trip: [`ArpSweep`]), then TCP checks of camera ports on the hosts that
 //! answered, an RTSP `OPTIONS`, and an ONVIF WS-Discovery probe. Never passwords, never
 //! stream URLs.
 
@@ -26,8 +27,22 @@ use crate::sources::{Link, Sink, Source, SourceError, Stop};
 
 /// Camera ports checked by the active check.
 pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
-/// ARP requests sent between two reads of the replies.
-pub const SWEEP_BATCH: usize = 256;
+/// ARP requests sent at once; the replies are read between two batches.
+pub const SWEEP_BATCH: usize = 64;
+/// Least time between two batches: at most `SWEEP_BATCH` requests per `SWEEP_INTERVAL`
+/// (8,000 a second, about 4 Mbit/s of 60-byte broadcasts: a /24 in four batches, about
+/// 30 ms; a /16 in about 8 s). docs/network-check.md says what this means for a router.
+pub const SWEEP_INTERVAL: Duration = Duration::from_millis(8);
+/// Times every silent address is asked (the first request and two retries).
+pub const SWEEP_ROUNDS: u32 = 3;
+/// Wait before retrying silent addresses while no reply has given a round trip time.
+pub const SWEEP_WAIT_UNKNOWN: Duration = Duration::from_millis(250);
+/// Bounds of the wait before a retry (twice the slowest round trip seen).
+pub const SWEEP_WAIT_MIN: Duration = Duration::from_millis(20);
+pub const SWEEP_WAIT_MAX: Duration = Duration::from_millis(1000);
+/// Receive queue asked for per target address (each queued frame costs the kernel about a
+/// kilobyte); capped by the kernel at net.core.rmem_max.
+const QUEUE_PER_TARGET: usize = 1280;
 /// Largest subnet the active sweep accepts.
 pub const MIN_PREFIX: u8 = 16;
 
@@ -116,8 +131,138 @@ pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, String> 
         .collect())
 }
 
-fn open(interface: &str) -> Result<Link, SourceError> {
-    crate::sources::open_link(interface, "listen", 1 << 20)
+/// The active ARP sweep's plan: which addresses to ask when, and when it is over. Pure
+/// (time is an input), so its pacing and retries are tested without a network.
+///
+/// Requests go out in batches of [`SWEEP_BATCH`] at least [`SWEEP_INTERVAL`] apart, with
+/// the replies read in between (a reply never waits behind the rest of the subnet). After
+/// each round, only addresses that have not answered are asked again, after a wait of
+/// twice the slowest round trip seen so far (a network that answers in 2 ms is not waited
+/// on for 250 ms; a slow one gets the time it needs).
+#[derive(Debug)]
+pub struct ArpSweep {
+    order: Vec<Ipv4Addr>,
+    targets: HashSet<Ipv4Addr>,
+    answered: HashMap<Ipv4Addr, MacAddr>,
+    /// When each silent address was last asked.
+    asked_at: HashMap<Ipv4Addr, Instant>,
+    round: u32,
+    cursor: usize,
+    next_batch: Instant,
+    /// When the current round's wait ends (set once its last request is sent).
+    round_end: Option<Instant>,
+    slowest: Option<Duration>,
+}
+
+impl ArpSweep {
+    pub fn new(targets: Vec<Ipv4Addr>, now: Instant) -> Self {
+        ArpSweep {
+            targets: targets.iter().copied().collect(),
+            order: targets,
+            answered: HashMap::new(),
+            asked_at: HashMap::new(),
+            round: 0,
+            cursor: 0,
+            next_batch: now,
+            round_end: None,
+            slowest: None,
+        }
+    }
+
+    /// The wait before silent addresses are asked again.
+    pub fn retry_wait(&self) -> Duration {
+        self.slowest.map_or(SWEEP_WAIT_UNKNOWN, |rtt| {
+            (rtt * 2).clamp(SWEEP_WAIT_MIN, SWEEP_WAIT_MAX)
+        })
+    }
+
+    /// Addresses to ask now (at most one batch), appended to `out`.
+    pub fn due(&mut self, now: Instant, out: &mut Vec<Ipv4Addr>) {
+        if self.answered.len() == self.order.len() {
+            self.round = SWEEP_ROUNDS;
+        }
+        if self.round >= SWEEP_ROUNDS || now < self.next_batch {
+            return;
+        }
+        if let Some(end) = self.round_end {
+            // Between rounds: wait for late replies, then start the next round.
+            if now < end + self.retry_wait() {
+                return;
+            }
+            self.round_end = None;
+            self.round += 1;
+            self.cursor = 0;
+            if self.round >= SWEEP_ROUNDS {
+                return;
+            }
+        }
+        let start = out.len();
+        while self.cursor < self.order.len() && out.len() - start < SWEEP_BATCH {
+            let t = self.order[self.cursor];
+            self.cursor += 1;
+            if !self.answered.contains_key(&t) {
+                self.asked_at.insert(t, now);
+                out.push(t);
+            }
+        }
+        if out.len() > start {
+            self.next_batch = now + SWEEP_INTERVAL;
+        }
+        if self.cursor >= self.order.len() {
+            self.round_end = Some(now);
+        }
+    }
+
+    /// A sighting of `ip` (a reply, or the host's own ARP): true if it is one of the
+    /// targets and had not answered yet.
+    pub fn heard(&mut self, ip: Ipv4Addr, mac: MacAddr, now: Instant) -> bool {
+        if !self.targets.contains(&ip) || self.answered.contains_key(&ip) {
+            return false;
+        }
+        if let Some(at) = self.asked_at.remove(&ip) {
+            let rtt = now.saturating_duration_since(at);
+            self.slowest = Some(self.slowest.map_or(rtt, |s| s.max(rtt)));
+        }
+        self.answered.insert(ip, mac);
+        true
+    }
+
+    /// Every round sent and the last wait over (or every address answered).
+    pub fn finished(&self, now: Instant) -> bool {
+        self.round >= SWEEP_ROUNDS
+            || self.answered.len() == self.order.len()
+            || (self.round + 1 >= SWEEP_ROUNDS
+                && self
+                    .round_end
+                    .is_some_and(|end| now >= end + self.retry_wait()))
+    }
+
+    /// The hosts that answered.
+    pub fn answered(&self) -> &HashMap<Ipv4Addr, MacAddr> {
+        &self.answered
+    }
+}
+
+/// How many addresses an active check on `interface` asks (0 when it asks none).
+fn target_count(interface: &str) -> usize {
+    pnet::datalink::interfaces()
+        .into_iter()
+        .find(|i| i.name == interface)
+        .and_then(|i| ipv4_net(&i))
+        .and_then(|(ip, prefix)| sweep_targets(ip, prefix).ok())
+        .map_or(0, |t| t.len())
+}
+
+/// The link: passive listening wakes at most every 100 ms; an active check reads with a
+/// timeout of one batch interval (its pacing) and a receive queue sized for its targets.
+fn open(interface: &str, active: bool) -> Result<Link, SourceError> {
+    let mut opts = crate::sources::LinkOptions::new(1 << 20);
+    if active {
+        opts.read_timeout = SWEEP_INTERVAL;
+        opts.socket_buffer =
+            Some((target_count(interface) * QUEUE_PER_TARGET).clamp(256 << 10, 16 << 20));
+    }
+    crate::sources::open_link_with(interface, "listen", opts)
 }
 
 fn arp_request(
@@ -389,14 +534,14 @@ impl Source for LanSource {
     }
 
     fn prepare(&mut self) -> Result<(), SourceError> {
-        self.channel = Some(open(&self.interface)?);
+        self.channel = Some(open(&self.interface, self.active)?);
         Ok(())
     }
 
     fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
         let (mut tx, mut rx, iface) = match self.channel.take() {
             Some(c) => c,
-            None => open(&self.interface)?,
+            None => open(&self.interface, self.active)?,
         };
         let own = iface.mac;
         let now = chrono::Utc::now;
@@ -418,26 +563,20 @@ impl Source for LanSource {
             src_ip = ip;
         }
         let own_mac = own.unwrap_or_default();
-        let mut answered: HashMap<Ipv4Addr, MacAddr> = HashMap::new();
+        let mut sweep = self
+            .active
+            .then(|| ArpSweep::new(std::mem::take(&mut targets), Instant::now()));
         let mut last_sent: HashMap<(MacAddr, IpAddr), Instant> = HashMap::new();
         let (ptx, prx) = mpsc::channel::<Observation>();
-        let mut round = 0u32;
-        let mut cursor = 0usize;
-        let mut next_round = Instant::now();
-        let mut quiet_since = Instant::now();
         let mut probing_started = false;
         let mut out = Vec::new();
+        let mut batch = Vec::new();
         while !stop.is_stopped() {
-            // Active sweep: every address, then up to two retries for the silent ones; at most
-            // SWEEP_BATCH requests between two reads of the replies (rate limit).
-            if self.active && round < 3 && Instant::now() >= next_round {
-                let mut sent = 0;
-                while cursor < targets.len() && sent < SWEEP_BATCH {
-                    let t = targets[cursor];
-                    cursor += 1;
-                    if answered.contains_key(&t) {
-                        continue;
-                    }
+            // Active sweep: the batch that is due (if any), then read what came in; a read
+            // waits at most one batch interval.
+            if let Some(sw) = sweep.as_mut() {
+                sw.due(Instant::now(), &mut batch);
+                for t in batch.drain(..) {
                     if let Some(frame) = arp_request(own_mac, src_ip, t)
                         && let Some(Err(e)) = tx.send_to(&frame, None)
                     {
@@ -446,14 +585,7 @@ impl Source for LanSource {
                             self.interface
                         )));
                     }
-                    sent += 1;
                 }
-                if cursor >= targets.len() {
-                    cursor = 0;
-                    round += 1;
-                    next_round = Instant::now() + Duration::from_millis(250);
-                }
-                quiet_since = Instant::now();
             }
             match rx.next() {
                 Ok(frame) => {
@@ -465,12 +597,8 @@ impl Source for LanSource {
                             {
                                 continue;
                             }
-                            if let IpAddr::V4(v4) = a.ip
-                                && targets.contains(&v4)
-                                && !answered.contains_key(&v4)
-                            {
-                                answered.insert(v4, a.mac);
-                                quiet_since = Instant::now();
+                            if let (IpAddr::V4(v4), Some(sw)) = (a.ip, sweep.as_mut()) {
+                                sw.heard(v4, a.mac, Instant::now());
                             }
                             let key = (a.mac, a.ip);
                             if last_sent
@@ -499,14 +627,13 @@ impl Source for LanSource {
                     )));
                 }
             }
-            // After the sweep settles, check the hosts that answered (each on its own thread).
-            if self.active
+            // After the sweep, check the hosts that answered (each on its own thread).
+            if let Some(sw) = sweep.as_ref()
                 && !probing_started
-                && round >= 3
-                && quiet_since.elapsed() > Duration::from_millis(300)
+                && sw.finished(Instant::now())
             {
                 probing_started = true;
-                for (ip, m) in &answered {
+                for (ip, m) in sw.answered() {
                     let (ip, m, t) = (*ip, *m, ptx.clone());
                     let _ = std::thread::Builder::new()
                         .name("lan-probe".into())
@@ -589,6 +716,105 @@ mod tests {
                 .expect("ok")
                 .len(),
             65_533
+        );
+    }
+
+    /// Everything the sweep asks from `t0` on, in (milliseconds since `t0`, address)
+    /// order, stepping time by 1 ms; `answers(ip)` says after how many ms a host answers
+    /// (None: silent).
+    fn run_sweep(
+        targets: Vec<Ipv4Addr>,
+        answers: impl Fn(Ipv4Addr) -> Option<u64>,
+    ) -> (Vec<(u64, Ipv4Addr)>, ArpSweep, u64) {
+        let t0 = Instant::now();
+        let mut sw = ArpSweep::new(targets, t0);
+        let mut sent = Vec::new();
+        let mut pending: Vec<(u64, Ipv4Addr)> = Vec::new();
+        let mut batch = Vec::new();
+        for ms in 0..10_000u64 {
+            let now = t0 + Duration::from_millis(ms);
+            pending.retain(|(at, ip)| {
+                if *at <= ms {
+                    sw.heard(*ip, MacAddr([2, 0, 0, 0, 0, 1]), now);
+                    false
+                } else {
+                    true
+                }
+            });
+            if sw.finished(now) {
+                return (sent, sw, ms);
+            }
+            sw.due(now, &mut batch);
+            for ip in batch.drain(..) {
+                sent.push((ms, ip));
+                if let Some(d) = answers(ip) {
+                    pending.push((ms + d, ip));
+                }
+            }
+        }
+        panic!("the sweep never finished");
+    }
+
+    fn slash24() -> Vec<Ipv4Addr> {
+        sweep_targets(Ipv4Addr::new(10, 9, 0, 1), 24).expect("targets")
+    }
+
+    #[test]
+    fn sweep_is_paced_in_batches() {
+        let (sent, _, _) = run_sweep(slash24(), |_| Some(2));
+        assert_eq!(sent.len(), 253, "every address once: all answered");
+        for w in sent.windows(SWEEP_BATCH + 1) {
+            let span = w[SWEEP_BATCH].0 - w[0].0;
+            assert!(
+                span >= SWEEP_INTERVAL.as_millis() as u64,
+                "{} requests within {span} ms",
+                SWEEP_BATCH + 1
+            );
+        }
+    }
+
+    #[test]
+    fn only_silent_addresses_are_asked_again_after_a_wait_from_the_round_trip() {
+        let silent = [Ipv4Addr::new(10, 9, 0, 7), Ipv4Addr::new(10, 9, 0, 200)];
+        let (sent, sw, end) = run_sweep(slash24(), |ip| (!silent.contains(&ip)).then_some(3));
+        assert_eq!(sw.answered().len(), 251);
+        let retries: Vec<_> = sent[253..].to_vec();
+        assert_eq!(retries.len(), 2 * silent.len(), "{retries:?}");
+        assert!(retries.iter().all(|(_, ip)| silent.contains(ip)));
+        // Replies took 3 ms (4 with the 1 ms step): the wait is the floor, 20 ms, not 250.
+        assert_eq!(sw.retry_wait(), SWEEP_WAIT_MIN);
+        let first_round_end = sent[252].0;
+        assert_eq!(retries[0].0, first_round_end + 20);
+        assert_eq!(retries[2].0, retries[0].0 + 20);
+        assert_eq!(end, retries[2].0 + 20, "finished after the last wait");
+    }
+
+    #[test]
+    fn retry_wait_follows_the_slowest_round_trip() {
+        let (_, sw, _) = run_sweep(slash24(), |ip| (ip.octets()[3] != 9).then_some(150));
+        assert_eq!(sw.retry_wait(), Duration::from_millis(300));
+        let (_, sw, end) = run_sweep(slash24(), |_| None);
+        assert_eq!(sw.retry_wait(), SWEEP_WAIT_UNKNOWN);
+        assert!(sw.answered().is_empty());
+        assert!(end > 3 * 250, "three rounds, each waited on");
+        // Nothing to ask: finished at once.
+        let (sent, _, end) = run_sweep(Vec::new(), |_| Some(1));
+        assert!(sent.is_empty() && end == 0);
+    }
+
+    #[test]
+    fn a_reply_from_outside_the_targets_is_not_an_answer() {
+        let mut sw = ArpSweep::new(slash24(), Instant::now());
+        let m = MacAddr([2, 0, 0, 0, 0, 9]);
+        assert!(!sw.heard(Ipv4Addr::new(10, 9, 1, 5), m, Instant::now()));
+        assert!(
+            !sw.heard(Ipv4Addr::new(10, 9, 0, 1), m, Instant::now()),
+            "ourselves"
+        );
+        assert!(sw.heard(Ipv4Addr::new(10, 9, 0, 5), m, Instant::now()));
+        assert!(
+            !sw.heard(Ipv4Addr::new(10, 9, 0, 5), m, Instant::now()),
+            "once"
         );
     }
 

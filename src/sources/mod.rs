@@ -125,11 +125,13 @@ pub trait Source: Send + 'static {
     }
     /// The file this source reads, if any. When the same file is also an input whose
     /// checksum goes into the findings, the pipeline has it read once for both: it gives
-    /// the source a [`feed::tee`] with [`Source::set_feed`] and checksums the other end.
+    /// the source a [`feed::hashed`] reader with [`Source::set_feed`], which checksums
+    /// each chunk as it is read.
     fn input_file(&self) -> Option<&std::path::Path> {
         None
     }
-    /// Read the file through these chunks (which also go to the checksum).
+    /// Read the file through these chunks (each is added to the file's checksum as it is
+    /// read).
     fn set_feed(&mut self, _feed: feed::FileChunks) {}
     /// Run until the input ends, `stop` is set or the sink is gone.
     fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError>;
@@ -170,8 +172,32 @@ pub type Link = (
     pnet::datalink::NetworkInterface,
 );
 
+/// How a link is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkOptions {
+    /// Bytes of the buffer each frame is read into.
+    pub read_buffer: usize,
+    /// Longest a read waits for a frame before it returns `TimedOut`.
+    pub read_timeout: std::time::Duration,
+    /// The socket's receive queue (SO_RCVBUF) in bytes, for a source that expects many
+    /// frames at once (the kernel caps it at net.core.rmem_max); `None`: the default.
+    pub socket_buffer: Option<usize>,
+}
+
+impl LinkOptions {
+    /// Frames read into `read_buffer` bytes; reads wait up to 100 ms.
+    pub fn new(read_buffer: usize) -> Self {
+        LinkOptions {
+            read_buffer,
+            read_timeout: std::time::Duration::from_millis(100),
+            socket_buffer: None,
+        }
+    }
+}
+
 /// Opens links on behalf of a thread that has dropped its capabilities (the screens).
-pub type LinkOpener = Box<dyn Fn(&str, &str, usize) -> Result<Link, SourceError> + Send + Sync>;
+pub type LinkOpener =
+    Box<dyn Fn(&str, &str, LinkOptions) -> Result<Link, SourceError> + Send + Sync>;
 
 static OPENER: std::sync::Mutex<Option<LinkOpener>> = std::sync::Mutex::new(None);
 
@@ -185,21 +211,36 @@ pub fn set_link_opener(opener: Option<LinkOpener>) {
 /// Open a raw Ethernet channel on an interface (needs CAP_NET_RAW). `what` says what the
 /// channel is for ("capture traffic", "listen"); errors say what to do.
 pub fn open_link(interface: &str, what: &str, read_buffer: usize) -> Result<Link, SourceError> {
+    open_link_with(interface, what, LinkOptions::new(read_buffer))
+}
+
+/// [`open_link`] with every option.
+pub fn open_link_with(interface: &str, what: &str, opts: LinkOptions) -> Result<Link, SourceError> {
     if let Ok(o) = OPENER.lock()
         && let Some(f) = o.as_ref()
     {
-        return f(interface, what, read_buffer);
+        return f(interface, what, opts);
     }
-    open_link_here(interface, what, read_buffer)
+    open_link_here(interface, what, opts)
+}
+
+/// An AF_PACKET socket for every protocol with a receive queue of `bytes` (pnet binds it).
+fn packet_socket(bytes: usize) -> std::io::Result<socket2::Socket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let all = i32::from((libc::ETH_P_ALL as u16).to_be());
+    let s = Socket::new(
+        Domain::from(libc::AF_PACKET),
+        Type::RAW,
+        Some(Protocol::from(all)),
+    )?;
+    s.set_recv_buffer_size(bytes)?;
+    Ok(s)
 }
 
 /// Open the channel on the calling thread, with its own capabilities.
-pub fn open_link_here(
-    interface: &str,
-    what: &str,
-    read_buffer: usize,
-) -> Result<Link, SourceError> {
+pub fn open_link_here(interface: &str, what: &str, opts: LinkOptions) -> Result<Link, SourceError> {
     use pnet::datalink::{self, Channel, Config};
+    use std::os::fd::IntoRawFd;
     let iface = datalink::interfaces()
         .into_iter()
         .find(|i| i.name == interface)
@@ -213,9 +254,16 @@ pub fn open_link_here(
                 ),
             }
         })?;
+    // A socket made here when its receive queue is to be larger; pnet binds it (and owns
+    // and closes it from then on).
+    let socket_fd = match opts.socket_buffer.map(packet_socket).transpose() {
+        Ok(s) => s.map(IntoRawFd::into_raw_fd),
+        Err(e) => return Err(link_error(interface, what, e)),
+    };
     let cfg = Config {
-        read_timeout: Some(std::time::Duration::from_millis(100)),
-        read_buffer_size: read_buffer,
+        read_timeout: Some(opts.read_timeout),
+        read_buffer_size: opts.read_buffer,
+        socket_fd,
         ..Config::default()
     };
     match datalink::channel(&iface, cfg) {
@@ -223,19 +271,23 @@ pub fn open_link_here(
         Ok(_) => Err(SourceError::Failed(format!(
             "{interface}: this kind of channel is not supported"
         ))),
-        Err(e)
-            if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) =>
-        {
-            Err(SourceError::Unavailable {
-                reason: format!(
-                    "sweep is not allowed to {what} on {interface} (it needs CAP_NET_RAW: {e})."
-                ),
-                fix: format!("Run once: {}", crate::privilege::setcap_line()),
-            })
+        Err(e) => Err(link_error(interface, what, e)),
+    }
+}
+
+/// What to tell the volunteer when a link cannot be opened.
+fn link_error(interface: &str, what: &str, e: std::io::Error) -> SourceError {
+    if e.kind() == std::io::ErrorKind::PermissionDenied || e.raw_os_error() == Some(1) {
+        SourceError::Unavailable {
+            reason: format!(
+                "sweep is not allowed to {what} on {interface} (it needs CAP_NET_RAW: {e})."
+            ),
+            fix: format!("Run once: {}", crate::privilege::setcap_line()),
         }
-        Err(e) => Err(SourceError::Unavailable {
+    } else {
+        SourceError::Unavailable {
             reason: format!("Cannot {what} on {interface}: {e}."),
             fix: "Check that the interface is up (ip link), then try again.".into(),
-        }),
+        }
     }
 }

@@ -47,7 +47,9 @@ struct BleDevice {
     sightings: u64,
     /// Bit i: seen in place i (0 = before the first place mark).
     places: u64,
-    /// Index into `trackers`, when this address belongs to a tracker.
+    /// The tracker's number (key in `trackers`), when this address belongs to a tracker.
+    /// A tracker forgotten by the cap is no longer in `trackers`, so a number left here
+    /// finds nothing.
     tracker: Option<usize>,
     desc: Desc,
 }
@@ -78,18 +80,21 @@ struct Tracker {
     places: u64,
     signal: VecDeque<SignalPoint>,
     recognised: Option<Recognised>,
-    alive: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct TrackerState {
     entries: Vec<Entry>,
     devices: HashMap<MacAddr, BleDevice>,
-    trackers: Vec<Tracker>,
+    /// The trackers kept, by number (0, 1, 2, ... in order of creation; the finding id is
+    /// `tracker-{number + 1}`). Forgotten trackers are removed, so memory follows the cap
+    /// (`MAX_TRACKERS`), not how many trackers the check has seen.
+    trackers: foldhash::HashMap<usize, Tracker>,
+    /// Number of the next tracker created.
+    next_tracker: usize,
     /// Mine marks for addresses not seen yet.
     pending_mine: HashMap<MacAddr, Recognised>,
-    links: HashMap<LinkIndex, usize>,
-    alive_trackers: usize,
+    links: foldhash::HashMap<LinkIndex, usize>,
     dropped: u64,
 }
 
@@ -130,8 +135,13 @@ impl TrackerState {
             Observation::Ble(a) => self.advert(t, a, ctx),
             Observation::Mine(m) if m.undo => {
                 self.pending_mine.remove(&m.address);
-                if let Some(i) = self.devices.get(&m.address).and_then(|d| d.tracker) {
-                    self.trackers[i].recognised = None;
+                if let Some(tr) = self
+                    .devices
+                    .get(&m.address)
+                    .and_then(|d| d.tracker)
+                    .and_then(|i| self.trackers.get_mut(&i))
+                {
+                    tr.recognised = None;
                 }
             }
             Observation::Mine(m) => {
@@ -139,8 +149,13 @@ impl TrackerState {
                     by: m.by.clone(),
                     at: t,
                 };
-                match self.devices.get(&m.address).and_then(|d| d.tracker) {
-                    Some(i) => self.trackers[i].recognised = Some(mark),
+                match self
+                    .devices
+                    .get(&m.address)
+                    .and_then(|d| d.tracker)
+                    .and_then(|i| self.trackers.get_mut(&i))
+                {
+                    Some(tr) => tr.recognised = Some(mark),
                     None => {
                         if self.pending_mine.len() < 1_000 {
                             self.pending_mine.insert(m.address, mark);
@@ -158,7 +173,9 @@ impl TrackerState {
         let known_tracker = self.devices.get(&a.address).and_then(|d| d.tracker);
         let class = classify::classify(a, &self.entries);
         let tracker = match (&class, known_tracker) {
-            (Some(c), Some(i)) if self.trackers[i].entry == c.entry => Some(i),
+            (Some(c), Some(i)) if self.trackers.get(&i).is_some_and(|tr| tr.entry == c.entry) => {
+                Some(i)
+            }
             (Some(c), _) => Some(self.link_or_new(t, a.address, c)),
             (None, _) => None,
         };
@@ -194,7 +211,9 @@ impl TrackerState {
         let name = dev.name.clone();
         if let (Some(i), Some(c)) = (tracker, class) {
             let pending = self.pending_mine.remove(&a.address);
-            let tr = &mut self.trackers[i];
+            let Some(tr) = self.trackers.get_mut(&i) else {
+                return;
+            };
             if !tr.addresses.contains(&a.address) {
                 if tr.addresses.len() >= MAX_ADDRESSES {
                     tr.addresses.remove(0);
@@ -268,8 +287,7 @@ impl TrackerState {
             };
             for k in candidates {
                 if let Some(&i) = self.links.get(&k)
-                    && let Some(tr) = self.trackers.get(i)
-                    && tr.alive
+                    && let Some(tr) = self.trackers.get(&i)
                     && tr.entry == c.entry
                     && !tr.addresses.contains(&address)
                     && linked(tr, key, t)
@@ -278,28 +296,31 @@ impl TrackerState {
                 }
             }
         }
-        self.alive_trackers += 1;
-        if self.alive_trackers > MAX_TRACKERS {
+        if self.trackers.len() >= MAX_TRACKERS {
             self.evict_trackers();
         }
-        self.trackers.push(Tracker {
-            entry: c.entry,
-            addresses: Vec::new(),
-            name: None,
-            first_seen: t,
-            last_seen: t,
-            alarm_since: None,
-            ever_separated: false,
-            state: c.state,
-            battery: c.battery,
-            link: c.link.clone(),
-            sightings: 0,
-            places: 0,
-            signal: VecDeque::new(),
-            recognised: None,
-            alive: true,
-        });
-        self.trackers.len() - 1
+        let number = self.next_tracker;
+        self.next_tracker += 1;
+        self.trackers.insert(
+            number,
+            Tracker {
+                entry: c.entry,
+                addresses: Vec::new(),
+                name: None,
+                first_seen: t,
+                last_seen: t,
+                alarm_since: None,
+                ever_separated: false,
+                state: c.state,
+                battery: c.battery,
+                link: c.link.clone(),
+                sightings: 0,
+                places: 0,
+                signal: VecDeque::new(),
+                recognised: None,
+            },
+        );
+        number
     }
 
     /// Forget the least useful tenth of the devices: the longest unseen non-trackers first.
@@ -318,18 +339,18 @@ impl TrackerState {
     }
 
     /// Forget the least useful tenth of the trackers: never-alarming, longest unseen first.
+    /// The cost follows the trackers kept (at most `MAX_TRACKERS`) and the link index (at
+    /// most `4 * MAX_DEVICES` keys), never how many trackers were seen before.
     fn evict_trackers(&mut self) {
         let mut v: Vec<(bool, bool, Timestamp, usize)> = self
             .trackers
             .iter()
-            .enumerate()
-            .filter(|(_, t)| t.alive)
             .map(|(i, t)| {
                 (
                     t.alarm_since.is_some(),
                     t.recognised.is_none(),
                     t.last_seen,
-                    i,
+                    *i,
                 )
             })
             .collect();
@@ -338,28 +359,34 @@ impl TrackerState {
             return;
         }
         v.select_nth_unstable(n);
-        self.alive_trackers -= n;
-        self.links.retain(|_, i| !v[..n].iter().any(|x| x.3 == *i));
+        let mut gone = foldhash::HashSet::default();
         for (_, _, _, i) in &v[..n] {
-            let tr = &mut self.trackers[*i];
-            tr.alive = false;
-            tr.signal = VecDeque::new();
-            for a in std::mem::take(&mut tr.addresses) {
-                if let Some(d) = self.devices.get_mut(&a) {
+            let Some(tr) = self.trackers.remove(i) else {
+                continue;
+            };
+            gone.insert(*i);
+            for a in tr.addresses {
+                if let Some(d) = self.devices.get_mut(&a)
+                    && d.tracker == Some(*i)
+                {
                     d.tracker = None;
                 }
             }
         }
+        self.links.retain(|_, i| !gone.contains(i));
         self.dropped += n as u64;
     }
 
     fn tracker_by_address(&self, a: &MacAddr) -> Option<&Tracker> {
         if let Some(i) = self.devices.get(a).and_then(|d| d.tracker) {
-            return self.trackers.get(i).filter(|t| t.alive);
+            return self.trackers.get(&i);
         }
+        // Earliest-created first, as when trackers were kept in creation order.
         self.trackers
             .iter()
-            .find(|t| t.alive && t.addresses.contains(a))
+            .filter(|(_, t)| t.addresses.contains(a))
+            .min_by_key(|(i, _)| **i)
+            .map(|(_, t)| t)
     }
 
     /// Locate-mode data for the tracker that has (or had) this address.
@@ -392,14 +419,16 @@ impl TrackerState {
     }
 
     pub fn findings(&self, out: &mut Vec<Finding>) {
-        for (i, tr) in self.trackers.iter().enumerate() {
-            if !tr.alive || tr.alarm_since.is_none() || tr.addresses.is_empty() {
-                continue;
-            }
-            let e = &self.entries[tr.entry];
-            if e.severity == Severity::Info {
-                continue;
-            }
+        // In order of creation (the order findings had when trackers were kept in a list).
+        let mut raised: Vec<(usize, &Tracker, &Entry)> = self
+            .trackers
+            .iter()
+            .filter(|(_, tr)| tr.alarm_since.is_some() && !tr.addresses.is_empty())
+            .map(|(i, tr)| (*i, tr, &self.entries[tr.entry]))
+            .filter(|(_, _, e)| e.severity != Severity::Info)
+            .collect();
+        raised.sort_unstable_by_key(|(i, _, _)| *i);
+        for (i, tr, e) in raised {
             out.push(self.finding(i, tr, e));
         }
     }
@@ -536,7 +565,7 @@ impl TrackerState {
 
     pub fn devices(&self, out: &mut Vec<Device>) {
         for (a, d) in &self.devices {
-            let tr = d.tracker.and_then(|i| self.trackers.get(i));
+            let tr = d.tracker.and_then(|i| self.trackers.get(&i));
             out.push(Device {
                 kind: "bluetooth".into(),
                 address: *a,
