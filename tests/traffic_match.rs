@@ -116,7 +116,27 @@ fn c2_wins_over_website_and_contacts_are_counted_with_first_and_last() {
         "{}",
         f[0].evidence[0].text
     );
+    // Nothing shows this client is a phone: a device on this network.
+    assert_eq!(f[0].subject.kind, "network");
+    // Its DHCP vendor class shows it is an Android phone.
+    e.ingest(&rec(
+        serde_json::json!({"t": "2026-11-22T10:00:10Z", "kind": "arp", "mac": "5A:E3:44:21:0C:77",
+        "ip": "192.168.1.23", "via": "dhcp", "vendor_class": "android-dhcp-13"}),
+    ));
+    let f = stalker(&e);
     assert_eq!(f[0].subject.kind, "phone");
+    let d: Vec<_> = e
+        .devices()
+        .into_iter()
+        .filter(|d| d.address.to_string() == "5A:E3:44:21:0C:77")
+        .collect();
+    assert_eq!(d.len(), 1, "one entry per device: {d:#?}");
+    assert_eq!(d[0].kind, "phone");
+    assert!(
+        d[0].description.contains("android-dhcp-13"),
+        "{}",
+        d[0].description
+    );
     assert_eq!(
         f[0].subject.address.map(|a| a.to_string()).as_deref(),
         Some("5A:E3:44:21:0C:77")
@@ -187,9 +207,13 @@ fn hidden_lookups_for_dot_doh_and_ech_but_not_ordinary_https() {
             .contains("DNS over HTTPS")
     );
     assert!(
-        hidden(vec![tls(1, "cover.example", true)])[0]
+        hidden(vec![tls(1, "cloudflare-ech.com", true)])[0]
             .title
             .contains("Encrypted Client Hello")
+    );
+    assert!(
+        hidden(vec![tls(1, "cover.example", true)]).is_empty(),
+        "decoy (GREASE) ECH with an ordinary outer name"
     );
     assert!(
         hidden(vec![flow(1, "162.159.1.1", 51820, "udp")])[0]

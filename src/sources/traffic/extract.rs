@@ -21,6 +21,7 @@ use crate::observation::{
     Transport,
 };
 use crate::sanitize::clean;
+use crate::sources::lanparse;
 use crate::sources::traffic::FLUSH_BATCH;
 use crate::sources::traffic::quic::{QuicHello, QuicTracker};
 
@@ -85,6 +86,16 @@ pub struct Stats {
     pub undecodable: u64,
     /// Flows forgotten because [`MAX_FLOWS`] was reached (their counts were sent first).
     pub flows_forgotten: u64,
+    /// TLS ClientHellos and HTTP requests seen again in a retransmission (same connection,
+    /// same sequence number, same bytes) and not recorded again.
+    pub retransmissions: u64,
+    /// DNS messages over UDP resent with the same id (same sender, receiver and names)
+    /// within [`DNS_REPEAT_SECS`] of the last one, not recorded again.
+    pub dns_repeats: u64,
+    /// HTTP request heads still without a `Host` after [`HTTP_HEAD_MAX`] bytes (given up).
+    pub http_over_cap: u64,
+    /// Network-device observations (ARP, DHCP, mDNS announcements, SSDP).
+    pub lan: u64,
 }
 
 /// Normalised 5-tuple of a connection (lower endpoint first).
@@ -123,6 +134,10 @@ struct FlowAgg {
 /// One direction of a TCP stream being put back together (bounded).
 #[derive(Debug)]
 struct Stream {
+    /// Sequence number of the first byte (where the ClientHello or request starts).
+    start: u32,
+    /// An HTTP request head (else a TLS record, or DNS messages).
+    http: bool,
     next_seq: u32,
     buf: Vec<u8>,
     pending: Vec<(u32, Vec<u8>)>,
@@ -139,10 +154,21 @@ const MAX_CONNS: usize = 1 << 20;
 pub const MAX_FLOWS: usize = 1 << 16;
 /// Flows whose counters changed are re-emitted this often (capture time).
 const FLOW_FLUSH_SECS: i64 = 60;
+/// An HTTP request head is put back together from its segments up to this many bytes;
+/// a head with no `Host` line by then is given up (and counted in [`Stats::http_over_cap`]).
+pub const HTTP_HEAD_MAX: usize = 16 * 1024;
+/// A DNS message over UDP repeated with the same id within this many seconds of packet
+/// time (a resent query, or its repeated answer) is recorded once.
+pub const DNS_REPEAT_SECS: i64 = 2;
+/// Most ClientHellos / request heads remembered for recognising retransmissions, and most
+/// DNS messages remembered for recognising repeats.
+const MAX_REMEMBERED: usize = 64 * 1024;
 
 impl Stream {
     fn new(seq: u32, offset: u64, t: Timestamp) -> Self {
         Stream {
+            start: seq,
+            http: false,
             next_seq: seq,
             buf: Vec::new(),
             pending: Vec::new(),
@@ -198,8 +224,19 @@ impl Stream {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum StreamKind {
-    Tls,
+    /// A TLS ClientHello or an HTTP request head.
+    App,
     Dns,
+}
+
+/// A DNS message, for recognising one resent with the same id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct DnsKey {
+    src: IpAddr,
+    dst: IpAddr,
+    id: u16,
+    response: bool,
+    names: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -225,6 +262,11 @@ pub struct Extractor {
     flows: Vec<FlowAgg>,
     flow_index: HashMap<FlowKey, usize>,
     streams: HashMap<StreamKey, Stream>,
+    /// ClientHellos and request heads recorded: (sender, receiver, first sequence number)
+    /// → hash of their bytes, so a retransmission is recorded once.
+    recorded: HashMap<(SocketAddr, SocketAddr, u32), u64>,
+    /// DNS messages over UDP recorded, with the packet time of the last copy.
+    dns_seen: HashMap<DnsKey, Timestamp>,
     quic: QuicTracker,
     /// When set, QUIC datagrams are queued for a QUIC worker instead of being decrypted
     /// here (see [`QuicJob`]); their observations keep their place in the output.
@@ -254,6 +296,8 @@ impl Extractor {
             flows: Vec::new(),
             flow_index: HashMap::default(),
             streams: HashMap::default(),
+            recorded: HashMap::default(),
+            dns_seen: HashMap::default(),
             quic: QuicTracker::new(),
             offload: false,
             pending: Vec::new(),
@@ -332,7 +376,12 @@ impl Extractor {
                 let p = LaxSlicedPacket::from_ether_type(ty, rest);
                 (p.net, p.transport)
             }
-            Above::Other => return,
+            Above::Arp(body) => {
+                if let Some(a) = lanparse::arp(body) {
+                    self.lan_record(t, Observation::Arp(a));
+                }
+                return;
+            }
             Above::Undecodable => (None, None),
         };
         let (src, dst, fragmented) = match &net {
@@ -376,7 +425,23 @@ impl Extractor {
                 self.count_flow(&h, sp, dp, false, false, wire_len, t);
                 let payload = u.payload();
                 if is_dns_port(sp) || is_dns_port(dp) {
-                    self.dns(&h, sp, dp, payload, "udp", t, offset);
+                    if self.dns(&h, sp, dp, payload, "udp", t, offset) && sp == 5353 {
+                        let mut obs = Vec::new();
+                        lanparse::mdns_announcement(src, payload, &mut obs);
+                        for o in obs {
+                            self.lan_record(t, o);
+                        }
+                    }
+                } else if lanparse::is_dhcp_request(sp, dp) {
+                    let mut obs = Vec::new();
+                    lanparse::dhcp(payload, &mut obs);
+                    for o in obs {
+                        self.lan_record(t, o);
+                    }
+                } else if sp == lanparse::SSDP_PORT || dp == lanparse::SSDP_PORT {
+                    if let Some(n) = lanparse::ssdp(src, src_mac, payload) {
+                        self.lan_record(t, Observation::Ssdp(n));
+                    }
                 } else if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) {
                     self.quic_datagram(&h, sp, dp, payload, t, offset);
                 }
@@ -547,6 +612,56 @@ impl Extractor {
         self.last_conn = None;
     }
 
+    /// A network-device observation (ARP, DHCP, mDNS announcement, SSDP).
+    fn lan_record(&mut self, t: Timestamp, obs: Observation) {
+        self.stats.lan += 1;
+        self.out.push(Record::new(t, obs));
+    }
+
+    /// True when this UDP DNS message repeats one recorded less than [`DNS_REPEAT_SECS`]
+    /// before (same sender, receiver, id, direction and names): a resent query or its
+    /// repeated answer. The window runs from the last copy.
+    fn dns_repeat(&mut self, h: &Hdr, msg: &DnsMsg, t: Timestamp) -> bool {
+        use std::hash::BuildHasher;
+        let key = DnsKey {
+            src: h.src,
+            dst: h.dst,
+            id: msg.id,
+            response: msg.response,
+            names: foldhash::fast::FixedState::with_seed(0).hash_one(&msg.names),
+        };
+        let window = chrono::Duration::seconds(DNS_REPEAT_SECS);
+        let repeat = self
+            .dns_seen
+            .get(&key)
+            .is_some_and(|prev| (t - *prev).abs() <= window);
+        if !repeat && self.dns_seen.len() >= MAX_REMEMBERED {
+            self.dns_seen.retain(|_, prev| (t - *prev).abs() <= window);
+            if self.dns_seen.len() >= MAX_REMEMBERED {
+                self.dns_seen.clear();
+            }
+        }
+        self.dns_seen.insert(key, t);
+        repeat
+    }
+
+    /// True the first time a ClientHello or request head starting at `seq` from `src` to
+    /// `dst` with these bytes is seen; false for a retransmission of it (counted).
+    fn first_time(&mut self, src: SocketAddr, dst: SocketAddr, seq: u32, bytes: &[u8]) -> bool {
+        use std::hash::BuildHasher;
+        let hash = foldhash::fast::FixedState::with_seed(0).hash_one(bytes);
+        if self.recorded.get(&(src, dst, seq)) == Some(&hash) {
+            self.stats.retransmissions += 1;
+            return false;
+        }
+        if self.recorded.len() >= MAX_REMEMBERED {
+            self.recorded.clear();
+        }
+        self.recorded.insert((src, dst, seq), hash);
+        true
+    }
+
+    /// A DNS message; false when nothing was recorded (not DNS, or a repeat).
     #[allow(clippy::too_many_arguments)]
     fn dns(
         &mut self,
@@ -557,10 +672,14 @@ impl Extractor {
         transport: &str,
         t: Timestamp,
         offset: u64,
-    ) {
+    ) -> bool {
         let Some(msg) = parse_dns(payload) else {
-            return;
+            return false;
         };
+        if transport == "udp" && self.dns_repeat(h, &msg, t) {
+            self.stats.dns_repeats += 1;
+            return false;
+        }
         // The client asked (query) or is answered (response). mDNS answers go to a
         // multicast group: the sender is then the device.
         let src_client = !msg.response || is_multicast(h.dst);
@@ -588,9 +707,11 @@ impl Extractor {
                 answers: msg.answers,
                 response: msg.response,
                 transport: Some(transport.to_string()),
+                ech_names: msg.ech_names,
                 offset: Some(offset),
             }),
         ));
+        true
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -644,6 +765,9 @@ impl Extractor {
         }
     }
 
+    /// A TCP payload that is not DNS: a TLS ClientHello or an HTTP/1 request head, put
+    /// back together across segments (in order or not, retransmissions ignored) when it
+    /// spans several.
     #[allow(clippy::too_many_arguments)]
     fn tcp_payload(
         &mut self,
@@ -658,18 +782,47 @@ impl Extractor {
         let key = StreamKey {
             src: SocketAddr::new(h.src, sp),
             dst: SocketAddr::new(h.dst, dp),
-            kind: StreamKind::Tls,
+            kind: StreamKind::App,
         };
         if !self.streams.is_empty()
             && let Some(s) = self.streams.get_mut(&key)
         {
             let ok = s.push(seq, payload);
+            if s.http {
+                match http_head(&s.buf) {
+                    Head::More if ok => {}
+                    Head::More => {
+                        self.stats.http_over_cap += 1;
+                        self.streams.remove(&key);
+                    }
+                    Head::NoHost => {
+                        if s.buf.len() >= HTTP_HEAD_MAX {
+                            self.stats.http_over_cap += 1;
+                        }
+                        self.streams.remove(&key);
+                    }
+                    Head::Host(host, end) => {
+                        if let Some(s) = self.streams.remove(&key) {
+                            self.http_request(
+                                h,
+                                sp,
+                                dp,
+                                s.start,
+                                &s.buf[..end],
+                                host,
+                                s.t,
+                                s.offset,
+                            );
+                        }
+                    }
+                }
+                return;
+            }
             let need = tls_record_need(&s.buf);
             match need {
                 Some(n) if ok && s.buf.len() >= n => {
-                    let (off, st) = (s.offset, s.t);
                     if let Some(s) = self.streams.remove(&key) {
-                        self.client_hello(h, dp, &s.buf[..n], st, off);
+                        self.client_hello(h, sp, dp, s.start, &s.buf[..n], s.t, s.offset);
                     }
                 }
                 Some(_) if ok => {}
@@ -684,7 +837,7 @@ impl Extractor {
                 return;
             };
             if payload.len() >= n {
-                self.client_hello(h, dp, &payload[..n], t, offset);
+                self.client_hello(h, sp, dp, seq, &payload[..n], t, offset);
             } else {
                 self.make_room();
                 let mut s = Stream::new(seq, offset, t);
@@ -693,24 +846,63 @@ impl Extractor {
             }
             return;
         }
-        if starts_with_method(payload)
-            && let Some(host) = http_host(payload)
-        {
-            self.stats.http += 1;
-            self.out.push(Record::new(
-                t,
-                Observation::Http(HttpObs {
-                    ends: Endpoints {
-                        client_ip: h.src,
-                        client_mac: h.src_mac,
-                        server_ip: h.dst,
-                        server_port: Some(dp),
-                    },
-                    host,
-                    offset: Some(offset),
-                }),
-            ));
+        if starts_with_method(payload) {
+            match http_head(payload) {
+                Head::Host(host, end) => {
+                    self.http_request(h, sp, dp, seq, &payload[..end], host, t, offset)
+                }
+                Head::NoHost => {
+                    if payload.len() >= HTTP_HEAD_MAX {
+                        self.stats.http_over_cap += 1;
+                    }
+                }
+                Head::More => {
+                    self.make_room();
+                    let mut s = Stream::new(seq, offset, t);
+                    s.http = true;
+                    s.push(seq, payload);
+                    self.streams.insert(key, s);
+                }
+            }
         }
+    }
+
+    /// An HTTP request's `Host`; `head` is the request head up to the end of that line
+    /// (the same bytes however it was cut into segments), for recognising retransmissions.
+    #[allow(clippy::too_many_arguments)]
+    fn http_request(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        seq: u32,
+        head: &[u8],
+        host: String,
+        t: Timestamp,
+        offset: u64,
+    ) {
+        if !self.first_time(
+            SocketAddr::new(h.src, sp),
+            SocketAddr::new(h.dst, dp),
+            seq,
+            head,
+        ) {
+            return;
+        }
+        self.stats.http += 1;
+        self.out.push(Record::new(
+            t,
+            Observation::Http(HttpObs {
+                ends: Endpoints {
+                    client_ip: h.src,
+                    client_mac: h.src_mac,
+                    server_ip: h.dst,
+                    server_port: Some(dp),
+                },
+                host,
+                offset: Some(offset),
+            }),
+        ));
     }
 
     fn make_room(&mut self) {
@@ -719,10 +911,28 @@ impl Extractor {
         }
     }
 
-    fn client_hello(&mut self, h: &Hdr, dp: u16, record: &[u8], t: Timestamp, offset: u64) {
+    #[allow(clippy::too_many_arguments)]
+    fn client_hello(
+        &mut self,
+        h: &Hdr,
+        sp: u16,
+        dp: u16,
+        seq: u32,
+        record: &[u8],
+        t: Timestamp,
+        offset: u64,
+    ) {
         let Some(ch) = parse_client_hello(record) else {
             return;
         };
+        if !self.first_time(
+            SocketAddr::new(h.src, sp),
+            SocketAddr::new(h.dst, dp),
+            seq,
+            record,
+        ) {
+            return;
+        }
         self.stats.tls += 1;
         self.out.push(Record::new(
             t,
@@ -876,8 +1086,8 @@ enum Above<'a> {
     Ip(&'a [u8]),
     /// MACsec: left to etherparse's full slicer.
     Macsec(EtherType, &'a [u8]),
-    /// ARP and the like: nothing for the traffic check, and not damaged.
-    Other,
+    /// ARP: who is on the network.
+    Arp(&'a [u8]),
     /// Too short, or a type sweep does not read.
     Undecodable,
 }
@@ -890,7 +1100,7 @@ fn above_ether(mut ty: u16, mut rest: &[u8]) -> Above<'_> {
     loop {
         match ty {
             0x0800 | 0x86dd => return Above::Ip(rest),
-            0x0806 => return Above::Other,
+            0x0806 => return Above::Arp(rest),
             0x88e5 => return Above::Macsec(EtherType(ty), rest),
             0x8100 | 0x88a8 | 0x9100 if tags < 3 => {
                 let Some(tag) = rest.get(..4) else {
@@ -1001,9 +1211,13 @@ fn tls_record_need(buf: &[u8]) -> Option<usize> {
 }
 
 pub(crate) struct DnsMsg {
+    pub id: u16,
     pub names: Vec<String>,
     pub answers: Vec<IpAddr>,
     pub response: bool,
+    /// Names given an ECH configuration (HTTPS/SVCB answers with `ech`), with the
+    /// question names of that response.
+    pub ech_names: Vec<String>,
 }
 
 /// A DNS message through simple-dns: question names, and for responses every name in
@@ -1022,6 +1236,7 @@ pub(crate) fn parse_dns(payload: &[u8]) -> Option<DnsMsg> {
         add(clean(&q.qname.to_string(), 253));
     }
     let mut answers = Vec::new();
+    let mut ech_names: Vec<String> = Vec::new();
     if response {
         for rr in &p.answers {
             add(clean(&rr.name.to_string(), 253));
@@ -1029,7 +1244,25 @@ pub(crate) fn parse_dns(payload: &[u8]) -> Option<DnsMsg> {
                 RData::CNAME(c) => add(clean(&c.0.to_string(), 253)),
                 RData::A(a) => answers.push(IpAddr::V4(std::net::Ipv4Addr::from(a.address))),
                 RData::AAAA(a) => answers.push(IpAddr::V6(std::net::Ipv6Addr::from(a.address))),
+                RData::HTTPS(simple_dns::rdata::HTTPS(svcb)) | RData::SVCB(svcb)
+                    if svcb
+                        .iter_params()
+                        .any(|x| matches!(x, simple_dns::rdata::SVCParam::Ech(_))) =>
+                {
+                    let owner = clean(&rr.name.to_string(), 253);
+                    if !ech_names.contains(&owner) {
+                        ech_names.push(owner);
+                    }
+                }
                 _ => {}
+            }
+        }
+        if !ech_names.is_empty() {
+            for q in &p.questions {
+                let n = clean(&q.qname.to_string(), 253);
+                if !ech_names.contains(&n) {
+                    ech_names.push(n);
+                }
             }
         }
     }
@@ -1037,9 +1270,11 @@ pub(crate) fn parse_dns(payload: &[u8]) -> Option<DnsMsg> {
         return None;
     }
     Some(DnsMsg {
+        id: p.id(),
         names,
         answers,
         response,
+        ech_names,
     })
 }
 
@@ -1116,12 +1351,33 @@ fn starts_with_method(p: &[u8]) -> bool {
     METHODS.iter().any(|m| p.starts_with(m))
 }
 
-/// The `Host` header of an HTTP/1 request head (first 8 KiB of the segment), without the port.
-fn http_host(p: &[u8]) -> Option<String> {
-    let head = &p[..p.len().min(8192)];
-    let end = find(head, b"\r\n\r\n").unwrap_or(head.len());
-    let head = &head[..end];
-    for line in head.split(|b| *b == b'\n').skip(1) {
+/// How far an HTTP/1 request head has come.
+#[derive(Debug, PartialEq, Eq)]
+enum Head {
+    /// The `Host` header (without its port), and where its line ends.
+    Host(String, usize),
+    /// The head is complete (or at its cap) and has no `Host` line.
+    NoHost,
+    /// More segments are needed.
+    More,
+}
+
+/// The `Host` header of an HTTP/1 request head (its first [`HTTP_HEAD_MAX`] bytes),
+/// without the port. Only whole lines are read: a line cut at the end of what has come so
+/// far waits for the next segment.
+fn http_head(buf: &[u8]) -> Head {
+    let b = &buf[..buf.len().min(HTTP_HEAD_MAX)];
+    let head_end = find(b, b"\r\n\r\n");
+    let lim = head_end.map_or(b.len(), |e| e + 2);
+    let mut at = 0;
+    let mut first = true;
+    while let Some(nl) = b[at..lim].iter().position(|&c| c == b'\n') {
+        let line = &b[at..at + nl];
+        let end = at + nl + 1;
+        at = end;
+        if std::mem::take(&mut first) {
+            continue;
+        }
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() > 5 && line[..5].eq_ignore_ascii_case(b"host:") {
             let v = String::from_utf8_lossy(&line[5..]);
@@ -1134,10 +1390,18 @@ fn http_host(p: &[u8]) -> Option<String> {
                     .map_or(v, |(h, _)| h)
             };
             let host = clean(host, 253);
-            return (!host.is_empty()).then_some(host);
+            return if host.is_empty() {
+                Head::NoHost
+            } else {
+                Head::Host(host, end)
+            };
         }
     }
-    None
+    if head_end.is_some() || buf.len() >= HTTP_HEAD_MAX {
+        Head::NoHost
+    } else {
+        Head::More
+    }
 }
 
 fn find(h: &[u8], n: &[u8]) -> Option<usize> {
@@ -1183,19 +1447,34 @@ mod tests {
 
     #[test]
     fn http_host_strips_port_and_handles_ipv6_literals() {
+        let host = |b: &[u8]| match http_head(b) {
+            Head::Host(h, _) => Some(h),
+            _ => None,
+        };
         assert_eq!(
-            http_host(b"GET / HTTP/1.1\r\nUser-Agent: x\r\nHOST: Example.com:8080\r\n\r\n")
-                .as_deref(),
+            host(b"GET / HTTP/1.1\r\nUser-Agent: x\r\nHOST: Example.com:8080\r\n\r\n").as_deref(),
             Some("Example.com")
         );
         assert_eq!(
-            http_host(b"GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n").as_deref(),
+            host(b"GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n").as_deref(),
             Some("2001:db8::1")
         );
         assert_eq!(
-            http_host(b"GET / HTTP/1.1\r\n\r\nHost: body.example\r\n"),
-            None
+            http_head(b"GET / HTTP/1.1\r\n\r\nHost: body.example\r\n"),
+            Head::NoHost
         );
+        // A head cut inside the Host line, or before it, waits for more.
+        assert_eq!(http_head(b"GET / HTTP/1.1\r\nHost: exam"), Head::More);
+        assert_eq!(http_head(b"GET /long HTTP/1.1\r\nUser-Ag"), Head::More);
+        // The line end is where the bytes compared for retransmissions stop.
+        let b = b"GET / HTTP/1.1\r\nHost: a.example\r\nX: y\r\n\r\n";
+        assert_eq!(http_head(b), Head::Host("a.example".into(), 33));
+        // No Host within the cap: given up.
+        let mut big = b"GET / HTTP/1.1\r\n".to_vec();
+        while big.len() < HTTP_HEAD_MAX + 10 {
+            big.extend_from_slice(b"X-Pad: aaaaaaaaaaaaaaaa\r\n");
+        }
+        assert_eq!(http_head(&big), Head::NoHost);
     }
 
     #[test]
