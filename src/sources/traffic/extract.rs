@@ -246,12 +246,17 @@ struct StreamKey {
     kind: StreamKind,
 }
 
-/// One decoded packet's addressing.
-struct Hdr {
+/// One decoded packet: addressing, ports (0 until the transport is read), capture time and
+/// the byte offset of its record in the file (evidence).
+struct Pkt {
     src: IpAddr,
     dst: IpAddr,
     src_mac: Option<MacAddr>,
     dst_mac: Option<MacAddr>,
+    sp: u16,
+    dp: u16,
+    t: Timestamp,
+    offset: u64,
 }
 
 /// Turns packets into observations.
@@ -412,20 +417,25 @@ impl Extractor {
         if dst_mac.is_none() {
             dst_mac = self.macs.get(&dst).copied();
         }
-        let h = Hdr {
+        let mut p = Pkt {
             src,
             dst,
             src_mac,
             dst_mac,
+            sp: 0,
+            dp: 0,
+            t,
+            offset,
         };
         let wire_len = data.len() as u64;
         match &transport {
             Some(TransportSlice::Udp(u)) if !fragmented => {
                 let (sp, dp) = (u.source_port(), u.destination_port());
-                self.count_flow(&h, sp, dp, false, false, wire_len, t);
+                (p.sp, p.dp) = (sp, dp);
+                self.count_flow(&p, false, false, wire_len);
                 let payload = u.payload();
                 if is_dns_port(sp) || is_dns_port(dp) {
-                    if self.dns(&h, sp, dp, payload, "udp", t, offset) && sp == 5353 {
+                    if self.dns(&p, payload, "udp", (t, offset)) && sp == 5353 {
                         let mut obs = Vec::new();
                         lanparse::mdns_announcement(src, payload, &mut obs);
                         for o in obs {
@@ -443,22 +453,23 @@ impl Extractor {
                         self.lan_record(t, Observation::Ssdp(n));
                     }
                 } else if payload.first().is_some_and(|b| b & 0xC0 == 0xC0) {
-                    self.quic_datagram(&h, sp, dp, payload, t, offset);
+                    self.quic_datagram(&p, payload);
                 }
             }
             Some(TransportSlice::Tcp(tcp)) if !fragmented => {
                 let (sp, dp) = (tcp.source_port(), tcp.destination_port());
+                (p.sp, p.dp) = (sp, dp);
                 let syn_only = tcp.syn() && !tcp.ack();
-                self.count_flow(&h, sp, dp, true, syn_only, wire_len, t);
+                self.count_flow(&p, true, syn_only, wire_len);
                 let payload = tcp.payload();
                 if payload.is_empty() {
                     return;
                 }
                 let seq = tcp.sequence_number();
                 if dp == 53 || sp == 53 {
-                    self.dns_tcp(&h, sp, dp, seq, payload, t, offset);
+                    self.dns_tcp(&p, seq, payload);
                 } else {
-                    self.tcp_payload(&h, sp, dp, seq, payload, t, offset);
+                    self.tcp_payload(&p, seq, payload);
                 }
             }
             _ => {}
@@ -495,17 +506,8 @@ impl Extractor {
         self.flush_flows();
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn count_flow(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        tcp: bool,
-        syn_only: bool,
-        len: u64,
-        t: Timestamp,
-    ) {
+    fn count_flow(&mut self, p: &Pkt, tcp: bool, syn_only: bool, len: u64) {
+        let (h, sp, dp, t) = (p, p.sp, p.dp, p.t);
         let s = SocketAddr::new(h.src, sp);
         let d = SocketAddr::new(h.dst, dp);
         let src_is_a = (h.src, sp) <= (h.dst, dp);
@@ -621,7 +623,7 @@ impl Extractor {
     /// True when this UDP DNS message repeats one recorded less than [`DNS_REPEAT_SECS`]
     /// before (same sender, receiver, id, direction and names): a resent query or its
     /// repeated answer. The window runs from the last copy.
-    fn dns_repeat(&mut self, h: &Hdr, msg: &DnsMsg, t: Timestamp) -> bool {
+    fn dns_repeat(&mut self, h: &Pkt, msg: &DnsMsg, t: Timestamp) -> bool {
         use std::hash::BuildHasher;
         let key = DnsKey {
             src: h.src,
@@ -661,18 +663,10 @@ impl Extractor {
         true
     }
 
-    /// A DNS message; false when nothing was recorded (not DNS, or a repeat).
-    #[allow(clippy::too_many_arguments)]
-    fn dns(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        payload: &[u8],
-        transport: &str,
-        t: Timestamp,
-        offset: u64,
-    ) -> bool {
+    /// A DNS message (`at`: time and offset of the packet it started in); false when
+    /// nothing was recorded (not DNS, or a repeat).
+    fn dns(&mut self, p: &Pkt, payload: &[u8], transport: &str, at: (Timestamp, u64)) -> bool {
+        let (h, sp, dp, (t, offset)) = (p, p.sp, p.dp, at);
         let Some(msg) = parse_dns(payload) else {
             return false;
         };
@@ -714,17 +708,8 @@ impl Extractor {
         true
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn dns_tcp(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        seq: u32,
-        payload: &[u8],
-        t: Timestamp,
-        offset: u64,
-    ) {
+    fn dns_tcp(&mut self, p: &Pkt, seq: u32, payload: &[u8]) {
+        let (h, sp, dp, t, offset) = (p, p.sp, p.dp, p.t, p.offset);
         let key = StreamKey {
             src: SocketAddr::new(h.src, sp),
             dst: SocketAddr::new(h.dst, dp),
@@ -761,24 +746,15 @@ impl Extractor {
             self.streams.remove(&key);
         }
         for (m, off, mt) in messages {
-            self.dns(h, sp, dp, &m, "tcp", mt, off);
+            self.dns(p, &m, "tcp", (mt, off));
         }
     }
 
     /// A TCP payload that is not DNS: a TLS ClientHello or an HTTP/1 request head, put
     /// back together across segments (in order or not, retransmissions ignored) when it
     /// spans several.
-    #[allow(clippy::too_many_arguments)]
-    fn tcp_payload(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        seq: u32,
-        payload: &[u8],
-        t: Timestamp,
-        offset: u64,
-    ) {
+    fn tcp_payload(&mut self, p: &Pkt, seq: u32, payload: &[u8]) {
+        let (h, sp, dp, t, offset) = (p, p.sp, p.dp, p.t, p.offset);
         let key = StreamKey {
             src: SocketAddr::new(h.src, sp),
             dst: SocketAddr::new(h.dst, dp),
@@ -803,16 +779,7 @@ impl Extractor {
                     }
                     Head::Host(host, end) => {
                         if let Some(s) = self.streams.remove(&key) {
-                            self.http_request(
-                                h,
-                                sp,
-                                dp,
-                                s.start,
-                                &s.buf[..end],
-                                host,
-                                s.t,
-                                s.offset,
-                            );
+                            self.http_request(p, s.start, &s.buf[..end], host, (s.t, s.offset));
                         }
                     }
                 }
@@ -822,7 +789,7 @@ impl Extractor {
             match need {
                 Some(n) if ok && s.buf.len() >= n => {
                     if let Some(s) = self.streams.remove(&key) {
-                        self.client_hello(h, sp, dp, s.start, &s.buf[..n], s.t, s.offset);
+                        self.client_hello(p, s.start, &s.buf[..n], (s.t, s.offset));
                     }
                 }
                 Some(_) if ok => {}
@@ -837,7 +804,7 @@ impl Extractor {
                 return;
             };
             if payload.len() >= n {
-                self.client_hello(h, sp, dp, seq, &payload[..n], t, offset);
+                self.client_hello(p, seq, &payload[..n], (t, offset));
             } else {
                 self.make_room();
                 let mut s = Stream::new(seq, offset, t);
@@ -849,7 +816,7 @@ impl Extractor {
         if starts_with_method(payload) {
             match http_head(payload) {
                 Head::Host(host, end) => {
-                    self.http_request(h, sp, dp, seq, &payload[..end], host, t, offset)
+                    self.http_request(p, seq, &payload[..end], host, (t, offset))
                 }
                 Head::NoHost => {
                     if payload.len() >= HTTP_HEAD_MAX {
@@ -869,18 +836,8 @@ impl Extractor {
 
     /// An HTTP request's `Host`; `head` is the request head up to the end of that line
     /// (the same bytes however it was cut into segments), for recognising retransmissions.
-    #[allow(clippy::too_many_arguments)]
-    fn http_request(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        seq: u32,
-        head: &[u8],
-        host: String,
-        t: Timestamp,
-        offset: u64,
-    ) {
+    fn http_request(&mut self, p: &Pkt, seq: u32, head: &[u8], host: String, at: (Timestamp, u64)) {
+        let (h, sp, dp, (t, offset)) = (p, p.sp, p.dp, at);
         if !self.first_time(
             SocketAddr::new(h.src, sp),
             SocketAddr::new(h.dst, dp),
@@ -911,17 +868,8 @@ impl Extractor {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn client_hello(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        seq: u32,
-        record: &[u8],
-        t: Timestamp,
-        offset: u64,
-    ) {
+    fn client_hello(&mut self, p: &Pkt, seq: u32, record: &[u8], at: (Timestamp, u64)) {
+        let (h, sp, dp, (t, offset)) = (p, p.sp, p.dp, at);
         let Some(ch) = parse_client_hello(record) else {
             return;
         };
@@ -951,15 +899,8 @@ impl Extractor {
         ));
     }
 
-    fn quic_datagram(
-        &mut self,
-        h: &Hdr,
-        sp: u16,
-        dp: u16,
-        payload: &[u8],
-        t: Timestamp,
-        offset: u64,
-    ) {
+    fn quic_datagram(&mut self, p: &Pkt, payload: &[u8]) {
+        let (h, sp, dp, t, offset) = (p, p.sp, p.dp, p.t, p.offset);
         if !QuicTracker::wants(payload) {
             return;
         }
