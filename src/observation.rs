@@ -65,6 +65,8 @@ pub enum Observation {
     Answer(AnswerObs),
     /// A note of the volunteer's (never the client's name).
     Note(NoteObs),
+    /// An SSDP (UPnP) notice: a device announcing itself on the local network.
+    Ssdp(SsdpNotice),
 }
 
 impl Observation {
@@ -86,6 +88,7 @@ impl Observation {
             Observation::Concerns(_) => "concerns",
             Observation::Answer(_) => "answer",
             Observation::Note(_) => "note",
+            Observation::Ssdp(_) => "ssdp",
         }
     }
 }
@@ -365,6 +368,33 @@ pub struct ArpSighting {
     /// DHCP host name, when the sighting came from DHCP. Untrusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hostname: Option<String>,
+    /// DHCP vendor class (option 60, e.g. `android-dhcp-13`), when the sighting came from
+    /// DHCP. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_class: Option<String>,
+}
+
+/// An SSDP (UPnP discovery) notice: `NOTIFY` with `ssdp:alive`, or an answer to a search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsdpNotice {
+    /// The sender's address.
+    pub ip: IpAddr,
+    /// The sender's link-layer address, when the capture has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<MacAddr>,
+    /// `NT` or `ST`: what is announced (e.g. `urn:schemas-upnp-org:device:MediaRenderer:1`). Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `SERVER` header. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// `USN` header. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usn: Option<String>,
+    /// `LOCATION` header (the device description's URL). Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -429,6 +459,10 @@ pub struct DnsObs {
     /// "udp" or "tcp".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transport: Option<String>,
+    /// Names whose HTTPS/SVCB answer carries an Encrypted Client Hello configuration
+    /// (SvcParam `ech`): the phone was given a key to hide its ClientHello for them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ech_names: Vec<String>,
     /// Byte offset of the packet in the capture file (evidence).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,

@@ -335,12 +335,13 @@ fn captures_with_dot_doh_and_ech_give_hidden_lookups_and_ordinary_https_does_not
             .is_some_and(|t| t.contains("DNS over HTTPS")),
         "{doh:?}"
     );
+    // Real ECH: the outer name is a known ECH public name.
     let ech = run("ech.pcap", &|c| {
         c.tcp_conn(
             phone,
-            "93.184.216.34".parse().expect("ip"),
+            "104.16.1.1".parse().expect("ip"),
             443,
-            &[&client_hello("public.example.com", &["h2"], true, 0)],
+            &[&client_hello("cloudflare-ech.com", &["h2"], true, 0)],
         )
     });
     assert!(
@@ -350,6 +351,16 @@ fn captures_with_dot_doh_and_ech_give_hidden_lookups_and_ordinary_https_does_not
         "{ech:?}"
     );
     assert_eq!(ech[0]["severity"], "info");
+    // Decoy (GREASE) ECH, the real name outside: nothing is hidden.
+    let grease = run("grease.pcap", &|c| {
+        c.tcp_conn(
+            phone,
+            "93.184.216.34".parse().expect("ip"),
+            443,
+            &[&client_hello("public.example.com", &["h2"], true, 0)],
+        )
+    });
+    assert!(grease.is_empty(), "GREASE ECH: {grease:?}");
     let plain = run("https.pcap", &|c| {
         c.tcp_conn(
             phone,

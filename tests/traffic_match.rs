@@ -116,7 +116,27 @@ fn c2_wins_over_website_and_contacts_are_counted_with_first_and_last() {
         "{}",
         f[0].evidence[0].text
     );
+    // Nothing shows this client is a phone: a device on this network.
+    assert_eq!(f[0].subject.kind, "network");
+    // Its DHCP vendor class shows it is an Android phone.
+    e.ingest(&rec(
+        serde_json::json!({"t": "2026-11-22T10:00:10Z", "kind": "arp", "mac": "5A:E3:44:21:0C:77",
+        "ip": "192.168.1.23", "via": "dhcp", "vendor_class": "android-dhcp-13"}),
+    ));
+    let f = stalker(&e);
     assert_eq!(f[0].subject.kind, "phone");
+    let d: Vec<_> = e
+        .devices()
+        .into_iter()
+        .filter(|d| d.address.to_string() == "5A:E3:44:21:0C:77")
+        .collect();
+    assert_eq!(d.len(), 1, "one entry per device: {d:#?}");
+    assert_eq!(d[0].kind, "phone");
+    assert!(
+        d[0].description.contains("android-dhcp-13"),
+        "{}",
+        d[0].description
+    );
     assert_eq!(
         f[0].subject.address.map(|a| a.to_string()).as_deref(),
         Some("5A:E3:44:21:0C:77")
@@ -187,9 +207,13 @@ fn hidden_lookups_for_dot_doh_and_ech_but_not_ordinary_https() {
             .contains("DNS over HTTPS")
     );
     assert!(
-        hidden(vec![tls(1, "cover.example", true)])[0]
+        hidden(vec![tls(1, "cloudflare-ech.com", true)])[0]
             .title
             .contains("Encrypted Client Hello")
+    );
+    assert!(
+        hidden(vec![tls(1, "cover.example", true)]).is_empty(),
+        "decoy (GREASE) ECH with an ordinary outer name"
     );
     assert!(
         hidden(vec![flow(1, "162.159.1.1", 51820, "udp")])[0]
@@ -205,4 +229,88 @@ fn hidden_lookups_for_dot_doh_and_ech_but_not_ordinary_https() {
         .is_empty(),
         "ordinary HTTPS and plain DNS"
     );
+}
+
+#[test]
+fn a_client_is_a_phone_only_on_evidence() {
+    let kind_of = |recs: &[serde_json::Value]| {
+        let mut e = engine();
+        for r in recs {
+            e.ingest(&rec(r.clone()));
+        }
+        e.devices()
+            .into_iter()
+            .find(|d| d.ips.iter().any(|i| i.to_string() == "192.168.1.23"))
+            .map(|d| (d.kind, d.description))
+            .expect("device")
+    };
+    let dns = serde_json::json!({"t": "2026-11-22T10:00:01Z", "kind": "dns", "client_ip": "192.168.1.23",
+        "client_mac": "5A:E3:44:21:0C:77", "server_ip": "192.168.1.1", "server_port": 53, "names": ["www.example.org"]});
+    // Nothing known: a device on this network.
+    let (kind, desc) = kind_of(std::slice::from_ref(&dns));
+    assert_eq!(kind, "network");
+    assert!(desc.starts_with("Device on this network"), "{desc}");
+    // A DHCP host name is not evidence.
+    let named = serde_json::json!({"t": "2026-11-22T10:00:00Z", "kind": "arp", "mac": "5A:E3:44:21:0C:77",
+        "ip": "192.168.1.23", "via": "dhcp", "hostname": "android-phone"});
+    assert_eq!(kind_of(&[named, dns.clone()]).0, "network");
+    // A client of the live hotspot is.
+    let live = serde_json::json!({"t": "2026-11-22T10:00:00Z", "kind": "source", "source": "traffic", "state": "running"});
+    let (kind, desc) = kind_of(&[live, dns.clone()]);
+    assert_eq!(kind, "phone");
+    assert!(desc.contains("hotspot"), "{desc}");
+    // An iPhone model announced over mDNS is.
+    let mdns = serde_json::json!({"t": "2026-11-22T10:00:00Z", "kind": "mdns", "service_type": "_device-info._tcp.local.",
+        "instance": "Phone._device-info._tcp.local.", "addresses": ["192.168.1.23"], "txt": {"model": "iPhone14,2"}});
+    let (kind, desc) = kind_of(&[mdns, dns]);
+    assert_eq!(kind, "phone");
+    assert!(desc.contains("iPhone14,2"), "{desc}");
+}
+
+#[test]
+fn real_ech_over_quic_says_which_kind_and_decoy_ech_is_quiet() {
+    let quic = |sni: &str| {
+        rec(
+            serde_json::json!({"t": "2026-11-22T10:00:05Z", "kind": "quic", "client_ip": "192.168.1.23",
+            "server_ip": "104.16.1.1", "server_port": 443, "version": 1, "sni": sni, "ech": true}),
+        )
+    };
+    let hidden = |recs: &[Record]| {
+        let mut e = engine();
+        for r in recs {
+            e.ingest(r);
+        }
+        e.findings()
+            .into_iter()
+            .filter(|f| f.category == Category::HiddenLookups)
+            .collect::<Vec<_>>()
+    };
+    let f = hidden(&[quic("cloudflare-ech.com")]);
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0].evidence[0]
+            .text
+            .contains("QUIC, encrypted client hello behind a known ECH public name"),
+        "{:?}",
+        f[0].evidence
+    );
+    // A name under a public name counts too; an ordinary name with the extension does not.
+    assert_eq!(hidden(&[quic("eu.cloudflare-ech.com")]).len(), 1);
+    assert!(hidden(&[quic("www.example.org")]).is_empty());
+    // A DNS ECH key for the name looked up, then a different outer name to its address.
+    let answer = rec(
+        serde_json::json!({"t": "2026-11-22T10:00:01Z", "kind": "dns", "client_ip": "192.168.1.23",
+        "server_ip": "192.168.1.1", "server_port": 53, "names": ["secret.example"], "answers": ["104.16.1.1"],
+        "response": true, "ech_names": ["secret.example"]}),
+    );
+    let f = hidden(&[answer.clone(), quic("cover.example.net")]);
+    assert!(
+        f[0].evidence[0]
+            .text
+            .contains("cover.example.net (looked up: secret.example)"),
+        "{:?}",
+        f[0].evidence
+    );
+    // The same name outside: a decoy, nothing hidden.
+    assert!(hidden(&[answer, quic("secret.example")]).is_empty());
 }

@@ -74,9 +74,10 @@ impl Check {
     pub fn of_observation(o: &Observation) -> Option<Check> {
         match o {
             Observation::Ble(_) => Some(Check::Bluetooth),
-            Observation::Arp(_) | Observation::Mdns(_) | Observation::Probe(_) => {
-                Some(Check::Network)
-            }
+            Observation::Arp(_)
+            | Observation::Mdns(_)
+            | Observation::Probe(_)
+            | Observation::Ssdp(_) => Some(Check::Network),
             Observation::Dns(_)
             | Observation::Tls(_)
             | Observation::Quic(_)

@@ -54,6 +54,14 @@ struct Host {
     services: BTreeMap<String, BTreeSet<String>>,
     open_ports: BTreeSet<u16>,
     probes: Vec<String>,
+    /// DHCP vendor classes (option 60).
+    vendor_classes: BTreeSet<String>,
+    /// Models announced in mDNS TXT records (`model=`).
+    models: BTreeSet<String>,
+    /// What the device announces over SSDP (UPnP), short form ("MediaRenderer", "dial").
+    upnp: BTreeSet<String>,
+    /// SSDP `SERVER` headers.
+    upnp_servers: BTreeSet<String>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
     sightings: u64,
@@ -67,6 +75,38 @@ pub struct LanState {
     by_mac: HashMap<MacAddr, usize>,
     by_ip: HashMap<IpAddr, usize>,
     dropped: u64,
+}
+
+/// The short form of an SSDP `NT`/`ST`: the type name of a `urn:` (`MediaRenderer` from
+/// `urn:schemas-upnp-org:device:MediaRenderer:1`); nothing for `upnp:rootdevice` or `uuid:`.
+fn short_upnp(s: &str) -> Option<String> {
+    let mut parts = s.split(':');
+    if !parts.next()?.eq_ignore_ascii_case("urn") {
+        return None;
+    }
+    let name = parts.nth(2)?;
+    (!name.is_empty()).then(|| crate::sanitize::clean(name, 40))
+}
+
+/// Phone evidence from what a host said about itself, in words.
+fn phone_words(h: &Host) -> Option<String> {
+    if let Some(v) = h
+        .vendor_classes
+        .iter()
+        .find(|v| v.to_ascii_lowercase().starts_with("android-dhcp"))
+    {
+        return Some(format!(
+            "its DHCP vendor class is {v} (Android phones send this)"
+        ));
+    }
+    if let Some(m) = h
+        .models
+        .iter()
+        .find(|m| m.to_ascii_lowercase().starts_with("iphone"))
+    {
+        return Some(format!("it announces the model {m} over mDNS"));
+    }
+    None
 }
 
 fn short_service(s: &str) -> String {
@@ -124,6 +164,30 @@ impl LanState {
                         .hostnames
                         .insert(crate::sanitize::clean(h, 64));
                 }
+                if let (Some(i), Some(v)) = (i, &a.vendor_class)
+                    && self.hosts[i].vendor_classes.len() < 8
+                {
+                    self.hosts[i]
+                        .vendor_classes
+                        .insert(crate::sanitize::clean(v, 64));
+                }
+                i
+            }
+            Observation::Ssdp(n) => {
+                let i = self.host(n.mac, Some(n.ip));
+                if let Some(i) = i {
+                    let h = &mut self.hosts[i];
+                    if let Some(u) = n.target.as_deref().and_then(short_upnp)
+                        && h.upnp.len() < 16
+                    {
+                        h.upnp.insert(u);
+                    }
+                    if let Some(sv) = &n.server
+                        && h.upnp_servers.len() < 4
+                    {
+                        h.upnp_servers.insert(crate::sanitize::clean(sv, 100));
+                    }
+                }
                 i
             }
             Observation::Mdns(m) => {
@@ -141,6 +205,11 @@ impl LanState {
                     }
                     if let Some(n) = &m.hostname {
                         h.hostnames.insert(crate::sanitize::clean(n, 64));
+                    }
+                    if let Some(model) = m.txt.get("model")
+                        && h.models.len() < 8
+                    {
+                        h.models.insert(crate::sanitize::clean(model, 64));
                     }
                 }
                 i
@@ -285,6 +354,19 @@ impl LanState {
                         .join(", ")
                 ));
             }
+            if !h.vendor_classes.is_empty() {
+                evidence.push(format!(
+                    "DHCP vendor class: {}.",
+                    h.vendor_classes
+                        .iter()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !h.upnp.is_empty() || !h.upnp_servers.is_empty() {
+                evidence.push(format!("UPnP (SSDP): {}.", upnp_words(h)));
+            }
             for p in &h.probes {
                 evidence.push(format!("Active check: {p}."));
             }
@@ -362,18 +444,25 @@ impl LanState {
                 continue;
             };
             let v = h.mac.map(|m| vendor(&m));
-            let services: Vec<&str> = h.services.keys().map(String::as_str).collect();
+            let mut services: Vec<String> = h.services.keys().cloned().collect();
+            if !h.upnp.is_empty() || !h.upnp_servers.is_empty() {
+                services.push(format!("UPnP: {}", upnp_words(h)));
+            }
+            let phone = phone_words(h);
             out.push(Device {
-                kind: "network".into(),
+                kind: if phone.is_some() { "phone" } else { "network" }.into(),
                 address: h.mac.unwrap_or_default(),
                 addresses: Vec::new(),
                 ips: h.ips.iter().copied().collect(),
                 name: h.hostnames.iter().next().cloned(),
                 name_hex: None,
-                description: if services.is_empty() {
-                    "Device on this network".into()
-                } else {
-                    format!("Device on this network ({})", services.join(", "))
+                description: match (&phone, services.is_empty()) {
+                    (Some(p), true) => format!("Phone on this network ({p})"),
+                    (Some(p), false) => {
+                        format!("Phone on this network ({p}; {})", services.join(", "))
+                    }
+                    (None, true) => "Device on this network".into(),
+                    (None, false) => format!("Device on this network ({})", services.join(", ")),
                 },
                 vendor: v.map(|v| v.words()),
                 first_seen: first,
@@ -392,4 +481,30 @@ impl LanState {
     pub fn dropped(&self) -> u64 {
         self.dropped
     }
+
+    /// The host with this MAC, else one of these addresses.
+    fn find(&self, mac: Option<MacAddr>, ips: &[IpAddr]) -> Option<&Host> {
+        mac.and_then(|m| self.by_mac.get(&m))
+            .or_else(|| ips.iter().find_map(|i| self.by_ip.get(i)))
+            .map(|&i| &self.hosts[i])
+    }
+
+    /// Why the host with this MAC (or one of these addresses) is a phone, in words: its
+    /// DHCP vendor class (`android-dhcp-*`) or an iPhone model announced over mDNS.
+    /// `None` when nothing it said shows it.
+    pub fn phone_evidence(&self, mac: Option<MacAddr>, ips: &[IpAddr]) -> Option<String> {
+        self.find(mac, ips).and_then(phone_words)
+    }
+}
+
+/// What a host announced over SSDP, in words.
+fn upnp_words(h: &Host) -> String {
+    let mut s = h.upnp.iter().cloned().collect::<Vec<_>>().join(", ");
+    if let Some(sv) = h.upnp_servers.iter().next() {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&format!("(server: {sv})"));
+    }
+    s
 }

@@ -128,9 +128,10 @@ impl Engine {
                 self.trackers.ingest(t, &rec.obs, &ctx);
                 self.lan.ingest(t, &rec.obs, &ctx);
             }
-            Observation::Arp(_) | Observation::Mdns(_) | Observation::Probe(_) => {
-                self.lan.ingest(t, &rec.obs, &ctx)
-            }
+            Observation::Arp(_)
+            | Observation::Mdns(_)
+            | Observation::Probe(_)
+            | Observation::Ssdp(_) => self.lan.ingest(t, &rec.obs, &ctx),
             Observation::Dns(_)
             | Observation::Tls(_)
             | Observation::Quic(_)
@@ -149,7 +150,7 @@ impl Engine {
         let mut out = Vec::new();
         self.trackers.findings(&mut out);
         self.lan.findings(&mut out);
-        self.traffic.findings(&mut out);
+        self.traffic.findings(&mut out, &self.lan, self.hotspot());
         out.sort_by(|a, b| {
             (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
                 b.recognised.is_some(),
@@ -166,8 +167,14 @@ impl Engine {
         let mut out = Vec::new();
         self.trackers.devices(&mut out);
         self.lan.devices(&mut out);
-        self.traffic.devices(&mut out);
+        self.traffic.devices(&mut out, &self.lan, self.hotspot());
         out
+    }
+
+    /// Traffic was captured live on the laptop's hotspot (`--traffic`): its clients are
+    /// the phones brought to the check.
+    fn hotspot(&self) -> bool {
+        self.sources.contains_key(&SourceKind::Traffic)
     }
 
     pub fn sources(&self) -> &BTreeMap<SourceKind, SourceEvent> {

@@ -13,6 +13,7 @@ use crate::engine::finding::{
     Category, Confidence, Device, Evidence, Finding, Indicator, IndicatorType,
     MAX_INDICATORS_PER_FINDING, Severity, Subject,
 };
+use crate::engine::lan::{LanState, vendor};
 use crate::observation::{Endpoints, MacAddr, Observation, Timestamp, Transport};
 use crate::signatures::{Entry, MatchRule, SignatureSet, parse_ip_or_net};
 
@@ -30,6 +31,19 @@ enum Seen<'a> {
     Ip(IpAddr),
     Other,
 }
+
+/// Which kind of real Encrypted Client Hello was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum EchKind {
+    /// The outer name is a known ECH public name.
+    PublicName,
+    /// DNS gave an ECH key for this name, and the outer name differs from it.
+    Differs(String),
+}
+
+/// Most names remembered as given an ECH configuration, and addresses with the name DNS
+/// gave them for (for telling real ECH from decoy ECH).
+pub const MAX_ECH_NAMES: usize = 10_000;
 
 /// A client on the hotspot: by MAC when known, else by IP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +86,12 @@ pub struct TrafficState {
     /// Resolver entries matched by port: (port, entry, service).
     ports: Vec<(u16, u32)>,
     ech: Option<u32>,
+    /// Known ECH public (outer) names, from the `ech` entry's domains.
+    ech_public: Vec<String>,
+    /// Names DNS gave an ECH configuration for (HTTPS/SVCB `ech`), lower case.
+    ech_config: std::collections::HashSet<String>,
+    /// The name each address was last given for in a DNS answer (first question name).
+    answered: HashMap<IpAddr, String>,
     /// Addresses learned from DNS answers for listed names.
     learned: HashMap<IpAddr, (String, Vec<u32>)>,
     clients: HashMap<ClientKey, Client>,
@@ -108,6 +128,13 @@ impl TrafficState {
                     _ => continue,
                 };
             s.entries.push(e.clone());
+            if service == Some("ech") {
+                // Public names are not contacts to report by themselves: only the outer
+                // name of an Encrypted Client Hello is compared with them.
+                s.ech = Some(idx);
+                s.ech_public = domains.iter().map(|d| d.to_ascii_lowercase()).collect();
+                continue;
+            }
             for d in domains {
                 s.names.entry(d.to_ascii_lowercase()).or_default().push(idx);
             }
@@ -125,11 +152,42 @@ impl TrafficState {
                     s.ports.push((*p, idx));
                 }
             }
-            if service == Some("ech") {
-                s.ech = Some(idx);
-            }
         }
         s
+    }
+
+    /// Is this ClientHello's ECH real (the inner name hidden) rather than Chrome's decoy
+    /// ("GREASE") ECH, which goes with the real name outside? Real when the outer name is
+    /// a known ECH public name (or under one), or when DNS gave the phone an ECH key for
+    /// the name it looked up for this address and the outer name differs from it.
+    fn real_ech(&self, sni: Option<&str>, server: IpAddr) -> Option<EchKind> {
+        let outer = sni.and_then(normalise);
+        if let Some(o) = &outer {
+            let mut rest = o.as_str();
+            loop {
+                if self.ech_public.iter().any(|p| p == rest) {
+                    return Some(EchKind::PublicName);
+                }
+                match rest.find('.') {
+                    Some(i) => rest = &rest[i + 1..],
+                    None => break,
+                }
+            }
+        }
+        let looked = self.answered.get(&server)?;
+        (self.ech_config.contains(looked) && outer.as_deref() != Some(looked.as_str()))
+            .then(|| EchKind::Differs(looked.clone()))
+    }
+
+    /// Keep resolver entries only on their own ports (DNS over HTTPS on 443, DNS over TLS
+    /// on 853...): each connection belongs to one kind. Other entries are kept.
+    fn on_their_ports(&self, m: &mut Vec<u32>, port: Option<u16>) {
+        m.retain(|i| match &self.entries[*i as usize].rule {
+            MatchRule::Resolver { ports, .. } if !ports.is_empty() => {
+                port.is_some_and(|p| ports.contains(&p))
+            }
+            _ => true,
+        });
     }
 
     /// Entries matching a host name: the name itself and every parent on a label boundary.
@@ -200,8 +258,23 @@ impl TrafficState {
             Observation::Dns(d) => {
                 let key = self.client(t, &d.ends);
                 let mut listed = Vec::new();
+                if d.response {
+                    self.learn_for_ech(d);
+                }
                 for name in &d.names {
-                    let m = self.match_name(name);
+                    let mut m = self.match_name(name);
+                    // A look-up of a resolver's name (DoH's, which also serve DNS over TLS) is
+                    // not a hidden look-up by itself: the connection that follows says which
+                    // kind (DoH on 443, DoT on 853). Its addresses are still learned below.
+                    let by_port = |i: &u32| {
+                        matches!(&self.entries[*i as usize].rule,
+                            MatchRule::Resolver { ports, .. } if !ports.is_empty())
+                    };
+                    if !m.is_empty() && m.iter().all(by_port) {
+                        listed.push((name.clone(), m));
+                        continue;
+                    }
+                    m.retain(|i| !by_port(i));
                     if !m.is_empty() {
                         listed.push((name.clone(), m.clone()));
                         let how = if d.response {
@@ -244,13 +317,9 @@ impl TrafficState {
                 } else {
                     "address"
                 };
-                // Resolver addresses only count on the encrypted-DNS ports.
-                m.retain(|i| match &self.entries[*i as usize].rule {
-                    MatchRule::Resolver { ports, .. } => {
-                        port.is_some_and(|p| ports.contains(&p) || p == 853)
-                    }
-                    _ => true,
-                });
+                // Resolver addresses only count on their own ports (DoH's on 443); port 853
+                // is DNS over TLS or QUIC, matched by port below: one kind per connection.
+                self.on_their_ports(&mut m, port);
                 for (p, i) in &self.ports {
                     if port == Some(*p) {
                         let ok = match &self.entries[*i as usize].rule {
@@ -292,24 +361,66 @@ impl TrafficState {
         proto: &'static str,
     ) {
         let key = self.client(t, ends);
-        let (name_how, ech_how) = match proto {
-            "QUIC" => ("QUIC server name", "QUIC (encrypted client hello)"),
-            _ => ("TLS server name", "TLS (encrypted client hello)"),
+        let name_how = match proto {
+            "QUIC" => "QUIC server name",
+            _ => "TLS server name",
         };
         if let Some(sni) = sni {
-            let m = self.match_name(sni);
+            let mut m = self.match_name(sni);
+            self.on_their_ports(&mut m, ends.server_port);
             self.hit(t, key, ends, &m, sni, Seen::Name(sni), name_how);
         }
-        if ech && let Some(e) = self.ech {
-            self.hit(
-                t,
-                key,
-                ends,
-                &[e],
-                &ends.server_ip.to_string(),
-                Seen::Other,
-                ech_how,
-            );
+        if !ech {
+            return;
+        }
+        let Some(e) = self.ech else { return };
+        let outer = sni
+            .map(|s| crate::sanitize::clean(s, 253))
+            .unwrap_or_default();
+        match self.real_ech(sni, ends.server_ip) {
+            Some(EchKind::PublicName) => {
+                let how = match proto {
+                    "QUIC" => "QUIC, encrypted client hello behind a known ECH public name",
+                    _ => "TLS, encrypted client hello behind a known ECH public name",
+                };
+                self.hit(t, key, ends, &[e], &outer, Seen::Other, how);
+            }
+            Some(EchKind::Differs(looked)) => {
+                let how = match proto {
+                    "QUIC" => {
+                        "QUIC, encrypted client hello: DNS gave an ECH key for the name looked up, and the outer name differs"
+                    }
+                    _ => {
+                        "TLS, encrypted client hello: DNS gave an ECH key for the name looked up, and the outer name differs"
+                    }
+                };
+                let label = format!("{outer} (looked up: {looked})");
+                self.hit(t, key, ends, &[e], &label, Seen::Other, how);
+            }
+            // Decoy (GREASE) ECH: the outer name is the real destination; nothing hidden.
+            None => {}
+        }
+    }
+
+    /// Remember, from a DNS answer, which names were given an ECH configuration and which
+    /// name each address was given for (bounded).
+    fn learn_for_ech(&mut self, d: &crate::observation::DnsObs) {
+        for n in &d.ech_names {
+            if let Some(n) = normalise(n) {
+                if self.ech_config.len() >= MAX_ECH_NAMES {
+                    self.ech_config.clear();
+                }
+                self.ech_config.insert(n);
+            }
+        }
+        let Some(first) = d.names.first().and_then(|n| normalise(n)) else {
+            return;
+        };
+        for ip in &d.answers {
+            if self.answered.len() >= MAX_LEARNED && !self.answered.contains_key(ip) {
+                self.answered.clear();
+            }
+            self.answered.insert(*ip, first.clone());
         }
     }
 
@@ -434,7 +545,22 @@ impl TrafficState {
         }
     }
 
-    pub fn findings(&self, out: &mut Vec<Finding>) {
+    /// Why this client is a phone, in words; `None` when nothing shows it (it is then a
+    /// "device on this network"). Evidence: it is a client of the hotspot sweep captured
+    /// on live, or what it said on the network (DHCP vendor class, mDNS model; see
+    /// [`LanState::phone_evidence`]).
+    fn phone_evidence(&self, key: ClientKey, lan: &LanState, hotspot: bool) -> Option<String> {
+        if hotspot {
+            return Some("a client of the hotspot this check captured on".into());
+        }
+        let c = self.clients.get(&key)?;
+        let ips: Vec<IpAddr> = c.ips.iter().copied().collect();
+        lan.phone_evidence(c.mac, &ips)
+    }
+
+    /// Findings. `lan` tells which clients showed they are phones; `hotspot` is true when
+    /// the traffic was captured live on the laptop's hotspot (its clients are phones).
+    pub fn findings(&self, out: &mut Vec<Finding>, lan: &LanState, hotspot: bool) {
         // Hidden look-ups: one finding per client, listing every kind seen.
         let mut hidden: BTreeMap<ClientKey, Vec<(&Entry, &Hit)>> = BTreeMap::new();
         for ((key, i), h) in &self.hits {
@@ -443,20 +569,22 @@ impl TrafficState {
                 hidden.entry(*key).or_default().push((e, h));
                 continue;
             }
-            out.push(self.stalkerware_finding(*key, e, h));
+            let phone = self.phone_evidence(*key, lan, hotspot).is_some();
+            out.push(self.stalkerware_finding(*key, e, h, phone));
         }
         for (key, kinds) in hidden {
-            out.push(self.hidden_finding(key, &kinds));
+            let phone = self.phone_evidence(key, lan, hotspot).is_some();
+            out.push(self.hidden_finding(key, &kinds, phone));
         }
     }
 
-    fn subject(&self, key: ClientKey, ip: IpAddr) -> Subject {
+    fn subject(&self, key: ClientKey, ip: IpAddr, phone: bool) -> Subject {
         let mac = match key {
             ClientKey::Mac(m) => Some(m),
             ClientKey::Ip(_) => None,
         };
         Subject {
-            kind: "phone".into(),
+            kind: if phone { "phone" } else { "network" }.into(),
             address: mac,
             addresses: mac.into_iter().collect(),
             ip: Some(ip),
@@ -465,7 +593,7 @@ impl TrafficState {
         }
     }
 
-    fn stalkerware_finding(&self, key: ClientKey, e: &Entry, h: &Hit) -> Finding {
+    fn stalkerware_finding(&self, key: ClientKey, e: &Entry, h: &Hit, phone: bool) -> Finding {
         let role = match &e.rule {
             MatchRule::Network { role, .. } => role.as_str(),
             _ => "",
@@ -502,7 +630,7 @@ impl TrafficState {
             severity: e.severity,
             signature: e.id.clone(),
             title: e.title.clone().unwrap_or_else(|| e.name.clone()),
-            subject: self.subject(key, h.client_ip),
+            subject: self.subject(key, h.client_ip, phone),
             first_seen: h.first,
             last_seen: h.last,
             evidence,
@@ -527,7 +655,7 @@ impl TrafficState {
         }
     }
 
-    fn hidden_finding(&self, key: ClientKey, kinds: &[(&Entry, &Hit)]) -> Finding {
+    fn hidden_finding(&self, key: ClientKey, kinds: &[(&Entry, &Hit)], phone: bool) -> Finding {
         let first = kinds.iter().map(|(_, h)| h.first).min().unwrap_or_default();
         let last = kinds.iter().map(|(_, h)| h.last).max().unwrap_or_default();
         let names: Vec<&str> = kinds.iter().map(|(e, _)| e.name.as_str()).collect();
@@ -537,6 +665,9 @@ impl TrafficState {
         );
         let mut steps = Vec::new();
         for (e, h) in kinds {
+            // For ECH, say which kind was seen (known public name, or an outer name that
+            // differs from the one looked up).
+            let is_ech = matches!(&e.rule, MatchRule::Resolver { service, .. } if service == "ech");
             evidence.push(Evidence {
                 t: Some(h.first),
                 text: format!(
@@ -544,9 +675,16 @@ impl TrafficState {
                     e.name,
                     h.contacts,
                     h.indicators
-                        .keys()
+                        .iter()
                         .take(3)
-                        .cloned()
+                        .map(|(k, how)| if is_ech {
+                            format!(
+                                "{k} ({})",
+                                how.iter().copied().collect::<Vec<_>>().join("; ")
+                            )
+                        } else {
+                            k.clone()
+                        })
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -564,7 +702,7 @@ impl TrafficState {
             severity: Severity::Info,
             signature: kinds[0].0.id.clone(),
             title: format!("This phone hides some of its look-ups ({})", names.join(", ")),
-            subject: self.subject(key, h0.client_ip),
+            subject: self.subject(key, h0.client_ip, phone),
             first_seen: first,
             last_seen: last,
             evidence,
@@ -582,22 +720,65 @@ impl TrafficState {
         }
     }
 
-    pub fn devices(&self, out: &mut Vec<Device>) {
+    /// Every client, labelled "phone" only on evidence (see [`Self::phone_evidence`]),
+    /// else a device on this network with what is known. A client already listed by the
+    /// network check (same MAC, or same address when one side has no MAC) is merged into
+    /// that entry rather than listed twice.
+    pub fn devices(&self, out: &mut Vec<Device>, lan: &LanState, hotspot: bool) {
         let mut v: Vec<(&ClientKey, &Client)> = self.clients.iter().collect();
         v.sort_by_key(|(k, _)| **k);
-        for (_, c) in v {
+        for (key, c) in v {
+            let evidence = self.phone_evidence(*key, lan, hotspot);
+            let traffic = format!(
+                "sent traffic through this capture ({} observations)",
+                c.observations
+            );
+            let none = MacAddr::default();
+            let same = out.iter_mut().find(|d| {
+                d.kind != "bluetooth"
+                    && (c.mac.is_some_and(|m| m == d.address && m != none)
+                        || ((c.mac.is_none() || d.address == none)
+                            && d.ips.iter().any(|i| c.ips.contains(i))))
+            });
+            if let Some(d) = same {
+                d.description = match &evidence {
+                    Some(ev) if d.kind != "phone" => {
+                        format!("Phone ({ev}); {}; {traffic}", d.description)
+                    }
+                    _ => format!("{}; {traffic}", d.description),
+                };
+                if evidence.is_some() {
+                    d.kind = "phone".into();
+                }
+                if d.address == none
+                    && let Some(m) = c.mac
+                {
+                    d.address = m;
+                    d.vendor = Some(vendor(&m).words());
+                }
+                for ip in &c.ips {
+                    if !d.ips.contains(ip) {
+                        d.ips.push(*ip);
+                    }
+                }
+                d.first_seen = d.first_seen.min(c.first);
+                d.last_seen = d.last_seen.max(c.last);
+                d.sightings += c.observations;
+                continue;
+            }
+            let (kind, description) = match &evidence {
+                Some(ev) => ("phone", format!("Phone ({ev}), {traffic}")),
+                None => ("network", format!("Device on this network that {traffic}")),
+            };
             out.push(Device {
-                kind: "phone".into(),
+                kind: kind.into(),
                 address: c.mac.unwrap_or_default(),
                 addresses: Vec::new(),
                 ips: c.ips.iter().copied().collect(),
                 name: None,
                 name_hex: None,
-                description: format!(
-                    "Device sending traffic through this capture ({} observations)",
-                    c.observations
-                ),
-                vendor: None,
+                description,
+                vendor: c.mac.map(|m| vendor(&m).words()),
                 first_seen: c.first,
                 last_seen: c.last,
                 rssi: None,

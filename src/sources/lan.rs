@@ -13,17 +13,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use pnet::datalink::NetworkInterface;
-use pnet::packet::arp::{ArpHardwareTypes, ArpOperations, ArpPacket, MutableArpPacket};
+use pnet::packet::arp::{ArpHardwareTypes, ArpOperations, MutableArpPacket};
 use pnet::packet::ethernet::{EtherTypes, EthernetPacket, MutableEthernetPacket};
 use pnet::packet::ip::IpNextHeaderProtocols;
 use pnet::packet::ipv4::Ipv4Packet;
 use pnet::packet::udp::UdpPacket;
 use pnet::packet::{MutablePacket, Packet};
 
-use crate::observation::{
-    ArpSighting, MacAddr, MdnsService, Observation, ProbeResult, SourceKind, SourceState,
-};
-use crate::sources::{Link, Sink, Source, SourceError, Stop};
+use crate::observation::{MacAddr, Observation, ProbeResult, SourceKind, SourceState};
+use crate::sources::{Link, Sink, Source, SourceError, Stop, lanparse};
 
 /// Camera ports checked by the active check.
 pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
@@ -292,28 +290,16 @@ fn mac(m: pnet::util::MacAddr) -> MacAddr {
     MacAddr([m.0, m.1, m.2, m.3, m.4, m.5])
 }
 
-/// What one frame told us (ARP, DHCP, mDNS announcements).
-fn frame_observations(frame: &[u8], out: &mut Vec<Observation>) {
+/// What one frame told us (ARP, DHCP, mDNS announcements), through the parsers shared
+/// with saved captures ([`crate::sources::lanparse`]). SSDP is not read here.
+pub fn frame_observations(frame: &[u8], out: &mut Vec<Observation>) {
     let Some(eth) = EthernetPacket::new(frame) else {
         return;
     };
     match eth.get_ethertype() {
         EtherTypes::Arp => {
-            if let Some(arp) = ArpPacket::new(eth.payload()) {
-                let ip = arp.get_sender_proto_addr();
-                if !ip.is_unspecified() {
-                    let via = if arp.get_operation() == ArpOperations::Reply {
-                        "arp-reply"
-                    } else {
-                        "arp-request"
-                    };
-                    out.push(Observation::Arp(ArpSighting {
-                        mac: mac(arp.get_sender_hw_addr()),
-                        ip: IpAddr::V4(ip),
-                        via: Some(via.into()),
-                        hostname: None,
-                    }));
-                }
+            if let Some(a) = lanparse::arp(eth.payload()) {
+                out.push(Observation::Arp(a));
             }
         }
         EtherTypes::Ipv4 => {
@@ -327,103 +313,13 @@ fn frame_observations(frame: &[u8], out: &mut Vec<Observation>) {
                 return;
             };
             let (sp, dp) = (udp.get_source(), udp.get_destination());
-            if sp == 68 && dp == 67 {
-                dhcp(udp.payload(), out);
+            if lanparse::is_dhcp_request(sp, dp) {
+                lanparse::dhcp(udp.payload(), out);
             } else if sp == 5353 {
-                mdns_announcement(IpAddr::V4(ip.get_source()), udp.payload(), out);
+                lanparse::mdns_announcement(IpAddr::V4(ip.get_source()), udp.payload(), out);
             }
         }
         _ => {}
-    }
-}
-
-/// A DHCP request: the client's MAC, the address it asks for, its host name (untrusted).
-fn dhcp(p: &[u8], out: &mut Vec<Observation>) {
-    if p.len() < 240 || p[236..240] != [99, 130, 83, 99] {
-        return;
-    }
-    let Some(chaddr) = p.get(28..34) else { return };
-    let mut m = [0u8; 6];
-    m.copy_from_slice(chaddr);
-    let mut ip = Ipv4Addr::from([p[12], p[13], p[14], p[15]]);
-    let mut hostname = None;
-    let mut at = 240;
-    while at + 1 < p.len() {
-        let (code, len) = (p[at], usize::from(p[at + 1]));
-        if code == 255 {
-            break;
-        }
-        if code == 0 {
-            at += 1;
-            continue;
-        }
-        let Some(v) = p.get(at + 2..at + 2 + len) else {
-            break;
-        };
-        match code {
-            12 => hostname = Some(crate::sanitize::clean(&String::from_utf8_lossy(v), 64)),
-            50 if len == 4 => ip = Ipv4Addr::from([v[0], v[1], v[2], v[3]]),
-            _ => {}
-        }
-        at += 2 + len;
-    }
-    if !ip.is_unspecified() {
-        out.push(Observation::Arp(ArpSighting {
-            mac: MacAddr(m),
-            ip: IpAddr::V4(ip),
-            via: Some("dhcp".into()),
-            hostname,
-        }));
-    }
-}
-
-/// An mDNS response heard on the wire (passive): PTR service instances with SRV/TXT.
-fn mdns_announcement(src: IpAddr, payload: &[u8], out: &mut Vec<Observation>) {
-    use simple_dns::rdata::RData;
-    let Ok(pkt) = simple_dns::Packet::parse(payload) else {
-        return;
-    };
-    let records: Vec<&simple_dns::ResourceRecord> = pkt
-        .answers
-        .iter()
-        .chain(pkt.additional_records.iter())
-        .collect();
-    for r in &records {
-        let RData::PTR(ptr) = &r.rdata else { continue };
-        let ty = r.name.to_string();
-        if ty.starts_with("_services._dns-sd") || !(ty.contains("._tcp") || ty.contains("._udp")) {
-            continue;
-        }
-        let instance = ptr.0.to_string();
-        let mut svc = MdnsService {
-            service_type: format!("{}.", ty.trim_end_matches('.')),
-            instance: crate::sanitize::clean(&instance, 200),
-            hostname: None,
-            addresses: vec![src],
-            port: None,
-            txt: Default::default(),
-        };
-        for x in &records {
-            if x.name.to_string() != instance {
-                continue;
-            }
-            match &x.rdata {
-                RData::SRV(srv) => {
-                    svc.port = Some(srv.port);
-                    svc.hostname = Some(crate::sanitize::clean(&srv.target.to_string(), 200));
-                }
-                RData::TXT(txt) => {
-                    for (k, v) in txt.attributes().into_iter().take(32) {
-                        svc.txt.insert(
-                            crate::sanitize::clean(&k, 64),
-                            crate::sanitize::clean(&v.unwrap_or_default(), 200),
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.push(Observation::Mdns(svc));
     }
 }
 
@@ -816,28 +712,5 @@ mod tests {
             !sw.heard(Ipv4Addr::new(10, 9, 0, 5), m, Instant::now()),
             "once"
         );
-    }
-
-    #[test]
-    fn dhcp_request_gives_mac_ip_and_hostname() {
-        let mut p = vec![0u8; 240];
-        p[0] = 1;
-        p[28..34].copy_from_slice(&[0x5a, 1, 2, 3, 4, 5]);
-        p[236..240].copy_from_slice(&[99, 130, 83, 99]);
-        p.extend_from_slice(&[53, 1, 3, 50, 4, 192, 168, 1, 23, 12, 5]);
-        p.extend_from_slice(b"phone");
-        p.push(255);
-        let mut out = Vec::new();
-        dhcp(&p, &mut out);
-        let Some(Observation::Arp(a)) = out.first() else {
-            panic!("{out:?}")
-        };
-        assert_eq!(a.mac.to_string(), "5A:01:02:03:04:05");
-        assert_eq!(a.ip.to_string(), "192.168.1.23");
-        assert_eq!(a.hostname.as_deref(), Some("phone"));
-        // Truncated or garbage never panics.
-        for n in 0..p.len() {
-            dhcp(&p[..n], &mut Vec::new());
-        }
     }
 }

@@ -4,6 +4,7 @@
 pub mod ble;
 pub mod feed;
 pub mod lan;
+pub mod lanparse;
 pub mod mdns;
 pub mod replay;
 pub mod traffic;

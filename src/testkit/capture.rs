@@ -49,6 +49,8 @@ pub struct Cap {
     pub link: LinkKind,
     pub frames: Vec<Vec<u8>>,
     next_port: u16,
+    /// (frame index, pause): frames from that index on are this much later.
+    pauses: Vec<(usize, Duration)>,
 }
 
 fn octets4(ip: IpAddr) -> [u8; 4] {
@@ -77,7 +79,55 @@ impl Cap {
             link,
             frames: Vec::new(),
             next_port: 40000,
+            pauses: Vec::new(),
         }
+    }
+
+    /// Frames are 1 ms apart; frames added after this call are `d` later still.
+    pub fn pause(&mut self, d: Duration) {
+        self.pauses.push((self.frames.len(), d));
+    }
+
+    /// The capture time of frame `i`.
+    pub fn time(&self, i: usize) -> Duration {
+        let mut t = Duration::from_secs(1_795_341_600) + Duration::from_millis(i as u64);
+        for (from, d) in &self.pauses {
+            if i >= *from {
+                t += *d;
+            }
+        }
+        t
+    }
+
+    /// An Ethernet frame from `src_mac` to `dst_mac` (the capture must be Ethernet).
+    pub fn eth(&mut self, src_mac: [u8; 6], dst_mac: [u8; 6], ethertype: u16, payload: &[u8]) {
+        assert_eq!(self.link, LinkKind::Ethernet);
+        let mut f = Vec::new();
+        f.extend_from_slice(&dst_mac);
+        f.extend_from_slice(&src_mac);
+        f.extend_from_slice(&ethertype.to_be_bytes());
+        f.extend_from_slice(payload);
+        self.frames.push(f);
+    }
+
+    /// An IPv4 UDP datagram in an Ethernet frame between the given MACs.
+    #[allow(clippy::too_many_arguments)]
+    pub fn udp_eth(
+        &mut self,
+        src_mac: [u8; 6],
+        dst_mac: [u8; 6],
+        src: [u8; 4],
+        dst: [u8; 4],
+        sp: u16,
+        dp: u16,
+        payload: &[u8],
+    ) {
+        let mut v = Vec::new();
+        PacketBuilder::ipv4(src, dst, 64)
+            .udp(sp, dp)
+            .write(&mut v, payload)
+            .expect("build udp");
+        self.eth(src_mac, dst_mac, 0x0800, &v);
     }
 
     pub fn ephemeral(&mut self) -> u16 {
@@ -212,7 +262,7 @@ impl Cap {
         };
         let mut w = PcapWriter::with_header(f, header).expect("pcap header");
         for (i, fr) in self.frames.iter().enumerate() {
-            let ts = Duration::from_secs(1_795_341_600) + Duration::from_millis(i as u64);
+            let ts = self.time(i);
             w.write_packet(&PcapPacket::new(ts, fr.len() as u32, fr))
                 .expect("write");
         }
@@ -232,7 +282,7 @@ impl Cap {
         })
         .expect("idb");
         for (i, fr) in self.frames.iter().enumerate() {
-            let ts = Duration::from_secs(1_795_341_600) + Duration::from_millis(i as u64);
+            let ts = self.time(i);
             w.write_pcapng_block(EnhancedPacketBlock {
                 interface_id: 0,
                 timestamp: ts,

@@ -101,3 +101,34 @@ pub fn tshark_names(file: &Path) -> BTreeSet<String> {
         .map(String::from)
         .collect()
 }
+
+/// tshark's answer to `-Y FILTER -T fields -e FIELD...` (TCP reassembly out of order on),
+/// one line per packet. Panics when tshark is missing: only the `needs tshark` tests call it.
+pub fn tshark_fields(file: &Path, filter: &str, fields: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(file).args([
+        "-o",
+        "tcp.reassemble_out_of_order:TRUE",
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+    ]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("tshark is needed (apt-get install tshark): {e}"));
+    assert!(
+        out.status.success(),
+        "tshark failed on {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}

@@ -3,6 +3,7 @@
 //! through the same [`extract::Extractor`].
 
 pub mod extract;
+pub mod hello;
 pub mod live;
 pub mod quic;
 

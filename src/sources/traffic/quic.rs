@@ -508,7 +508,7 @@ impl QuicTracker {
 
 /// Parse a ClientHello handshake message (the same parser as TCP TLS).
 fn client_hello(version: u32, msg: &[u8]) -> Option<QuicHello> {
-    let h = crate::sources::traffic::extract::parse_client_hello_message(msg)?;
+    let h = crate::sources::traffic::hello::parse_client_hello_message(msg)?;
     Some(QuicHello {
         version,
         sni: h.sni,
