@@ -453,15 +453,39 @@ fn locate_trend_closer_further_steady() {
         let a = "C0:FF:EE:00:00:01".parse().expect("addr");
         e.trackers.locate(&a).expect("locate")
     };
-    let closer = run(&[-80, -80, -79, -80, -80, -70, -68, -66, -65, -64]);
+    // One advert a second: ten seconds still, then ten seconds of walking.
+    let walk =
+        |start: [i32; 10], end: [i32; 10]| -> Vec<i32> { start.into_iter().chain(end).collect() };
+    let closer = run(&walk(
+        [-80, -80, -79, -80, -80, -81, -80, -79, -80, -80],
+        [-78, -76, -74, -72, -70, -68, -66, -65, -64, -64],
+    ));
     assert_eq!(closer.trend, Trend::Closer);
-    assert!((closer.smoothed_rssi.expect("smoothed") - -66.6).abs() < 0.01);
+    // Smoothed over the last four seconds of adverts.
+    assert!((closer.smoothed_rssi.expect("smoothed") - -64.75).abs() < 0.01);
     assert_eq!(
-        run(&[-60, -61, -60, -60, -61, -70, -72, -71, -73, -75]).trend,
+        run(&walk(
+            [-60, -61, -60, -60, -61, -60, -60, -61, -60, -60],
+            [-62, -64, -66, -68, -70, -72, -71, -73, -75, -75]
+        ))
+        .trend,
         Trend::Further
     );
     assert_eq!(
-        run(&[-60, -62, -61, -60, -59, -61, -60, -62, -60, -61]).trend,
+        run(&walk(
+            [-60, -62, -61, -60, -59, -61, -60, -62, -60, -61],
+            [-61, -60, -62, -61, -59, -60, -61, -62, -60, -61]
+        ))
+        .trend,
+        Trend::Steady
+    );
+    // A change that has not held yet (only the last two seconds) is not a trend.
+    assert_eq!(
+        run(&walk(
+            [-70; 10],
+            [-70, -70, -70, -70, -70, -70, -70, -70, -60, -60]
+        ))
+        .trend,
         Trend::Steady
     );
     assert_eq!(run(&[-60]).trend, Trend::Unknown);
@@ -491,4 +515,95 @@ fn random_bytes_never_panic_the_classifier() {
             },
         )
         .expect("no panic");
+}
+
+/// The demo's recorded walk towards the bag (the AirTag's signal rises from about -78 to
+/// -52 dBm between 10:00:40 and 10:02:00): the meter reads "warmer" most of the way.
+#[test]
+fn locate_reads_warmer_most_of_a_slow_walk_towards_the_tracker() {
+    use sweep::engine::locate::Trend;
+    let sigs = std::sync::Arc::new(sweep::signatures::SignatureSet::embedded().expect("sigs"));
+    let mut e = sweep::engine::Engine::new(sigs);
+    let t0: sweep::observation::Timestamp = "2026-11-22T10:00:00Z".parse().expect("t0");
+    let (from, to) = (
+        t0 + chrono::Duration::seconds(50),
+        t0 + chrono::Duration::seconds(118),
+    );
+    let airtag: sweep::observation::MacAddr = "FB:6D:08:3D:25:A4".parse().expect("mac");
+    let (mut closer, mut total) = (0, 0);
+    for line in sweep::session::DEMO_SESSION.lines() {
+        let r: sweep::observation::Record = serde_json::from_str(line).expect("line");
+        let is_tag =
+            matches!(&r.obs, sweep::observation::Observation::Ble(a) if a.address == airtag);
+        let t = r.t;
+        e.ingest(&r);
+        if is_tag && t >= from && t <= to {
+            let l = e.trackers.locate(&airtag).expect("locate");
+            total += 1;
+            if l.trend == Trend::Closer {
+                closer += 1;
+            }
+            assert_ne!(
+                l.trend,
+                Trend::Further,
+                "colder at {t} while walking towards it"
+            );
+        }
+    }
+    assert!(total > 20, "{total} adverts in the walk");
+    assert!(
+        closer * 10 >= total * 7,
+        "warmer on only {closer} of {total} adverts of the walk"
+    );
+}
+
+/// "Moved with you" needs two minutes in the new place after the mark, and once raised it
+/// does not flip back when devices of the first place turn up again.
+#[test]
+fn moved_with_you_needs_the_dwell_time_and_does_not_flip_back() {
+    let tile = |e: &mut Engine, s: i64| {
+        e.ingest(&ble(s, "C0:FF:EE:00:00:01", -60, r#""services":["feed"]"#))
+    };
+    let phone = |e: &mut Engine, s: i64, p: u8| {
+        e.ingest(&ble(
+            s,
+            &format!("6A:00:00:00:00:0{p}"),
+            -80,
+            r#""manufacturer_data":{"76":"10050b1c"}"#,
+        ))
+    };
+    let moved = |e: &Engine| {
+        e.findings()
+            .iter()
+            .any(|f| f.signature == "tracker.tile" && f.title.contains("moved with you"))
+    };
+    let mut e = engine();
+    for s in (0..100).step_by(10) {
+        tile(&mut e, s);
+        for p in 0..5 {
+            phone(&mut e, s, p);
+        }
+    }
+    e.ingest(&rec(&format!(
+        r#"{{"t":"{}","kind":"place","label":"bus stop"}}"#,
+        t(200)
+    )));
+    // Heard in the new place for 90 s only: walking past is not moving with the client.
+    for s in (200..=290).step_by(10) {
+        tile(&mut e, s);
+    }
+    assert!(!moved(&e), "raised before the dwell time");
+    // Two minutes after the mark, still there, the others left behind: moved.
+    for s in (300..=330).step_by(10) {
+        tile(&mut e, s);
+    }
+    assert!(moved(&e), "not raised after the dwell time");
+    // The first place's phones turn up again: the finding stays.
+    for s in (340..400).step_by(10) {
+        tile(&mut e, s);
+        for p in 0..5 {
+            phone(&mut e, s, p);
+        }
+    }
+    assert!(moved(&e), "flipped back");
 }

@@ -232,3 +232,132 @@ fn hostile_names_do_not_break_the_layout() {
         }
     }
 }
+
+#[test]
+fn locate_names_the_tracker_and_says_when_it_has_not_been_heard() {
+    let e = demo_engine();
+    let findings = e.findings();
+    let app = app_at(Screen::Locate, &e);
+    let last = findings
+        .iter()
+        .find(|f| f.subject.address == app.locate_target)
+        .map(|f| f.last_seen)
+        .expect("the located tracker");
+    let draw = |now| {
+        let mut term = Terminal::new(TestBackend::new(100, 32)).expect("terminal");
+        let f0 = Frame0 {
+            now: Some(now),
+            ..Frame0::default()
+        };
+        term.draw(|f| render::draw(f, &app, &e, &findings, &f0))
+            .expect("draw");
+        let buf = term.backend().buffer().clone();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    };
+    let fresh = draw(last + chrono::Duration::seconds(2));
+    assert!(fresh.contains("find Apple AirTag"), "{fresh}");
+    assert!(
+        fresh.contains("dBm") && !fresh.contains("not heard"),
+        "{fresh}"
+    );
+    assert!(fresh.contains("serial number"), "{fresh}");
+    let gone = draw(last + chrono::Duration::seconds(30));
+    assert!(gone.contains("NOT HEARD — not heard for 30 s"), "{gone}");
+}
+
+/// `m` asks first, records who and when, and a second `m` takes the mark back; review
+/// answers and decisions come out as effects for the journal.
+#[test]
+fn mine_confirms_and_undoes_and_review_records_answers() {
+    use sweep::observation::{ClientAnswer, Decision, MineMark, Observation};
+    use sweep::ui::app::Effect;
+    let mut e = demo_engine();
+    let findings = e.findings();
+    let mut app = app_at(Screen::Live, &e);
+    app.update(Action::Down, &findings);
+    let target = app.pane_findings(&findings)[1]
+        .subject
+        .address
+        .expect("address");
+    // A key other than y cancels.
+    assert_eq!(app.update(Action::Mine, &findings), Effect::None);
+    assert_eq!(app.update(Action::Confirm(false), &findings), Effect::None);
+    assert!(app.pending.is_none());
+    app.update(Action::Mine, &findings);
+    let eff = app.update(Action::Confirm(true), &findings);
+    assert_eq!(eff, Effect::MarkMine(target, false));
+    let t: sweep::observation::Timestamp = "2026-11-22T10:06:00Z".parse().expect("t");
+    e.ingest(&Record::new(
+        t,
+        Observation::Mine(MineMark {
+            address: target,
+            by: Some("VO".into()),
+            undo: false,
+        }),
+    ));
+    let findings = e.findings();
+    let f = findings
+        .iter()
+        .find(|f| f.subject.address == Some(target))
+        .expect("finding");
+    let r = f.recognised.as_ref().expect("recognised");
+    assert_eq!((r.by.as_deref(), r.at), (Some("VO"), t));
+    // The same row, now the client's own: m offers to take it back.
+    let idx = app
+        .pane_findings(&findings)
+        .iter()
+        .position(|f| f.subject.address == Some(target))
+        .expect("row");
+    app.selected = idx;
+    app.update(Action::Mine, &findings);
+    assert!(matches!(
+        app.pending,
+        Some(sweep::ui::app::Pending::Mine { undo: true, .. })
+    ));
+    assert_eq!(
+        app.update(Action::Confirm(true), &findings),
+        Effect::MarkMine(target, true)
+    );
+    e.ingest(&Record::new(
+        t + chrono::Duration::seconds(5),
+        Observation::Mine(MineMark {
+            address: target,
+            by: Some("VO".into()),
+            undo: true,
+        }),
+    ));
+    assert!(
+        e.findings()
+            .iter()
+            .find(|f| f.subject.address == Some(target))
+            .is_some_and(|f| f.recognised.is_none()),
+        "the mark was not taken back"
+    );
+    // Review: the client's answer and the decision about the finding shown.
+    let findings = e.findings();
+    let mut app = app_at(Screen::Review, &e);
+    let first = findings[0].id.clone();
+    assert_eq!(
+        app.update(Action::Answer(ClientAnswer::NotRecognised), &findings),
+        Effect::Answer {
+            finding: first.clone(),
+            answer: Some(ClientAnswer::NotRecognised),
+            decision: None
+        }
+    );
+    assert_eq!(
+        app.update(Action::Decide(Decision::DecideWithAdvocate), &findings),
+        Effect::Answer {
+            finding: first,
+            answer: None,
+            decision: Some(Decision::DecideWithAdvocate)
+        }
+    );
+}

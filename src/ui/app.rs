@@ -172,7 +172,8 @@ pub enum Effect {
     None,
     Quit,
     StartChecks,
-    AddPlace,
+    /// A new place, with the volunteer's optional label ("bus stop").
+    AddPlace(Option<String>),
     /// Mark (or, with `true`, unmark) a device as the client's own.
     MarkMine(MacAddr, bool),
     Export,
@@ -227,6 +228,8 @@ pub struct App {
     pub pending: Option<Pending>,
     /// A note being typed (Enter saves it).
     pub note_input: Option<String>,
+    /// The text being typed is a new place's label, not a note.
+    pub input_is_place: bool,
     /// Case folders offered for reopening (`Screen::Cases`).
     pub cases: Vec<CaseRow>,
     pub case_selected: usize,
@@ -260,6 +263,7 @@ impl App {
             running: false,
             pending: None,
             note_input: None,
+            input_is_place: false,
             cases: Vec::new(),
             case_selected: 0,
             answered: std::collections::BTreeMap::new(),
@@ -325,19 +329,38 @@ impl App {
         }
         if let Some(text) = self.note_input.as_mut() {
             match action {
-                Action::Char(c) if text.chars().count() < 500 => text.push(c),
+                Action::Char(c)
+                    if text.chars().count() < if self.input_is_place { 40 } else { 500 } =>
+                {
+                    text.push(c)
+                }
+                Action::Back if text.is_empty() => {
+                    self.note_input = None;
+                    self.input_is_place = false;
+                }
                 Action::Back => {
                     text.pop();
                 }
                 Action::Open => {
                     let t = self.note_input.take().unwrap_or_default();
-                    if t.trim().is_empty() {
+                    let t = t.trim().to_string();
+                    if std::mem::take(&mut self.input_is_place) {
+                        self.status = Some(
+                            "New place marked. Keep the check running here for at least two minutes."
+                                .into(),
+                        );
+                        return Effect::AddPlace((!t.is_empty()).then_some(t));
+                    }
+                    if t.is_empty() {
                         return Effect::None;
                     }
                     self.status = Some("Note saved in the case.".into());
-                    return Effect::Note(t.trim().to_string());
+                    return Effect::Note(t);
                 }
-                Action::Quit => self.note_input = None,
+                Action::Quit => {
+                    self.note_input = None;
+                    self.input_is_place = false;
+                }
                 _ => {}
             }
             return Effect::None;
@@ -523,9 +546,8 @@ impl App {
             }
             Action::Locate => return self.open_locate(findings),
             Action::NewPlace => {
-                self.status =
-                    Some("New place marked. Keep the check running for a few minutes here.".into());
-                return Effect::AddPlace;
+                self.note_input = Some(String::new());
+                self.input_is_place = true;
             }
             Action::Mine => return self.mine(findings),
             Action::Export => return Effect::Export,

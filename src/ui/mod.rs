@@ -379,13 +379,13 @@ where
                         }
                     }
                 }
-                Effect::AddPlace => {
+                Effect::AddPlace(label) => {
                     if let Some(s) = session.as_mut() {
                         s.add(
                             engine,
                             Record::new(
                                 chrono::Utc::now(),
-                                Observation::Place(PlaceMark { label: None }),
+                                Observation::Place(PlaceMark { label }),
                             ),
                         );
                     }
@@ -511,6 +511,7 @@ where
                     .map(|d| d.display().to_string()),
                 state: session_state(session.as_ref(), snap.report.as_ref()),
                 report: snap.report.clone(),
+                now: running.then(chrono::Utc::now),
             };
             if clear {
                 terminal.clear()?;

@@ -57,7 +57,36 @@ pub struct Frame0 {
     pub state: SessionState,
     /// The result as it stands (coverage, summary), from the session layer.
     pub report: Option<crate::report::Report>,
+    /// The time now while a check (or the demo) runs: trackers not heard for a while say
+    /// so instead of showing a frozen value.
+    pub now: Option<crate::observation::Timestamp>,
 }
+
+/// A tracker not heard for this long shows "not heard for N s".
+pub const NOT_HEARD_SECS: i64 = 10;
+
+/// "not heard for 14 s" when the last advert is older than `NOT_HEARD_SECS`.
+pub fn not_heard(
+    last: crate::observation::Timestamp,
+    now: Option<crate::observation::Timestamp>,
+) -> Option<String> {
+    let gone = (now? - last).num_seconds();
+    (gone >= NOT_HEARD_SECS).then(|| {
+        if gone < 120 {
+            format!("not heard for {gone} s")
+        } else {
+            format!("not heard for {} min", gone / 60)
+        }
+    })
+}
+
+/// What to do once a tracker is found, and how to identify it.
+pub const FOUND_STEPS: &[&str] = &[
+    "Found it? Photograph it where it was, with the date, on a device other than the client's phone; do not switch it off or throw it away before deciding with the advocate.",
+    "An AirTag or other Find My item: hold it against an iPhone or an NFC-enabled Android phone to read its serial number; the police can ask Apple who owns it.",
+    "A Samsung SmartTag or a Tile can be identified in its maker's app (SmartThings Find, Tile).",
+    "Making it play a sound (iPhone: Find My, Items, the safety alert; Android: Settings, Safety, Unknown tracker alerts) helps find it, but the owner may be told.",
+];
 
 fn sev_style(app: &App, s: Severity) -> Style {
     if !app.colour {
@@ -111,20 +140,31 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
         Screen::Live => draw_live(frame, app, engine, findings, f0, area),
         Screen::Detail => draw_detail(frame, app, findings, area),
         Screen::Review => draw_review(frame, app, engine, findings, f0, area),
-        Screen::Locate => draw_locate(frame, app, engine, area),
+        Screen::Locate => draw_locate(frame, app, engine, findings, f0, area),
     }
     if app.help {
         draw_help(frame, app, area);
     }
     if let Some(t) = &app.note_input {
+        let (title, hint) = if app.input_is_place {
+            (
+                " New place: a short label, optional (\"bus stop\"; never an address) ",
+                "Enter: mark the new place   Backspace: delete (on an empty line: cancel)",
+            )
+        } else {
+            (
+                " Note for the case (the volunteer's; never the client's name) ",
+                "Enter: save   Backspace: delete (on an empty line: cancel)",
+            )
+        };
         draw_dialog(
             frame,
             area,
-            " Note for the case (the volunteer's; never the client's name) ",
+            title,
             vec![
                 Line::from(format!("{}_", clean(t, 500))),
                 Line::from(""),
-                Line::from("Enter: save   Backspace: delete   q: cancel"),
+                Line::from(hint),
             ],
         );
     }
@@ -470,6 +510,7 @@ fn finding_row(
     app: &App,
     f: &Finding,
     answer: Option<crate::observation::ClientAnswer>,
+    now: Option<crate::observation::Timestamp>,
 ) -> ListItem<'static> {
     let addr = f
         .subject
@@ -477,11 +518,13 @@ fn finding_row(
         .map(|a| a.to_string())
         .or(f.subject.ip.map(|i| i.to_string()))
         .unwrap_or_default();
-    let rssi = f
-        .signal
-        .last()
-        .map(|p| format!(" {} dBm", p.rssi))
-        .unwrap_or_default();
+    let rssi = match (f.signal.last(), now) {
+        (Some(p), now) => match not_heard(p.t, now) {
+            Some(g) => format!(" {g}"),
+            None => format!(" {} dBm", p.rssi),
+        },
+        (None, _) => String::new(),
+    };
     ListItem::new(Line::from(vec![
         Span::styled(
             format!("{} ", row_word(f, answer)),
@@ -552,7 +595,7 @@ fn draw_live(
                 .responses
                 .get(&f.id)
                 .and_then(|r| r.answer);
-            finding_row(app, f, answer)
+            finding_row(app, f, answer, f0.now)
         })
         .collect();
     let devices = engine.devices();
@@ -780,37 +823,72 @@ pub fn meter_ratio(rssi: f64) -> f64 {
     ((rssi + 100.0) / 65.0).clamp(0.0, 1.0)
 }
 
-fn draw_locate(frame: &mut Frame, app: &App, engine: &Engine, area: Rect) {
+fn draw_locate(
+    frame: &mut Frame,
+    app: &App,
+    engine: &Engine,
+    findings: &[Finding],
+    f0: &Frame0,
+    area: Rect,
+) {
     let loc: Option<Locate> = app.locate_target.and_then(|a| engine.trackers.locate(&a));
-    let [h, words, meter, spark, foot] = Layout::vertical([
+    let [h, words, meter, spark, steps, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(4),
         Constraint::Length(5),
         Constraint::Min(3),
+        Constraint::Length(7),
         Constraint::Length(2),
     ])
     .areas(area);
-    frame.render_widget(Paragraph::new(header(app, "find the tracker")), h);
+    // Name the tracker, not only its address.
+    let what = app
+        .locate_target
+        .and_then(|a| {
+            findings
+                .iter()
+                .find(|f| f.subject.address == Some(a) || f.subject.addresses.contains(&a))
+        })
+        .map(|f| {
+            let t = clean(&f.title, 60);
+            t.split(':').next().unwrap_or(&t).trim().to_string()
+        })
+        .unwrap_or_else(|| "the tracker".into());
+    frame.render_widget(Paragraph::new(header(app, &format!("find {what}"))), h);
+    frame.render_widget(
+        Paragraph::new(
+            FOUND_STEPS
+                .iter()
+                .map(|s| Line::from(format!("• {s}")))
+                .collect::<Vec<_>>(),
+        )
+        .wrap(Wrap { trim: true }),
+        steps,
+    );
     let Some(l) = loc else {
         frame.render_widget(Paragraph::new("No signal from this tracker yet."), words);
         return;
     };
     let big = Style::default().add_modifier(Modifier::BOLD);
-    let trend = match l.trend {
-        Trend::Closer => "WARMER — getting closer",
-        Trend::Further => "COLDER — getting further away",
-        Trend::Steady => "SAME — about the same distance",
-        Trend::Unknown => "Listening… (not enough signal yet)",
+    let gone = l.last_seen.and_then(|t| not_heard(t, f0.now));
+    let trend = match (&gone, l.trend) {
+        (Some(g), _) => format!("NOT HEARD — {g}: out of range, switched off or blocked"),
+        (None, Trend::Closer) => "WARMER — getting closer".into(),
+        (None, Trend::Further) => "COLDER — getting further away".into(),
+        (None, Trend::Steady) => "SAME — about the same distance".into(),
+        (None, Trend::Unknown) => "Listening… (not enough signal yet)".into(),
     };
     frame.render_widget(
         Paragraph::new(vec![
             Line::from(Span::styled(trend, big)),
             Line::from(format!(
-                "Tracker {}  ·  signal {}",
+                "{what} {}  ·  signal {}",
                 l.address,
-                l.smoothed_rssi
-                    .map(|r| format!("{r:.0} dBm"))
-                    .unwrap_or_else(|| "—".into())
+                match (&gone, l.smoothed_rssi) {
+                    (Some(g), _) => g.clone(),
+                    (None, Some(r)) => format!("{r:.0} dBm"),
+                    (None, None) => "—".into(),
+                }
             )),
             Line::from(
                 "Move slowly around the client's belongings; the bar grows as you get closer.",
@@ -819,7 +897,11 @@ fn draw_locate(frame: &mut Frame, app: &App, engine: &Engine, area: Rect) {
         .wrap(Wrap { trim: true }),
         words,
     );
-    let ratio = l.smoothed_rssi.map(meter_ratio).unwrap_or(0.0);
+    let ratio = if gone.is_some() {
+        0.0
+    } else {
+        l.smoothed_rssi.map(meter_ratio).unwrap_or(0.0)
+    };
     frame.render_widget(
         Gauge::default()
             .block(Block::default().borders(Borders::ALL).title(" Signal "))

@@ -20,10 +20,19 @@ pub const MAX_DEVICES: usize = 20_000;
 pub const MAX_TRACKERS: usize = 5_000;
 /// Signal points kept per tracker (at one advert every 2 s, about 40 minutes).
 pub const MAX_SIGNAL: usize = 1_200;
-/// Window for the smoothed signal and for each half of the trend comparison.
-pub const LOCATE_WINDOW_MS: i64 = 5_000;
+/// Window of the smoothed signal (a mean over the last few seconds of adverts).
+pub const LOCATE_WINDOW_MS: i64 = 4_000;
+/// The smoothed signal is compared with itself this long ago: a slow walk (a quarter of a
+/// dB a second, the demo's recorded walk) changes it by 2-3 dB over this span.
+pub const TREND_SPAN_MS: i64 = 10_000;
 /// Change in smoothed signal (dB) below which the trend reads "about the same".
-pub const TREND_DB: f64 = 3.0;
+pub const TREND_DB: f64 = 2.0;
+/// A change must hold this long (now and this long ago) before the meter says so, so noise
+/// does not flip it back and forth.
+pub const TREND_SUSTAIN_MS: i64 = 2_500;
+/// "Moved with you" needs the tracker heard this long in the new place after the volunteer
+/// marked it, so walking past a tracker at the door cannot raise it.
+pub const MOVED_DWELL_SECS: i64 = 120;
 /// Places tracked per device (a bit each).
 const MAX_PLACES: usize = 64;
 /// Addresses remembered per tracker (the latest ones).
@@ -80,6 +89,9 @@ struct Tracker {
     places: u64,
     signal: VecDeque<SignalPoint>,
     recognised: Option<Recognised>,
+    /// (earlier place, later place, devices of the earlier place, how many stayed) once it
+    /// was judged to have moved with the client: kept, it never flips back.
+    moved: Option<(usize, usize, usize, usize)>,
 }
 
 #[derive(Debug, Default)]
@@ -267,6 +279,23 @@ impl TrackerState {
                 }
                 tr.signal.push_back(SignalPoint { t, rssi });
             }
+            // Moved with the client: heard in the new place for the dwell time after the
+            // mark, while most devices of the earlier place were left behind; once judged,
+            // it stays so.
+            let dwelt = place > 0
+                && ctx
+                    .places
+                    .get(place - 1)
+                    .is_some_and(|m| (t - m.t).num_seconds() >= MOVED_DWELL_SECS);
+            if tr.moved.is_none() && dwelt && tr.places.count_ones() >= 2 {
+                let moved = self
+                    .trackers
+                    .get(&i)
+                    .and_then(|tr| self.moved_with_client(tr));
+                if let Some(tr) = self.trackers.get_mut(&i) {
+                    tr.moved = moved;
+                }
+            }
         }
     }
 
@@ -318,6 +347,7 @@ impl TrackerState {
                 places: 0,
                 signal: VecDeque::new(),
                 recognised: None,
+                moved: None,
             },
         );
         number
@@ -434,7 +464,7 @@ impl TrackerState {
     }
 
     fn finding(&self, i: usize, tr: &Tracker, e: &Entry) -> Finding {
-        let moved = self.moved_with_client(tr);
+        let moved = tr.moved;
         let ever_separated = tr.ever_separated;
         let mut severity = if moved.is_some() {
             Severity::High
@@ -633,27 +663,30 @@ fn linked(tr: &Tracker, key: &LinkKey, t: Timestamp) -> bool {
 
 fn locate_of(tr: &Tracker) -> Locate {
     let last = tr.signal.back().map(|p| p.t);
-    let mean = |from_ms: i64, to_ms: i64| -> Option<f64> {
-        let end = last?;
+    // Mean signal over the window ending `ago_ms` before the latest advert.
+    let smoothed = |ago_ms: i64| -> Option<f64> {
+        let end = last? - chrono::Duration::milliseconds(ago_ms);
         let (mut sum, mut n) = (0f64, 0u32);
         for p in tr.signal.iter().rev() {
             let age = (end - p.t).num_milliseconds();
-            if age >= to_ms {
+            if age < 0 {
+                continue;
+            }
+            if age >= LOCATE_WINDOW_MS {
                 break;
             }
-            if age >= from_ms {
-                sum += f64::from(p.rssi);
-                n += 1;
-            }
+            sum += f64::from(p.rssi);
+            n += 1;
         }
         (n > 0).then(|| sum / f64::from(n))
     };
-    let now = mean(0, LOCATE_WINDOW_MS);
-    let before = mean(LOCATE_WINDOW_MS, 2 * LOCATE_WINDOW_MS);
-    let trend = match (now, before) {
-        (Some(n), Some(b)) if n - b >= TREND_DB => Trend::Closer,
-        (Some(n), Some(b)) if b - n >= TREND_DB => Trend::Further,
-        (Some(_), Some(_)) => Trend::Steady,
+    // Change of the smoothed signal over the trend span, ending `ago_ms` ago.
+    let change = |ago_ms: i64| Some(smoothed(ago_ms)? - smoothed(ago_ms + TREND_SPAN_MS)?);
+    let now = smoothed(0);
+    let trend = match (change(0), change(TREND_SUSTAIN_MS)) {
+        (Some(a), Some(b)) if a >= TREND_DB && b >= TREND_DB => Trend::Closer,
+        (Some(a), Some(b)) if a <= -TREND_DB && b <= -TREND_DB => Trend::Further,
+        (Some(_), _) => Trend::Steady,
         _ => Trend::Unknown,
     };
     Locate {
