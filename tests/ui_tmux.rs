@@ -110,7 +110,7 @@ fn demo_navigate_locate_hide_restore_quit() {
     let cmd = format!("{} demo --speed 60", env!("CARGO_BIN_EXE_sweep"));
     let Some(t) = Tmux::start(&cmd) else { return };
     t.wait_for("Apple AirTag");
-    t.wait_for("this tracker moved with you");
+    t.wait_for("this tracker moved with the client");
     // Navigate: down to the SmartTag, open its details, go back.
     t.keys(&["Down", "Enter"]);
     t.wait_for("Signature: tracker.samsung-smarttag");
@@ -174,6 +174,6 @@ fn start_screen_reopens_the_last_case_from_its_journal() {
     });
     t.keys(&["o"]);
     t.wait_for("Reopened case 20261122T100000Z-C-9");
-    t.wait_for("this tracker moved with you");
+    t.wait_for("this tracker moved with the client");
     t.keys(&["q"]);
 }
