@@ -29,6 +29,48 @@ pub struct View {
     pub inputs: Vec<InputView>,
     pub findings_json_sha256: String,
     pub counters: String,
+    // First page (issue #18). Defaulted from the Report here; the session layer fills
+    // what the engine does not know (concerns, notes, devices examined, place).
+    /// When this report was made: local time with its UTC offset.
+    pub generated: String,
+    /// The same instant, for the PDF's document date.
+    #[serde(skip)]
+    pub generated_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Date of the check, local.
+    pub date: String,
+    /// Where the check took place (the clinic), if recorded.
+    pub place: Option<String>,
+    /// The client's devices and belongings examined ("the client's phone", "the bag").
+    pub devices_examined: Vec<String>,
+    /// What was checked and what was not, one line per check.
+    pub coverage: Vec<CoverageView>,
+    /// The client's concerns, in their words as the volunteer wrote them.
+    pub concerns: Vec<String>,
+    /// The volunteer's notes, with times.
+    pub notes: Vec<NoteView>,
+    /// Places during the check (label and time), instead of "place 1".
+    pub places: Vec<PlaceView>,
+}
+
+/// One check in the coverage account: what it was, whether it ran, and any detail.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    pub check: String,
+    /// "Checked", "Not checked", "Partly checked".
+    pub status: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub time: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceView {
+    pub label: String,
+    pub time: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -47,18 +89,74 @@ pub struct FindingView {
     pub plot: Option<Plot>,
     pub times: String,
     pub signature: String,
+    /// The client's answer to the volunteer's question about this finding.
+    pub answer: Option<String>,
+    /// What the client decided to do about it.
+    pub decision: Option<String>,
+    /// "Marked as the client's own by VO at 10:04:12 UTC" (who and when).
+    pub recognised: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plot {
     /// SVG polyline points in a 300x80 box, and the axis labels.
     pub points: String,
+    /// Weakest and strongest signal measured.
     pub min_rssi: i16,
     pub max_rssi: i16,
     pub start: String,
     pub end: String,
-    /// Normalised (x, y) in 0..1 for other renderers.
+    /// Normalised (x, y) in 0..1 of the axes for other renderers.
     pub xy: Vec<(f64, f64)>,
+    /// The signal axis: at least `PLOT_MIN_SPAN_DB` tall, so noise looks like noise.
+    pub axis_min: i16,
+    pub axis_max: i16,
+    /// Signal-axis ticks (every 10 dB): label and position (0 bottom .. 1 top).
+    pub y_ticks: Vec<Tick>,
+    /// Time-axis ticks: label ("10:02") and position (0 left .. 1 right).
+    pub x_ticks: Vec<Tick>,
+    /// Axis titles.
+    pub y_label: &'static str,
+    pub x_label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tick {
+    pub label: String,
+    pub pos: f64,
+    /// The same position in the 300x80 SVG box (x for time ticks, y for signal ticks).
+    pub svg: f64,
+}
+
+/// The signal axis of a plot is never shorter than this (issue #18: a plot autoscaled to
+/// -71..-65 dBm made 6 dB of noise look dramatic).
+pub const PLOT_MIN_SPAN_DB: i16 = 30;
+
+/// The signal axis for measured values: at least `PLOT_MIN_SPAN_DB`, centred on the data,
+/// on multiples of 10 dB, widened to hold every value.
+pub fn plot_axis(min: i16, max: i16) -> (i16, i16) {
+    let (min, max) = (i32::from(min.min(max)), i32::from(max.max(min)));
+    let span = (max - min).max(i32::from(PLOT_MIN_SPAN_DB));
+    let mid = (min + max) as f64 / 2.0;
+    let mut lo = ((mid - span as f64 / 2.0) / 10.0).round() as i32 * 10;
+    let mut hi = lo + ((span + 9) / 10) * 10;
+    if hi < max {
+        hi = (max + 9).div_euclid(10) * 10;
+    }
+    if lo > min {
+        lo = min.div_euclid(10) * 10;
+    }
+    let clamp = |v: i32| v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+    (clamp(lo), clamp(hi))
+}
+
+/// "1 tracker", "2 trackers": counts in plain words, never "tracker(s)".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -156,7 +254,8 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     }
     let min = f.signal.iter().map(|p| p.rssi).min().unwrap_or(-100);
     let max = f.signal.iter().map(|p| p.rssi).max().unwrap_or(-30);
-    let span = f64::from((max - min).max(1));
+    let (axis_min, axis_max) = plot_axis(min, max);
+    let axis_span = f64::from(axis_max) - f64::from(axis_min);
     let t0 = f.signal[0].t;
     let t1 = f.signal[f.signal.len() - 1].t;
     let dt = ((t1 - t0).num_milliseconds().max(1)) as f64;
@@ -166,10 +265,50 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
         .map(|p| {
             (
                 (p.t - t0).num_milliseconds() as f64 / dt,
-                f64::from(p.rssi - min) / span,
+                (f64::from(p.rssi) - f64::from(axis_min)) / axis_span,
             )
         })
         .collect();
+    let y_ticks: Vec<Tick> = (0..)
+        .map(|i| i32::from(axis_min) + 10 * i)
+        .take_while(|v| *v <= i32::from(axis_max))
+        .map(|v| {
+            let pos = (f64::from(v) - f64::from(axis_min)) / axis_span;
+            Tick {
+                label: v.to_string(),
+                pos,
+                svg: 80.0 - pos * 80.0,
+            }
+        })
+        .collect();
+    // Time ticks: start, end and up to 3 round minutes between.
+    let mut x_ticks = vec![Tick {
+        label: t0.format("%H:%M:%S").to_string(),
+        pos: 0.0,
+        svg: 0.0,
+    }];
+    let total_min = (t1 - t0).num_minutes();
+    if total_min >= 2 {
+        let step = (total_min / 4).max(1);
+        let first = t0 + chrono::Duration::seconds(60 - i64::from(chrono::Timelike::second(&t0)));
+        let mut t = first;
+        while t < t1 && x_ticks.len() < 5 {
+            let pos = (t - t0).num_milliseconds() as f64 / dt;
+            if pos > 0.15 && pos < 0.85 {
+                x_ticks.push(Tick {
+                    label: t.format("%H:%M").to_string(),
+                    pos,
+                    svg: pos * 300.0,
+                });
+            }
+            t += chrono::Duration::minutes(step);
+        }
+    }
+    x_ticks.push(Tick {
+        label: t1.format("%H:%M:%S").to_string(),
+        pos: 1.0,
+        svg: 300.0,
+    });
     let points = xy
         .iter()
         .map(|(x, y)| format!("{:.1},{:.1}", x * 300.0, 80.0 - y * 80.0))
@@ -180,7 +319,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     let spark: String = (0..n)
         .map(|i| {
             let p = &f.signal[i * f.signal.len() / n];
-            BARS[((f64::from(p.rssi - min) / span) * 7.0)
+            BARS[(((f64::from(p.rssi) - f64::from(axis_min)) / axis_span) * 7.0)
                 .round()
                 .clamp(0.0, 7.0) as usize]
         })
@@ -198,6 +337,12 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
             start: t0.format("%H:%M:%S").to_string(),
             end: t1.format("%H:%M:%S").to_string(),
             xy,
+            axis_min,
+            axis_max,
+            y_ticks,
+            x_ticks,
+            y_label: "Signal (dBm)",
+            x_label: "Time",
         }),
     )
 }
@@ -229,6 +374,16 @@ fn finding_view(i: usize, f: &Finding) -> FindingView {
             ts(&f.last_seen)
         ),
         signature: f.signature.clone(),
+        answer: None,
+        decision: None,
+        recognised: f.recognised.as_ref().map(|r| match &r.by {
+            Some(by) => format!(
+                "Marked as the client's own by {} at {}.",
+                sanitize::clean(by, 16),
+                ts(&r.at)
+            ),
+            None => format!("Marked as the client's own at {}.", ts(&r.at)),
+        }),
     }
 }
 
@@ -262,17 +417,19 @@ impl View {
             .filter(|f| f.category == Category::Stalkerware && f.severity == Severity::High)
             .count();
         let summary = if active.iter().all(|f| f.severity >= Severity::Low) {
-            "We did not find a known tracker or stalkerware sign in what we checked. That is reassuring, but it is not proof that nothing is there: see \"What this check cannot tell you\".".to_string()
+            "We did not find a known tracker or stalkerware sign in what we checked. That is reassuring, but it is not proof that nothing is there: see \"What this check cannot tell\".".to_string()
         } else {
             let mut parts = Vec::new();
             if trackers > 0 {
                 parts.push(format!(
-                    "{trackers} Bluetooth tracker(s) that could be following the client"
+                    "{} that could be following the client",
+                    plural(trackers, "Bluetooth tracker", "Bluetooth trackers")
                 ));
             }
             if stalker > 0 {
                 parts.push(format!(
-                    "signs of {stalker} stalkerware app(s) on the phone"
+                    "signs of {} on the phone",
+                    plural(stalker, "stalkerware app", "stalkerware apps")
                 ));
             }
             let others = active
@@ -281,10 +438,13 @@ impl View {
                 .count()
                 .saturating_sub(trackers + stalker);
             if others > 0 {
-                parts.push(format!("{others} other thing(s) worth checking"));
+                parts.push(format!(
+                    "{} worth checking",
+                    plural(others, "other thing", "other things")
+                ));
             }
             format!(
-                "We found {}{}. Read \"Before you act\" before doing anything about it.",
+                "We found {}{}. Read \"Before acting\" before doing anything about it.",
                 parts.join(" and "),
                 if high > 0 {
                     ", which need attention"
@@ -350,6 +510,21 @@ impl View {
             _ => "no observations".into(),
         };
         let c = &r.scan.counters;
+        let coverage = coverage(r);
+        let generated_at = chrono::Local::now().fixed_offset();
+        let places = r
+            .scan
+            .places
+            .iter()
+            .map(|p| PlaceView {
+                label: p
+                    .label
+                    .as_deref()
+                    .map(|l| sanitize::clean(l, 60))
+                    .unwrap_or_else(|| format!("Moved on at {}", p.t.format("%H:%M:%S"))),
+                time: ts(&p.t),
+            })
+            .collect();
         View {
             title: "Device check findings".into(),
             case: r.scan.case.as_deref().map(|s| sanitize::clean(s, 40)),
@@ -422,6 +597,78 @@ impl View {
                 "{} observations; {} devices set aside by the memory limits.",
                 c.observations, c.devices_dropped
             ),
+            generated: generated_at
+                .format("%Y-%m-%d %H:%M:%S (UTC%:z)")
+                .to_string(),
+            generated_at,
+            date: r
+                .scan
+                .started
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            place: None,
+            devices_examined: Vec::new(),
+            coverage,
+            concerns: Vec::new(),
+            notes: Vec::new(),
+            places,
         }
     }
+}
+
+/// What was checked and what was not, from the sources that ran or could not.
+fn coverage(r: &Report) -> Vec<CoverageView> {
+    use crate::observation::SourceKind;
+    let mut out: Vec<CoverageView> = Vec::new();
+    for s in &r.scan.sources {
+        let check = s.source.plain_name().to_string();
+        if out.iter().any(|c| c.check == check) {
+            continue;
+        }
+        out.push(match s.state {
+            SourceState::Unavailable | SourceState::Failed => CoverageView {
+                check,
+                status: "Not checked".into(),
+                detail: format!(
+                    "{}{}",
+                    clean(s.reason.as_deref().unwrap_or("it could not run")),
+                    s.fix
+                        .as_deref()
+                        .map(|f| format!(" ({})", clean(f)))
+                        .unwrap_or_default()
+                ),
+            },
+            _ => CoverageView {
+                check,
+                status: "Checked".into(),
+                detail: String::new(),
+            },
+        });
+    }
+    let ran = |k: &[SourceKind]| {
+        r.scan.sources.iter().any(|s| {
+            k.contains(&s.source)
+                && !matches!(s.state, SourceState::Unavailable | SourceState::Failed)
+        })
+    };
+    if !ran(&[SourceKind::Ble, SourceKind::Replay]) {
+        out.push(CoverageView {
+            check: "Bluetooth trackers".into(),
+            status: "Not checked".into(),
+            detail: "no Bluetooth scan in this check.".into(),
+        });
+    }
+    if !ran(&[SourceKind::Traffic, SourceKind::Capture, SourceKind::Replay]) {
+        out.push(CoverageView {
+            check: "Phone traffic".into(),
+            status: "Not checked".into(),
+            detail: "no phone traffic in this check.".into(),
+        });
+    }
+    out.push(CoverageView {
+        check: "Apps installed on the phone, shared accounts, passwords".into(),
+        status: "Not checked".into(),
+        detail: "not part of this check.".into(),
+    });
+    out
 }
