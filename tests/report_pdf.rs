@@ -287,3 +287,39 @@ fn first_page_looks_like_the_reference_image() {
         w * h
     );
 }
+
+#[test]
+#[ignore = "needs poppler-utils, qpdf, fonts-wqy-microhei and fonts-symbola"]
+fn installed_fonts_show_chinese_and_emoji() {
+    let d = tempfile::tempdir().expect("tmp");
+    let bytes = sweep::report::pdf::render_with(
+        &view(),
+        &PdfOptions {
+            paper: Paper::A4,
+            system_fonts: true,
+        },
+    )
+    .expect("pdf");
+    let file = write(d.path(), "system.pdf", &bytes);
+    let text = pdftotext(&file, &[]);
+    for want in [CYRILLIC, ARABIC, HEBREW, CHINESE, EMOJI] {
+        assert!(text.contains(want), "{want:?} missing from:\n{text}");
+    }
+    assert!(
+        !text.contains("U+"),
+        "a code point printed although a font has it"
+    );
+    let fonts = run("pdffonts", &[], &file);
+    assert!(
+        fonts.contains("WenQuanYi") && fonts.contains("Symbola"),
+        "{fonts}"
+    );
+    for l in fonts.lines().skip(2) {
+        assert!(
+            l.contains(" yes yes "),
+            "a font is not embedded as a subset: {l}"
+        );
+    }
+    let out = run("qpdf", &["--check"], &file);
+    assert!(out.contains("No syntax or stream encoding errors"), "{out}");
+}

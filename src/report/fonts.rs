@@ -71,7 +71,11 @@ pub struct Fonts {
     regular: Face,
     bold: Face,
     use_system: bool,
-    system: RefCell<Option<Vec<Face>>>,
+    /// The machine's fonts (indexed on first need) in the order they are tried.
+    index: RefCell<Option<(fontdb::Database, Vec<fontdb::ID>)>>,
+    /// System faces in use.
+    system: RefCell<Vec<Face>>,
+    loaded: RefCell<HashMap<fontdb::ID, Option<usize>>>,
     /// Character -> index into `system` (None: no font has it).
     system_cover: RefCell<HashMap<char, Option<usize>>>,
     base_cover: RefCell<HashMap<(Style, char), bool>>,
@@ -96,7 +100,9 @@ impl Fonts {
             regular,
             bold,
             use_system,
-            system: RefCell::new(None),
+            index: RefCell::new(None),
+            system: RefCell::new(Vec::new()),
+            loaded: RefCell::new(HashMap::new()),
             system_cover: RefCell::new(HashMap::new()),
             base_cover: RefCell::new(HashMap::new()),
         })
@@ -117,16 +123,20 @@ impl Fonts {
             .or_insert_with(|| self.base(style).covers(c))
     }
 
-    /// Load the machine's fonts once (only when a character needs them).
-    fn system_faces(&self) {
-        if self.system.borrow().is_some() {
+    /// Index the machine's fonts once (only when a character needs them). Font files are
+    /// read (memory-mapped by fontdb) to check coverage; only faces actually used are
+    /// copied and embedded.
+    fn system_index(&self) {
+        if self.index.borrow().is_some() {
             return;
         }
-        let mut faces = Vec::new();
         let mut db = fontdb::Database::new();
         db.load_system_fonts();
-        // Prefer regular upright faces, in a stable order.
-        let mut infos: Vec<&fontdb::FaceInfo> = db.faces().collect();
+        // Prefer regular upright faces, in a stable order; skip the DejaVu we embed.
+        let mut infos: Vec<&fontdb::FaceInfo> = db
+            .faces()
+            .filter(|f| !f.families.iter().any(|(n, _)| n.starts_with("DejaVu")))
+            .collect();
         infos.sort_by_key(|f| {
             (
                 f.style != fontdb::Style::Normal,
@@ -135,17 +145,8 @@ impl Fonts {
                 f.index,
             )
         });
-        for info in infos {
-            // Only faces that add something: skip the DejaVu family we embed.
-            if info.families.iter().any(|(n, _)| n.starts_with("DejaVu")) {
-                continue;
-            }
-            let loaded = db.with_face_data(info.id, |data, index| Face::new(data.to_vec(), index));
-            if let Some(Some(face)) = loaded {
-                faces.push(face);
-            }
-        }
-        *self.system.borrow_mut() = Some(faces);
+        let order = infos.iter().map(|f| f.id).collect();
+        *self.index.borrow_mut() = Some((db, order));
     }
 
     fn system_pick(&self, c: char) -> Option<usize> {
@@ -155,14 +156,44 @@ impl Fonts {
         if let Some(hit) = self.system_cover.borrow().get(&c) {
             return *hit;
         }
-        self.system_faces();
-        let hit = self
-            .system
-            .borrow()
-            .as_ref()
-            .and_then(|faces| faces.iter().position(|f| f.covers(c)));
-        self.system_cover.borrow_mut().insert(c, hit);
-        hit
+        self.system_index();
+        let hit = {
+            let index = self.index.borrow();
+            let (db, order) = index.as_ref()?;
+            order.iter().copied().find(|id| {
+                db.with_face_data(*id, |data, i| {
+                    rustybuzz::ttf_parser::Face::parse(data, i).is_ok_and(|f| {
+                        let t = f.tables();
+                        (t.glyf.is_some() || t.cff.is_some() || t.cff2.is_some())
+                            && f.glyph_index(c).is_some()
+                    })
+                })
+                .unwrap_or(false)
+            })
+        };
+        let slot = hit.and_then(|id| self.load_system(id));
+        self.system_cover.borrow_mut().insert(c, slot);
+        slot
+    }
+
+    /// Copy one system face for shaping and embedding (once); its slot in `system`.
+    fn load_system(&self, id: fontdb::ID) -> Option<usize> {
+        if let Some(slot) = self.loaded.borrow().get(&id) {
+            return *slot;
+        }
+        let face = {
+            let index = self.index.borrow();
+            let (db, _) = index.as_ref()?;
+            db.with_face_data(id, |data, i| Face::new(data.to_vec(), i))
+                .flatten()
+        };
+        let slot = face.map(|f| {
+            let mut system = self.system.borrow_mut();
+            system.push(f);
+            system.len() - 1
+        });
+        self.loaded.borrow_mut().insert(id, slot);
+        slot
     }
 
     fn pick(&self, style: Style, c: char) -> Option<Pick> {
@@ -269,8 +300,7 @@ impl Fonts {
                 Pick::System(i) => self
                     .system
                     .borrow()
-                    .as_ref()
-                    .and_then(|f| f.get(i))
+                    .get(i)
                     .map(|f| self.shaped(f, piece, rtl)),
             };
             if let Some(run) = face {
@@ -282,12 +312,7 @@ impl Fonts {
     fn covers(&self, style: Style, pick: Pick, c: char) -> bool {
         match pick {
             Pick::Base => self.base_covers(style, c),
-            Pick::System(i) => self
-                .system
-                .borrow()
-                .as_ref()
-                .and_then(|f| f.get(i))
-                .is_some_and(|f| f.covers(c)),
+            Pick::System(i) => self.system.borrow().get(i).is_some_and(|f| f.covers(c)),
         }
     }
 
