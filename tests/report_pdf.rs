@@ -149,6 +149,11 @@ fn every_script_comes_back_exactly_from_the_pdf() {
         assert!(text.contains(want), "{want:?} missing from:\n{text}");
     }
     assert!(!text.contains('?'), "a character became '?':\n{text}");
+    // The signal plot's axes are labelled.
+    assert!(
+        text.contains("Signal (dBm)") && text.contains("Time"),
+        "{text}"
+    );
     assert!(
         !text.contains('\u{fffd}'),
         "a replacement character:\n{text}"

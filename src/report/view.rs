@@ -277,7 +277,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
             Tick {
                 label: v.to_string(),
                 pos,
-                svg: 80.0 - pos * 80.0,
+                svg: ((80.0 - pos * 80.0) * 10.0).round() / 10.0,
             }
         })
         .collect();
@@ -298,7 +298,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
                 x_ticks.push(Tick {
                     label: t.format("%H:%M").to_string(),
                     pos,
-                    svg: pos * 300.0,
+                    svg: (pos * 3000.0).round() / 10.0,
                 });
             }
             t += chrono::Duration::minutes(step);
