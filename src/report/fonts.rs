@@ -85,6 +85,8 @@ pub struct Fonts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pick {
     Base,
+    /// The regular face standing in for bold where bold lacks a glyph.
+    Regular,
     System(usize),
 }
 
@@ -199,6 +201,8 @@ impl Fonts {
     fn pick(&self, style: Style, c: char) -> Option<Pick> {
         if self.base_covers(style, c) {
             Some(Pick::Base)
+        } else if style == Style::Bold && self.base_covers(Style::Regular, c) {
+            Some(Pick::Regular)
         } else {
             self.system_pick(c).map(Pick::System)
         }
@@ -297,6 +301,7 @@ impl Fonts {
             let piece = &slice[r];
             let face = match pick {
                 Pick::Base => Some(self.shaped(self.base(style), piece, rtl)),
+                Pick::Regular => Some(self.shaped(&self.regular, piece, rtl)),
                 Pick::System(i) => self
                     .system
                     .borrow()
@@ -312,6 +317,7 @@ impl Fonts {
     fn covers(&self, style: Style, pick: Pick, c: char) -> bool {
         match pick {
             Pick::Base => self.base_covers(style, c),
+            Pick::Regular => self.base_covers(Style::Regular, c),
             Pick::System(i) => self.system.borrow().get(i).is_some_and(|f| f.covers(c)),
         }
     }
@@ -474,6 +480,26 @@ mod tests {
             f.printable(Style::Regular, "Иван שלום مرحبا"),
             "Иван שלום مرحبا"
         );
+    }
+
+    #[test]
+    fn bold_text_borrows_regular_glyphs_before_giving_up() {
+        let f = Fonts::new(false).expect("fonts");
+        // Mathematical sans-serif letters (fancy Bluetooth names): in DejaVu Sans, not in Bold.
+        for text in ["𝖠𝖡𝖢 tag", "هاتف أحمد", "הטלפון של דנה", "Иван", "☐ ✓"]
+        {
+            assert_eq!(f.printable(Style::Bold, text), text);
+            let drawn: String = f
+                .shape_line(Style::Bold, text)
+                .iter()
+                .flat_map(|r| r.glyphs.iter().map(|g| g.glyph_id.to_u32()))
+                .map(|g| if g == 0 { '!' } else { '.' })
+                .collect();
+            assert!(
+                !drawn.contains('!'),
+                "{text}: a missing glyph (.notdef) drawn"
+            );
+        }
     }
 
     #[test]
