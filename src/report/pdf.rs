@@ -452,7 +452,7 @@ fn first_page(l: &Layout, v: &View) -> Vec<Row> {
             14.0,
             Pen(BODY, Style::Regular, Ink::Grey),
             Some("Marked as the client's own:"),
-            &f.title,
+            f.title.trim_end_matches(" (marked as the client's own)"),
         );
         gap(&mut r, 1.5);
     }
