@@ -328,3 +328,21 @@ fn installed_fonts_show_chinese_and_emoji() {
     let out = run("qpdf", &["--check"], &file);
     assert!(out.contains("No syntax or stream encoding errors"), "{out}");
 }
+
+#[test]
+#[ignore = "needs poppler-utils and qpdf"]
+fn report_render_keeps_a4_and_render_with_takes_the_paper() {
+    use sweep::report::{Format, RenderOptions, render, render_with};
+    let d = tempfile::tempdir().expect("tmp");
+    let r = report();
+    let a4 = write(d.path(), "a4.pdf", &render(&r, Format::Pdf).expect("pdf"));
+    assert!(run("pdfinfo", &[], &a4).contains("(A4)"));
+    let mut options = RenderOptions::default();
+    options.pdf.paper = Paper::Letter;
+    let letter = write(
+        d.path(),
+        "letter.pdf",
+        &render_with(&r, Format::Pdf, &options).expect("pdf"),
+    );
+    assert!(run("pdfinfo", &[], &letter).contains("(letter)"));
+}
