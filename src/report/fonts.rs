@@ -79,6 +79,7 @@ pub struct Fonts {
     /// Character -> index into `system` (None: no font has it).
     system_cover: RefCell<HashMap<char, Option<usize>>>,
     base_cover: RefCell<HashMap<(Style, char), bool>>,
+    widths: RefCell<HashMap<(Style, String), f32>>,
 }
 
 /// Which face draws a character.
@@ -107,6 +108,7 @@ impl Fonts {
             loaded: RefCell::new(HashMap::new()),
             system_cover: RefCell::new(HashMap::new()),
             base_cover: RefCell::new(HashMap::new()),
+            widths: RefCell::new(HashMap::new()),
         })
     }
 
@@ -246,9 +248,18 @@ impl Fonts {
         out
     }
 
-    /// Width of a line of (printable) text in em.
+    /// Width of a line of (printable) text in em (words are measured once).
     pub fn width(&self, style: Style, text: &str) -> f32 {
-        self.shape_line(style, text).iter().map(|r| r.width).sum()
+        let key = (style, text.to_string());
+        if let Some(w) = self.widths.borrow().get(&key) {
+            return *w;
+        }
+        let w = self.shape_line(style, text).iter().map(|r| r.width).sum();
+        let mut widths = self.widths.borrow_mut();
+        if widths.len() < 100_000 {
+            widths.insert(key, w);
+        }
+        w
     }
 
     /// Shape one line (logical order, no line breaks) into runs in visual order.
