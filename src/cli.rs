@@ -120,6 +120,9 @@ pub struct ScanArgs {
     /// Replay recordings at this speed (1 = real time) instead of as fast as possible.
     #[arg(long, value_name = "FACTOR")]
     pub speed: Option<f64>,
+    /// Paper size of PDF reports.
+    #[arg(long, value_enum, default_value_t = crate::report::pdf::Paper::A4)]
+    pub paper: crate::report::pdf::Paper,
 }
 
 /// The clap command: `Cli` with the long version (`sweep --version`), which names the

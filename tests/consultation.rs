@@ -56,7 +56,7 @@ fn concerns_answers_and_notes_reach_the_json_and_the_reports() {
     let md = std::fs::read_to_string(&md).expect("md");
     assert!(
         md.contains(
-            "**The client's concerns:** Someone knows where I am; A gift or item I do not trust"
+            "## The client's concerns\n\n- Someone knows where I am\n- A gift or item I do not trust"
         ),
         "{md}"
     );
@@ -64,9 +64,14 @@ fn concerns_answers_and_notes_reach_the_json_and_the_reports() {
         md.contains("**The client's answer:** the client does not recognise it \\(recorded by VO at 10:06:10 \\+00:00\\)"),
         "{md}"
     );
-    assert!(md.contains("**Decided:** keep as evidence"), "{md}");
-    assert!(md.contains("## The volunteer's notes"), "{md}");
-    assert!(md.contains("Tag found sewn into the lining of the bag."));
+    assert!(
+        md.contains("**The client's decision:** keep as evidence"),
+        "{md}"
+    );
+    assert!(
+        md.contains("VO: Tag found sewn into the lining of the bag."),
+        "{md}"
+    );
     let html = std::fs::read_to_string(&html).expect("html");
     assert!(html.contains("the client does not recognise it"));
     assert!(html.contains("Tag found sewn into the lining of the bag."));

@@ -136,7 +136,7 @@ fn every_finding_has_the_contract_fields() {
     assert!(
         airtag["title"]
             .as_str()
-            .is_some_and(|t| t.contains("moved with you"))
+            .is_some_and(|t| t.contains("moved with the client"))
     );
     assert!(airtag["signal"].as_array().is_some_and(|s| s.len() > 100));
     let smarttag = by_sig("tracker.samsung-smarttag");

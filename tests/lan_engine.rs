@@ -54,7 +54,7 @@ fn camera_lead_from_maker_and_rtsp_service_joined_by_address() {
         .iter()
         .find(|f| f.subject.address == Some(mac("5A:00:00:00:00:04")))
         .expect("unknown device");
-    assert_eq!(unknown.title, "Do you recognise this device?");
+    assert_eq!(unknown.title, "Does the client recognise this device?");
     assert_eq!(unknown.severity, Severity::Info);
     assert!(
         unknown

@@ -49,7 +49,13 @@ fn stable(text: &str) -> String {
                 Some(i) if l.contains("Signatures") || l.contains("Findings JSON") => {
                     format!("{}SHA-256 [hash]", &l[..i])
                 }
-                _ if l.contains("Tool: sweep") => "Tool: [version]".to_string(),
+                _ if l.contains("Tool: sweep") || l.contains("Tool:</strong> sweep") => {
+                    "Tool: [version]".to_string()
+                }
+                _ if l.contains("Report generated at") => "Report generated at [time]".to_string(),
+                _ if l.contains("SHA-256") && l.contains("Findings JSON") => {
+                    "Findings JSON SHA-256 [hash]".to_string()
+                }
                 _ => l.to_string(),
             }
         })
@@ -272,8 +278,8 @@ fn pdf_text_of_the_demo_session() {
     );
     let text = pdftotext(&pdf);
     assert!(text.contains("Page 1 of"), "page numbers");
-    assert!(text.contains("Before you act") && text.contains("What this check cannot tell you"));
-    assert!(text.contains("Apple AirTag: this tracker moved with you"));
+    assert!(text.contains("Before acting") && text.contains("What this check cannot tell"));
+    assert!(text.contains("Apple AirTag: this tracker moved with the client"));
     insta::assert_snapshot!("demo_pdf_text", stable(&text));
 }
 

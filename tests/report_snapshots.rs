@@ -38,6 +38,12 @@ fn markdown_report_of_the_demo_session() {
         .map(|l| {
             if l.starts_with("- Tool: ") {
                 "- Tool: [version]".to_string()
+            } else if l.starts_with("Tool: ") {
+                "Tool: [version]".to_string()
+            } else if l.starts_with("Report generated at ") {
+                "Report generated at [time]".to_string()
+            } else if l.starts_with("Findings JSON SHA-256") {
+                "Findings JSON SHA-256 [sha256]".to_string()
             } else if l.contains("SHA-256 `") && l.starts_with("- Signatures") {
                 format!("{}[sha256]", &l[..l.find("SHA-256").unwrap_or(0)])
             } else if l.starts_with("- Findings JSON SHA-256") {
@@ -49,4 +55,79 @@ fn markdown_report_of_the_demo_session() {
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!(md);
+}
+
+/// Release-dependent values masked: the tool and signature versions, hashes that depend
+/// on them, and when the report was made.
+fn mask_first_page(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.contains("Report generated at") {
+                "Report generated at [time]".to_string()
+            } else if t.contains("Tool:") && t.contains("sweep") {
+                "Tool: [versions]".to_string()
+            } else if t.contains("Findings JSON") {
+                "Findings JSON SHA-256 [sha256]".to_string()
+            } else {
+                l.trim_end().to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn first_page_in_markdown() {
+    let d = tempfile::tempdir().expect("tmp");
+    let md = scan_demo(d.path(), "report.md");
+    // The first page ends at the second rule (after the versions and hashes).
+    let end = md
+        .match_indices("\n---\n")
+        .nth(1)
+        .map(|(i, _)| i)
+        .expect("first page ends with a rule");
+    insta::assert_snapshot!(mask_first_page(&md[..end]));
+}
+
+#[test]
+fn first_page_in_html() {
+    let d = tempfile::tempdir().expect("tmp");
+    let html = scan_demo(d.path(), "report.html");
+    let start = html
+        .find("<section class=\"first-page\">")
+        .expect("first page");
+    let end = start + html[start..].find("</section>").expect("end of first page");
+    insta::assert_snapshot!(mask_first_page(&html[start..end]));
+}
+
+#[test]
+#[ignore = "needs poppler-utils and qpdf"]
+fn first_page_in_pdf() {
+    let d = tempfile::tempdir().expect("tmp");
+    let out = d.path().join("report.pdf");
+    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "scan",
+            "--from",
+            "demo/clinic-session.jsonl",
+            "--case",
+            "DEMO-1",
+            "--operator",
+            "VO",
+            "--report",
+        ])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let t = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-f", "1", "-l", "1"])
+        .arg(&out)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) runs");
+    assert!(t.status.success());
+    insta::assert_snapshot!(mask_first_page(&String::from_utf8_lossy(&t.stdout)));
 }

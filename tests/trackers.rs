@@ -354,14 +354,14 @@ fn tracker_in_two_places_while_others_vanish_moved_with_you() {
         "the tile moved with the client"
     );
     assert!(
-        tile.title.contains("this tracker moved with you"),
+        tile.title.contains("this tracker moved with the client"),
         "{}",
         tile.title
     );
     assert!(
         tile.evidence.iter().any(|e| e
             .text
-            .contains("of the 5 other devices seen in place 1, 1 was still around")),
+            .contains("of the 5 other devices seen at the first, 1 was still around")),
         "{:?}",
         tile.evidence
     );
@@ -369,7 +369,7 @@ fn tracker_in_two_places_while_others_vanish_moved_with_you() {
         .iter()
         .find(|f| f.signature == "tracker.apple-airtag")
         .expect("airtag");
-    assert!(!airtag.title.contains("moved with you"));
+    assert!(!airtag.title.contains("moved with the client"));
 }
 
 #[test]
@@ -575,7 +575,7 @@ fn moved_with_you_needs_the_dwell_time_and_does_not_flip_back() {
     let moved = |e: &Engine| {
         e.findings()
             .iter()
-            .any(|f| f.signature == "tracker.tile" && f.title.contains("moved with you"))
+            .any(|f| f.signature == "tracker.tile" && f.title.contains("moved with the client"))
     };
     let mut e = engine();
     for s in (0..100).step_by(10) {

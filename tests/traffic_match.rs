@@ -112,7 +112,7 @@ fn c2_wins_over_website_and_contacts_are_counted_with_first_and_last() {
     assert_eq!(f[0].first_seen.to_rfc3339(), "2026-11-22T10:00:01+00:00");
     assert_eq!(f[0].last_seen.to_rfc3339(), "2026-11-22T10:00:09+00:00");
     assert!(
-        f[0].evidence[0].text.starts_with("3 contact(s)"),
+        f[0].evidence[0].text.starts_with("3 contacts"),
         "{}",
         f[0].evidence[0].text
     );

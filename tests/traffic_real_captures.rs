@@ -339,7 +339,7 @@ fn retransmitted_client_hellos_and_resent_dns_queries_count_once() {
         stalker[0]["evidence"][0]["text"]
             .as_str()
             .unwrap()
-            .starts_with("7 contact(s)"),
+            .starts_with("7 contacts"),
         "{}",
         stalker[0]["evidence"][0]
     );

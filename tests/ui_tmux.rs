@@ -104,7 +104,7 @@ fn demo_navigate_locate_hide_restore_quit() {
     let cmd = format!("{} demo --speed 60", env!("CARGO_BIN_EXE_sweep"));
     let t = Tmux::start(&cmd);
     t.wait_for("Apple AirTag");
-    t.wait_for("this tracker moved with you");
+    t.wait_for("this tracker moved with the client");
     // Navigate: down to the SmartTag, open its details, go back.
     t.keys(&["Down", "Enter"]);
     t.wait_for("Signature: tracker.samsung-smarttag");
@@ -112,7 +112,7 @@ fn demo_navigate_locate_hide_restore_quit() {
     t.wait_for("demonstration");
     // Open the first finding, then locate mode.
     t.keys(&["Up", "l"]);
-    t.wait_for("find the tracker");
+    t.wait_for("find Apple AirTag");
     t.wait("a trend word", |p| {
         p.contains("WARMER") || p.contains("COLDER") || p.contains("SAME")
     });
@@ -140,7 +140,7 @@ fn demo_navigate_locate_hide_restore_quit() {
     t.wait("still hidden", |p| p.contains("Shopping"));
     assert!(t.alive(), "q must not quit while hidden");
     t.keys(&["b", "a", "c", "k"]);
-    t.wait_for("find the tracker");
+    t.wait_for("find Apple AirTag");
     // Review with the client, then back and quit.
     t.keys(&["q", "r"]);
     t.wait_for("What it may mean");
@@ -170,6 +170,6 @@ fn start_screen_reopens_the_last_case_from_its_journal() {
     });
     t.keys(&["Enter"]);
     t.wait_for("Reopened case 20261122T100000Z-C-9");
-    t.wait_for("this tracker moved with you");
+    t.wait_for("this tracker moved with the client");
     t.keys(&["q"]);
 }

@@ -273,7 +273,7 @@ impl LanState {
                             org.to_ascii_lowercase().contains(&n.to_ascii_lowercase())
                         }) =>
                     {
-                        vec![format!("Maker (from the MAC prefix): {org}.")]
+                        vec![sentence(format!("Maker (from the MAC prefix): {org}"))]
                     }
                     _ => vec![],
                 },
@@ -341,18 +341,25 @@ impl LanState {
             };
             let v = h.mac.map(|m| vendor(&m));
             if let Some(v) = &v {
-                evidence.push(format!("Maker: {}.", v.words()));
+                let words = v.words();
+                // Once: not again when the maker is already the reason for the finding.
+                if !evidence
+                    .iter()
+                    .any(|e| e.starts_with("Maker") && e.contains(words.trim_end_matches('.')))
+                {
+                    evidence.push(sentence(format!("Maker: {words}")));
+                }
             }
             if !h.hostnames.is_empty() {
-                evidence.push(format!(
-                    "Names: {}.",
+                evidence.push(sentence(format!(
+                    "Names: {}",
                     h.hostnames
                         .iter()
                         .take(4)
                         .cloned()
                         .collect::<Vec<_>>()
                         .join(", ")
-                ));
+                )));
             }
             if !h.vendor_classes.is_empty() {
                 evidence.push(format!(
@@ -505,6 +512,14 @@ fn upnp_words(h: &Host) -> String {
             s.push(' ');
         }
         s.push_str(&format!("(server: {sv})"));
+    }
+    s
+}
+
+/// End a line of evidence with one full stop: "Google, Inc." stays as it is (no "Inc..").
+fn sentence(mut s: String) -> String {
+    if !s.ends_with(['.', '!', '?']) {
+        s.push('.');
     }
     s
 }

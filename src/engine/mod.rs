@@ -148,7 +148,7 @@ impl Engine {
     /// Every finding, most severe first, then by first sighting.
     pub fn findings(&self) -> Vec<Finding> {
         let mut out = Vec::new();
-        self.trackers.findings(&mut out);
+        self.trackers.findings(&self.places, &mut out);
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out, &self.lan, self.hotspot());
         out.sort_by(|a, b| {

@@ -534,11 +534,23 @@ impl TrafficState {
             if h.indicators.len() < MAX_INDICATORS || h.indicators.contains_key(&ind) {
                 h.indicators.entry(ind.clone()).or_default().insert(how);
             }
-            if h.evidence.len() < MAX_EVIDENCE {
-                h.evidence.push(Evidence {
-                    t: Some(t),
-                    text: format!("{} ({}) to {}", ind, how, ends.server_ip),
-                });
+            // One line per distinct contact, in the direction it went: a DNS answer comes
+            // from the server, a look-up or a connection goes to it.
+            let text = match how {
+                "DNS answer" => format!("DNS answer from {} for {ind}.", ends.server_ip),
+                "DNS look-up" => format!("DNS look-up of {ind}, sent to {}.", ends.server_ip),
+                "TLS server name" => {
+                    format!("Encrypted connection to {} for {ind}.", ends.server_ip)
+                }
+                _ if ind.starts_with(&ends.server_ip.to_string()) => {
+                    format!("Connection to {ind} ({how}).")
+                }
+                _ => format!("Connection to {} for {ind} ({how}).", ends.server_ip),
+            };
+            if h.evidence.iter().any(|e| e.text == text) {
+                // Counted in the summary line ("7 contacts between ..."), not listed again.
+            } else if h.evidence.len() < MAX_EVIDENCE {
+                h.evidence.push(Evidence { t: Some(t), text });
             } else {
                 h.dropped += 1;
             }
@@ -606,8 +618,12 @@ impl TrafficState {
         let mut evidence = vec![Evidence {
             t: Some(h.first),
             text: format!(
-                "{} contact(s) between {} and {}: {}.",
-                h.contacts,
+                "{} between {} and {}: {}.",
+                if h.contacts == 1 {
+                    "1 contact".to_string()
+                } else {
+                    format!("{} contacts", h.contacts)
+                },
                 h.first.format("%H:%M:%S"),
                 h.last.format("%H:%M:%S"),
                 list.join("; ")
@@ -671,9 +687,13 @@ impl TrafficState {
             evidence.push(Evidence {
                 t: Some(h.first),
                 text: format!(
-                    "{}: {} time(s), e.g. {}.",
+                    "{}: {}, e.g. {}.",
                     e.name,
-                    h.contacts,
+                    if h.contacts == 1 {
+                        "once".to_string()
+                    } else {
+                        format!("{} times", h.contacts)
+                    },
                     h.indicators
                         .iter()
                         .take(3)

@@ -1,6 +1,7 @@
 //! Reports: one model (the findings JSON contract, `docs/findings-json.md`) read
 //! from the engine, rendered to every format. Writers never touch the engine.
 
+pub mod fonts;
 pub mod markdown;
 pub mod pdf;
 pub mod view;
@@ -217,11 +218,35 @@ impl Format {
 }
 
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, String> {
+    render_with(report, format, &RenderOptions::default())
+}
+
+/// How to render a report (today: the PDF's paper size and fonts).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RenderOptions {
+    pub pdf: pdf::PdfOptions,
+}
+
+/// Render a report with explicit options (`--paper`).
+pub fn render_with(
+    report: &Report,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, String> {
+    render_view(report, &view::View::build(report), format, options)
+}
+
+/// Render an already built view (the JSON comes from the report).
+pub fn render_view(
+    report: &Report,
+    view: &view::View,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, String> {
     match format {
-        Format::Markdown => markdown::render(&view::View::build(report)).map(String::into_bytes),
-        Format::Html => markdown::render_template("report.html", &view::View::build(report))
-            .map(String::into_bytes),
-        Format::Pdf => pdf::render(&view::View::build(report)),
+        Format::Markdown => markdown::render(view).map(String::into_bytes),
+        Format::Html => markdown::render_template("report.html", view).map(String::into_bytes),
+        Format::Pdf => pdf::render_with(view, &options.pdf),
         Format::Json => Ok(report.to_json().into_bytes()),
     }
 }

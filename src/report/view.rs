@@ -14,16 +14,10 @@ pub struct View {
     pub title: String,
     /// "Demonstration: invented data, not a real check" on every export of `sweep demo`.
     pub demo_banner: Option<&'static str>,
-    /// What was checked and what was not, one line per check asked for.
-    pub coverage: Vec<CoverageView>,
     /// The checks that did not run as asked, said first in every summary.
     pub not_checked: Vec<String>,
     /// Every check asked for ran as asked and saw what it needed.
     pub complete: bool,
-    /// The client's concerns as recorded, in their words.
-    pub concerns: Vec<&'static str>,
-    /// The volunteer's notes, with time and initials.
-    pub notes: Vec<String>,
     pub case: Option<String>,
     pub operator: Option<String>,
     pub window: String,
@@ -41,16 +35,48 @@ pub struct View {
     pub inputs: Vec<InputView>,
     pub findings_json_sha256: String,
     pub counters: String,
+    // First page (issue #18). Defaulted from the Report here; the session layer fills
+    // what the engine does not know (concerns, notes, devices examined, place).
+    /// When this report was made: local time with its UTC offset.
+    pub generated: String,
+    /// The same instant, for the PDF's document date.
+    #[serde(skip)]
+    pub generated_at: chrono::DateTime<chrono::FixedOffset>,
+    /// Date of the check, local.
+    pub date: String,
+    /// Where the check took place (the clinic), if recorded.
+    pub place: Option<String>,
+    /// The client's devices and belongings examined ("the client's phone", "the bag").
+    pub devices_examined: Vec<String>,
+    /// What was checked and what was not, one line per check.
+    pub coverage: Vec<CoverageView>,
+    /// The client's concerns, in their words as the volunteer wrote them.
+    pub concerns: Vec<String>,
+    /// The volunteer's notes, with times.
+    pub notes: Vec<NoteView>,
+    /// Places during the check (label and time), instead of "place 1".
+    pub places: Vec<PlaceView>,
+}
+
+/// One check in the coverage account: what it was, whether it ran, and any detail.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    pub check: String,
+    /// "Checked", "Not checked", "Partly checked".
+    pub status: String,
+    pub detail: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CoverageView {
-    pub check: &'static str,
-    /// "complete", "stopped-early", "saw-nothing", "not-run".
-    pub status: &'static str,
-    pub status_words: &'static str,
-    pub summary: String,
-    pub fix: Option<String>,
+pub struct NoteView {
+    pub time: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceView {
+    pub label: String,
+    pub time: String,
 }
 
 /// Whose it is, in words: "Marked as the client's own by VO at 10:42." or nothing.
@@ -67,22 +93,21 @@ pub fn recognise_words(f: &Finding) -> String {
     }
 }
 
-/// The questions clinics ask about a finding, in the client's terms.
+/// What clinics ask the client about a finding, as the record says it ("whether ...").
 pub fn questions(f: &Finding) -> Vec<&'static str> {
     match f.category {
         Category::Stalkerware | Category::PhoneApp => vec![
-            "Did you know this app was installed? Did you install it?",
-            "Do you know who did?",
+            "whether the client knew this app was installed, whether they installed it, and whether they know who did;",
         ],
         Category::Tracker => vec![
-            "Do you recognise this tracker? Is it yours, or someone's in your household?",
-            "Has anyone given you a gift or had access to your bag or car recently?",
+            "whether the client recognises this tracker (theirs, or someone's in their household);",
+            "whether anyone has given the client a gift or had access to their bag or car recently.",
         ],
         Category::NetworkDevice => {
-            vec!["Do you recognise this device on your network? Who set it up?"]
+            vec!["whether the client recognises this device on their network, and who set it up."]
         }
         Category::HiddenLookups | Category::PhoneSetting => {
-            vec!["Did you, or someone else, change this setting on the phone?"]
+            vec!["whether the client, or someone else, changed this setting on the phone."]
         }
     }
 }
@@ -103,15 +128,6 @@ pub fn local_datetime(t: &Timestamp) -> String {
 
 /// The line at the top of every export of demonstration data.
 pub const DEMO_BANNER: &str = "Demonstration: invented data, not a real check";
-
-/// "1 tracker", "2 trackers".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
 
 /// The headline of a result, shared by every report and the terminal summary: first what
 /// did not run as asked, then what was found; "we did not find" only after a complete check.
@@ -227,7 +243,7 @@ fn found_words(active: &[&Finding]) -> Option<String> {
         ));
     }
     Some(format!(
-        "We found {}{}. Read \"Before you act\" before doing anything about it.",
+        "We found {}{}. Read \"Before acting\" before doing anything about it.",
         parts.join(" and "),
         if high > 0 {
             ", which need attention"
@@ -235,16 +251,6 @@ fn found_words(active: &[&Finding]) -> Option<String> {
             ""
         }
     ))
-}
-
-fn status_words(s: crate::engine::coverage::CoverageStatus) -> &'static str {
-    use crate::engine::coverage::CoverageStatus;
-    match s {
-        CoverageStatus::Complete => "checked",
-        CoverageStatus::StoppedEarly => "stopped early",
-        CoverageStatus::SawNothing => "saw nothing it could judge",
-        CoverageStatus::NotRun => "not checked",
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -265,24 +271,74 @@ pub struct FindingView {
     pub signature: String,
     /// The questions to ask the client about it.
     pub questions: Vec<&'static str>,
-    /// "the client does not recognise it (recorded by VO at 10:42:05 +00:00)"
-    pub client_answer: Option<String>,
-    /// "keep as evidence (recorded by VO at 10:43:00 +00:00)"
+    /// The client's answer to the volunteer's question about this finding.
+    pub answer: Option<String>,
+    /// What the client decided to do about it.
     pub decision: Option<String>,
-    /// "Marked as the client's own by VO at 10:44:00 +00:00."
-    pub recognised_words: String,
+    /// "Marked as the client's own by VO at 10:04:12 UTC" (who and when).
+    pub recognised: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plot {
     /// SVG polyline points in a 300x80 box, and the axis labels.
     pub points: String,
+    /// Weakest and strongest signal measured.
     pub min_rssi: i16,
     pub max_rssi: i16,
     pub start: String,
     pub end: String,
-    /// Normalised (x, y) in 0..1 for other renderers.
+    /// Normalised (x, y) in 0..1 of the axes for other renderers.
     pub xy: Vec<(f64, f64)>,
+    /// The signal axis: at least `PLOT_MIN_SPAN_DB` tall, so noise looks like noise.
+    pub axis_min: i16,
+    pub axis_max: i16,
+    /// Signal-axis ticks (every 10 dB): label and position (0 bottom .. 1 top).
+    pub y_ticks: Vec<Tick>,
+    /// Time-axis ticks: label ("10:02") and position (0 left .. 1 right).
+    pub x_ticks: Vec<Tick>,
+    /// Axis titles.
+    pub y_label: &'static str,
+    pub x_label: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tick {
+    pub label: String,
+    pub pos: f64,
+    /// The same position in the 300x80 SVG box (x for time ticks, y for signal ticks).
+    pub svg: f64,
+}
+
+/// The signal axis of a plot is never shorter than this (issue #18: a plot autoscaled to
+/// -71..-65 dBm made 6 dB of noise look dramatic).
+pub const PLOT_MIN_SPAN_DB: i16 = 30;
+
+/// The signal axis for measured values: at least `PLOT_MIN_SPAN_DB`, centred on the data,
+/// on multiples of 10 dB, widened to hold every value.
+pub fn plot_axis(min: i16, max: i16) -> (i16, i16) {
+    let (min, max) = (i32::from(min.min(max)), i32::from(max.max(min)));
+    let span = (max - min).max(i32::from(PLOT_MIN_SPAN_DB));
+    let mid = (min + max) as f64 / 2.0;
+    let mut lo = ((mid - span as f64 / 2.0) / 10.0).round() as i32 * 10;
+    let mut hi = lo + ((span + 9) / 10) * 10;
+    if hi < max {
+        hi = (max + 9).div_euclid(10) * 10;
+    }
+    if lo > min {
+        lo = min.div_euclid(10) * 10;
+    }
+    let clamp = |v: i32| v.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
+    (clamp(lo), clamp(hi))
+}
+
+/// "1 tracker", "2 trackers": counts in plain words, never "tracker(s)".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -380,7 +436,8 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     }
     let min = f.signal.iter().map(|p| p.rssi).min().unwrap_or(-100);
     let max = f.signal.iter().map(|p| p.rssi).max().unwrap_or(-30);
-    let span = f64::from((max - min).max(1));
+    let (axis_min, axis_max) = plot_axis(min, max);
+    let axis_span = f64::from(axis_max) - f64::from(axis_min);
     let t0 = f.signal[0].t;
     let t1 = f.signal[f.signal.len() - 1].t;
     let dt = ((t1 - t0).num_milliseconds().max(1)) as f64;
@@ -390,10 +447,50 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
         .map(|p| {
             (
                 (p.t - t0).num_milliseconds() as f64 / dt,
-                f64::from(p.rssi - min) / span,
+                (f64::from(p.rssi) - f64::from(axis_min)) / axis_span,
             )
         })
         .collect();
+    let y_ticks: Vec<Tick> = (0..)
+        .map(|i| i32::from(axis_min) + 10 * i)
+        .take_while(|v| *v <= i32::from(axis_max))
+        .map(|v| {
+            let pos = (f64::from(v) - f64::from(axis_min)) / axis_span;
+            Tick {
+                label: v.to_string(),
+                pos,
+                svg: ((80.0 - pos * 80.0) * 10.0).round() / 10.0,
+            }
+        })
+        .collect();
+    // Time ticks: start, end and up to 3 round minutes between.
+    let mut x_ticks = vec![Tick {
+        label: t0.format("%H:%M:%S").to_string(),
+        pos: 0.0,
+        svg: 0.0,
+    }];
+    let total_min = (t1 - t0).num_minutes();
+    if total_min >= 2 {
+        let step = (total_min / 4).max(1);
+        let first = t0 + chrono::Duration::seconds(60 - i64::from(chrono::Timelike::second(&t0)));
+        let mut t = first;
+        while t < t1 && x_ticks.len() < 5 {
+            let pos = (t - t0).num_milliseconds() as f64 / dt;
+            if pos > 0.15 && pos < 0.85 {
+                x_ticks.push(Tick {
+                    label: t.format("%H:%M").to_string(),
+                    pos,
+                    svg: (pos * 3000.0).round() / 10.0,
+                });
+            }
+            t += chrono::Duration::minutes(step);
+        }
+    }
+    x_ticks.push(Tick {
+        label: t1.format("%H:%M:%S").to_string(),
+        pos: 1.0,
+        svg: 300.0,
+    });
     let points = xy
         .iter()
         .map(|(x, y)| format!("{:.1},{:.1}", x * 300.0, 80.0 - y * 80.0))
@@ -404,7 +501,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     let spark: String = (0..n)
         .map(|i| {
             let p = &f.signal[i * f.signal.len() / n];
-            BARS[((f64::from(p.rssi - min) / span) * 7.0)
+            BARS[(((f64::from(p.rssi) - f64::from(axis_min)) / axis_span) * 7.0)
                 .round()
                 .clamp(0.0, 7.0) as usize]
         })
@@ -422,6 +519,12 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
             start: t0.format("%H:%M:%S").to_string(),
             end: t1.format("%H:%M:%S").to_string(),
             xy,
+            axis_min,
+            axis_max,
+            y_ticks,
+            x_ticks,
+            y_label: "Signal (dBm)",
+            x_label: "Time",
         }),
     )
 }
@@ -467,7 +570,7 @@ fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
         ),
         signature: f.signature.clone(),
         questions: questions(f),
-        client_answer: response.and_then(|x| {
+        answer: response.and_then(|x| {
             x.answer
                 .map(|a| format!("{} {}", a.words(), recorded(&x.answered_by, &x.answered_at)))
         }),
@@ -475,7 +578,14 @@ fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
             x.decision
                 .map(|d| format!("{} {}", d.words(), recorded(&x.decided_by, &x.decided_at)))
         }),
-        recognised_words: recognise_words(f),
+        recognised: f.recognised.as_ref().map(|r| match &r.by {
+            Some(by) => format!(
+                "Marked as the client's own by {} at {}.",
+                sanitize::clean(by, 16),
+                local_time(&r.at)
+            ),
+            None => format!("Marked as the client's own at {}.", local_time(&r.at)),
+        }),
     }
 }
 
@@ -518,12 +628,13 @@ impl View {
             "No match is not proof that a phone or a bag is clean. Trackers can be switched off, out of range or of a kind we do not know yet; stalkerware lists are incomplete and only work while the phone contacts its servers during the check.".to_string(),
             "This check does not look at shared accounts (cloud, family sharing, location sharing), or at who else knows the client's passwords. These are common ways to be followed too.".to_string(),
         ]);
-        if !r.scan.coverage.iter().any(|c| {
+        let apps_checked = r.scan.coverage.iter().any(|c| {
             matches!(
                 c.check,
                 crate::engine::coverage::Check::PhoneApps | crate::engine::coverage::Check::Iphone
-            ) && c.status == crate::engine::coverage::CoverageStatus::Complete
-        }) {
+            ) && c.status == CoverageStatus::Complete
+        });
+        if !apps_checked {
             cannot_tell
                 .push("The apps installed on the phone were not checked in this session.".into());
         }
@@ -538,44 +649,26 @@ impl View {
             _ => "no observations".into(),
         };
         let c = &r.scan.counters;
+        let coverage = coverage(r);
+        let generated_at = chrono::Local::now().fixed_offset();
+        let places = r
+            .scan
+            .places
+            .iter()
+            .map(|p| PlaceView {
+                label: p
+                    .label
+                    .as_deref()
+                    .map(|l| sanitize::clean(l, 60))
+                    .unwrap_or_else(|| format!("Moved on at {}", p.t.format("%H:%M:%S"))),
+                time: ts(&p.t),
+            })
+            .collect();
         View {
             title: "Device check findings".into(),
             demo_banner: r.scan.demo.then_some(DEMO_BANNER),
-            coverage: r
-                .scan
-                .coverage
-                .iter()
-                .map(|c| CoverageView {
-                    check: c.check.plain_name(),
-                    status: c.status.as_str(),
-                    status_words: status_words(c.status),
-                    summary: clean(&c.summary),
-                    fix: c.fix.as_deref().map(clean),
-                })
-                .collect(),
             not_checked: head.not_checked,
             complete: head.complete,
-            concerns: r
-                .consultation
-                .concerns
-                .as_ref()
-                .map(|c| c.concerns.iter().map(|c| c.words()).collect())
-                .unwrap_or_default(),
-            notes: r
-                .consultation
-                .notes
-                .iter()
-                .map(|n| {
-                    format!(
-                        "{}{}: {}",
-                        local_datetime(&n.t),
-                        n.by.as_deref()
-                            .map(|b| format!(", {}", sanitize::clean(b, 16)))
-                            .unwrap_or_default(),
-                        clean(&n.text)
-                    )
-                })
-                .collect(),
             case: r.scan.case.as_deref().map(|s| sanitize::clean(s, 40)),
             operator: r.scan.operator.as_deref().map(|s| sanitize::clean(s, 16)),
             window,
@@ -646,6 +739,88 @@ impl View {
                 "{} observations; {} devices set aside by the memory limits.",
                 c.observations, c.devices_dropped
             ),
+            generated: generated_at
+                .format("%Y-%m-%d %H:%M:%S (UTC%:z)")
+                .to_string(),
+            generated_at,
+            date: r
+                .scan
+                .started
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            place: None,
+            devices_examined: Vec::new(),
+            coverage,
+            concerns: r
+                .consultation
+                .concerns
+                .as_ref()
+                .map(|c| c.concerns.iter().map(|c| c.words().to_string()).collect())
+                .unwrap_or_default(),
+            notes: r
+                .consultation
+                .notes
+                .iter()
+                .map(|n| NoteView {
+                    time: local_datetime(&n.t),
+                    text: format!(
+                        "{}{}",
+                        n.by.as_deref()
+                            .map(|b| format!("{}: ", sanitize::clean(b, 16)))
+                            .unwrap_or_default(),
+                        clean(&n.text)
+                    ),
+                })
+                .collect(),
+            places,
         }
     }
+}
+
+/// What was checked and what was not: each check asked for, from `scan.coverage`, then
+/// what no check of this session looks at.
+fn coverage(r: &Report) -> Vec<CoverageView> {
+    use crate::engine::coverage::{Check, CoverageStatus};
+    let mut out: Vec<CoverageView> = r
+        .scan
+        .coverage
+        .iter()
+        .map(|c| CoverageView {
+            check: c.check.plain_name().to_string(),
+            status: match c.status {
+                CoverageStatus::Complete => "Checked",
+                CoverageStatus::StoppedEarly => "Stopped early",
+                CoverageStatus::SawNothing => "Saw nothing it could judge",
+                CoverageStatus::NotRun => "Not checked",
+            }
+            .into(),
+            detail: format!(
+                "{}{}",
+                clean(&c.summary),
+                c.fix
+                    .as_deref()
+                    .filter(|_| c.status != CoverageStatus::Complete)
+                    .map(|f| format!(" What to do: {}", clean(f)))
+                    .unwrap_or_default()
+            ),
+        })
+        .collect();
+    if !r
+        .scan
+        .coverage
+        .iter()
+        .any(|c| matches!(c.check, Check::PhoneApps | Check::Iphone))
+    {
+        out.push(CoverageView {
+            check: "Apps installed on the phone".into(),
+            status: "Not checked".into(),
+            detail: "not asked for in this session.".into(),
+        });
+    }
+    out.push(CoverageView {
+        check: "Shared accounts, passwords".into(),
+        status: "Not checked".into(),
+        detail: "not something this tool can check: review them with the client.".into(),
+    });
+    out
 }

@@ -795,7 +795,10 @@ fn draw_review(
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("What was checked", bold)));
         for c in &view.coverage {
-            lines.push(Line::from(format!("  • {}: {}", c.status_words, c.summary)));
+            lines.push(Line::from(format!(
+                "  • {} — {}: {}",
+                c.check, c.status, c.detail
+            )));
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled(

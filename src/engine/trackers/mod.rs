@@ -110,6 +110,24 @@ pub struct TrackerState {
     dropped: u64,
 }
 
+/// A place in words for reports: its label and when the client got there, never "place 2".
+fn place_words(places: &[crate::engine::Place], i: usize) -> String {
+    match i.checked_sub(1).and_then(|j| places.get(j)) {
+        Some(p) => match &p.label {
+            Some(l) => format!(
+                "\"{}\" (from {})",
+                crate::sanitize::clean(l, 60),
+                p.t.format("%H:%M:%S")
+            ),
+            None => format!("the place reached at {}", p.t.format("%H:%M:%S")),
+        },
+        None => match places.first() {
+            Some(p) => format!("the first place (until {})", p.t.format("%H:%M:%S")),
+            None => "the first place".to_string(),
+        },
+    }
+}
+
 fn place_index(places: &[crate::engine::Place], t: Timestamp) -> usize {
     places
         .iter()
@@ -448,7 +466,7 @@ impl TrackerState {
         (before == 0 || stayed * 2 < before).then_some((first, last, before, stayed))
     }
 
-    pub fn findings(&self, out: &mut Vec<Finding>) {
+    pub fn findings(&self, places: &[crate::engine::Place], out: &mut Vec<Finding>) {
         // In order of creation (the order findings had when trackers were kept in a list).
         let mut raised: Vec<(usize, &Tracker, &Entry)> = self
             .trackers
@@ -459,11 +477,17 @@ impl TrackerState {
             .collect();
         raised.sort_unstable_by_key(|(i, _, _)| *i);
         for (i, tr, e) in raised {
-            out.push(self.finding(i, tr, e));
+            out.push(self.finding(i, tr, e, places));
         }
     }
 
-    fn finding(&self, i: usize, tr: &Tracker, e: &Entry) -> Finding {
+    fn finding(
+        &self,
+        i: usize,
+        tr: &Tracker,
+        e: &Entry,
+        places: &[crate::engine::Place],
+    ) -> Finding {
         let moved = tr.moved;
         let ever_separated = tr.ever_separated;
         let mut severity = if moved.is_some() {
@@ -477,7 +501,7 @@ impl TrackerState {
         let address = *tr.addresses.last().unwrap_or(&MacAddr::default());
         let minutes = (tr.last_seen - tr.first_seen).num_seconds().max(0) as f64 / 60.0;
         let mut title = match (moved.is_some(), ever_separated) {
-            (true, _) => format!("{}: this tracker moved with you", e.name),
+            (true, _) => format!("{}: this tracker moved with the client", e.name),
             (false, true) => format!("{} away from its owner", e.name),
             (false, false) => format!("{} nearby", e.name),
         };
@@ -507,8 +531,12 @@ impl TrackerState {
             evidence.push(Evidence {
                 t: None,
                 text: format!(
-                    "It changed its Bluetooth address {} time(s); these were linked as one tracker.",
-                    tr.addresses.len() - 1
+                    "It changed its Bluetooth address {}; these were linked as one tracker.",
+                    if tr.addresses.len() == 2 {
+                        "once".to_string()
+                    } else {
+                        format!("{} times", tr.addresses.len() - 1)
+                    }
                 ),
             });
         }
@@ -516,10 +544,9 @@ impl TrackerState {
             evidence.push(Evidence {
                 t: None,
                 text: format!(
-                    "Seen in place {} and again in place {}; of the {before} other devices seen in place {}, {stayed} {} still around.",
-                    first + 1,
-                    last + 1,
-                    first + 1,
+                    "Seen at {} and again at {}; of the {before} other devices seen at the first, {stayed} {} still around.",
+                    place_words(places, first),
+                    place_words(places, last),
                     if stayed == 1 { "was" } else { "were" }
                 ),
             });
@@ -527,7 +554,7 @@ impl TrackerState {
         let mut meaning = e.meaning.clone();
         if moved.is_some() {
             meaning = format!(
-                "This tracker moved with you: it was still nearby after you changed places, while most other devices were left behind. {meaning}"
+                "This tracker moved with the client: it was still nearby after the client changed places, while most other devices were left behind. {meaning}"
             );
         }
         let (level, text) = match (moved.is_some(), ever_separated) {
