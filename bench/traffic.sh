@@ -4,7 +4,7 @@
 #
 # Prints, for the same warm file:
 #   sweep scan      the real command: names extracted + matched, findings, recording, and
-#                   the SHA-256 of the capture (evidence), computed chunk by chunk as it is read
+#                   the SHA-256 of the capture (evidence), which runs on a second core
 #   extract+match   the same pipeline without the checksum (examples/bench_traffic.rs):
 #                   the work tshark -T fields does
 #   tshark          tshark -r F -T fields -e dns.qry.name -e tls.handshake.extensions_server_name

@@ -7,6 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::engine::Engine;
 use crate::journal::Journal;
@@ -67,39 +68,32 @@ pub struct Pipeline {
 /// SHA-256 and size of a file, streamed.
 pub fn hash_file(p: &Path) -> Result<InputFile, String> {
     let chunks = feed::chunks(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
-    feed::sha256_of(chunks)
-        .map(|s| input_file(p, s))
-        .map_err(|e| format!("{}: cannot read: {e}", p.display()))
+    hash_chunks(p, chunks)
 }
 
-fn input_file(p: &Path, s: feed::FileSum) -> InputFile {
-    InputFile {
-        path: p.display().to_string(),
-        bytes: s.bytes,
-        sha256: s.sha256,
+/// SHA-256 and size of a file from its chunks (see `sources::feed`).
+fn hash_chunks(
+    p: &Path,
+    chunks: impl Iterator<Item = std::io::Result<feed::Chunk>>,
+) -> Result<InputFile, String> {
+    let mut h = Sha256::new();
+    let mut bytes = 0u64;
+    for c in chunks {
+        let c = c.map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+        bytes += c.len() as u64;
+        h.update(&c[..]);
     }
+    Ok(InputFile {
+        path: p.display().to_string(),
+        bytes,
+        sha256: hex::encode(h.finalize()),
+    })
 }
 
-/// An input file to checksum: read by the hasher thread, or by the source that reads it
-/// anyway, which checksums each chunk as it reads it (`feed::hashed`).
+/// An input file to checksum: read by the hasher, or shared with the source that reads it.
 enum HashJob {
     File(PathBuf),
-    Feed(PathBuf, Receiver<std::io::Result<feed::FileSum>>),
-}
-
-impl HashJob {
-    fn run(self) -> Result<InputFile, String> {
-        match self {
-            HashJob::File(p) => hash_file(&p),
-            HashJob::Feed(p, sum) => match sum.recv() {
-                Ok(Ok(s)) => Ok(input_file(&p, s)),
-                Ok(Err(e)) => Err(format!("{}: cannot read: {e}", p.display())),
-                // The source's reader went away without a word (it cannot, but if it
-                // did): read the file here.
-                Err(_) => hash_file(&p),
-            },
-        }
-    }
+    Feed(PathBuf, feed::FeedReader),
 }
 
 impl Pipeline {
@@ -155,9 +149,9 @@ impl Pipeline {
                 continue;
             };
             // If it cannot be opened, the source and the hasher each say so themselves.
-            if let Ok((for_source, sum)) = feed::hashed(&path) {
+            if let Ok((for_source, for_hash)) = feed::tee(&path) {
                 s.set_feed(for_source);
-                *job = HashJob::Feed(path, sum);
+                *job = HashJob::Feed(path, for_hash);
             }
         }
         let hasher = if jobs.is_empty() {
@@ -166,7 +160,14 @@ impl Pipeline {
             Some(
                 std::thread::Builder::new()
                     .name("hash-inputs".into())
-                    .spawn(move || jobs.into_iter().map(HashJob::run).collect())?,
+                    .spawn(move || {
+                        jobs.into_iter()
+                            .map(|j| match j {
+                                HashJob::File(p) => hash_file(&p),
+                                HashJob::Feed(p, r) => hash_chunks(&p, r),
+                            })
+                            .collect()
+                    })?,
             )
         };
         let mut handles = Vec::new();

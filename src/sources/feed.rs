@@ -2,33 +2,28 @@
 //!
 //! A capture given with `--from` is needed twice: by its source (packets → observations)
 //! and by the evidence checksum (SHA-256 in the findings). The source reads the file in
-//! chunks on its own thread; with [`hashed`], each chunk is added to the file's SHA-256
-//! as it is read and then parsed while it is still in that core's cache, so the kernel
-//! copies each byte once and no chunk goes to another thread. (Handing each chunk to a
-//! checksum thread on the other core was slower: the hash then reads the chunk from the
-//! other core's cache; see docs/benchmarks.md.) [`ChunkWindow`] lets a parser read
-//! records straight out of the chunks; only a record that straddles two chunks is copied.
+//! chunks on its own thread and parses each one while it is still in that core's cache;
+//! with [`tee`], it also hands every chunk to the checksum on another core, so the kernel
+//! copies each byte once. [`ChunkWindow`] lets a parser read records straight out of the
+//! chunks; only a record that straddles two chunks is copied.
 //!
 //! The checksum always covers the whole file: if the source stops early (a damaged
-//! record, Ctrl-C), [`FileChunks`] reads and hashes the rest of the file when it is
-//! dropped.
+//! record, Ctrl-C), the [`FeedReader`] reads the rest of the file itself.
 //!
 //! Memory is bounded: at most [`POOL`] chunks of [`CHUNK`] bytes exist per file, and a
 //! record spanning chunks is kept only up to [`MAX_RECORD`] bytes.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Deref;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use sha2::{Digest, Sha256};
-
 /// Bytes per chunk: small enough to stay in a core's L2 cache while it is parsed.
 pub const CHUNK: usize = 256 * 1024;
-/// Most chunks of one file in memory at once (a parser holds at most two).
-pub const POOL: usize = 4;
+/// Most chunks of one file in memory at once (being parsed, queued for the checksum).
+pub const POOL: usize = 16;
 /// Longest record a [`ChunkWindow`] puts together across chunks.
 pub const MAX_RECORD: usize = 8 * 1024 * 1024;
 
@@ -79,18 +74,12 @@ fn fill(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Size and SHA-256 (hex) of a whole file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileSum {
-    pub bytes: u64,
-    pub sha256: String,
-}
-
-/// The running checksum of a file read through [`FileChunks`].
-struct Checksum {
-    hash: Sha256,
-    bytes: u64,
-    to: SyncSender<io::Result<FileSum>>,
+/// What a tee hands the checksum.
+enum Msg {
+    Chunk(Chunk),
+    /// The whole file was read.
+    End,
+    Failed(String),
 }
 
 /// A file's chunks, read on the calling thread.
@@ -99,7 +88,7 @@ pub struct FileChunks {
     free: Receiver<Vec<u8>>,
     home: SyncSender<Vec<u8>>,
     made: usize,
-    sum: Option<Checksum>,
+    tee: Option<SyncSender<Msg>>,
     done: bool,
 }
 
@@ -111,39 +100,26 @@ pub fn chunks(path: &Path) -> io::Result<FileChunks> {
         free,
         home,
         made: 0,
-        sum: None,
+        tee: None,
         done: false,
     })
 }
 
-/// Read `path` in chunks on the calling thread and checksum every chunk as it is read.
-/// The receiver gets the size and SHA-256 of the whole file once it has all been read:
-/// at its end, or, if the reader stops early, when the [`FileChunks`] is dropped (it
-/// then reads the rest itself).
-pub fn hashed(path: &Path) -> io::Result<(FileChunks, Receiver<io::Result<FileSum>>)> {
+/// Read `path` in chunks on the calling thread, and hand each chunk to the returned
+/// reader as well (the checksum, on another thread).
+pub fn tee(path: &Path) -> io::Result<(FileChunks, FeedReader)> {
     let mut c = chunks(path)?;
-    let (to, sum) = sync_channel(1);
-    c.sum = Some(Checksum {
-        hash: Sha256::new(),
-        bytes: 0,
-        to,
-    });
-    Ok((c, sum))
-}
-
-/// Size and SHA-256 of a whole file from its chunks, read on the calling thread.
-pub fn sha256_of(chunks: FileChunks) -> io::Result<FileSum> {
-    let mut h = Sha256::new();
-    let mut bytes = 0u64;
-    for c in chunks {
-        let c = c?;
-        bytes += c.len() as u64;
-        h.update(&c[..]);
-    }
-    Ok(FileSum {
-        bytes,
-        sha256: hex::encode(h.finalize()),
-    })
+    let (tx, rx) = sync_channel(POOL - 2);
+    c.tee = Some(tx);
+    Ok((
+        c,
+        FeedReader {
+            rx: Some(rx),
+            path: path.to_path_buf(),
+            own: None,
+            offset: 0,
+        },
+    ))
 }
 
 impl FileChunks {
@@ -155,17 +131,15 @@ impl FileChunks {
             self.made += 1;
             return Some(vec![0; CHUNK]);
         }
-        // Every buffer is in use: wait until the parser lets one go.
+        // Every buffer is in use: wait until the checksum (or the parser) lets one go.
         self.free.recv().ok()
     }
 
-    /// Hand the checksum on (once).
-    fn conclude(&mut self, r: io::Result<()>) {
-        if let Some(s) = self.sum.take() {
-            let _ = s.to.send(r.map(|()| FileSum {
-                bytes: s.bytes,
-                sha256: hex::encode(s.hash.finalize()),
-            }));
+    fn tell(&mut self, m: Msg) {
+        if let Some(t) = &self.tee
+            && t.send(m).is_err()
+        {
+            self.tee = None;
         }
     }
 }
@@ -180,45 +154,68 @@ impl Iterator for FileChunks {
         match fill(&mut self.file, &mut data) {
             Ok(0) => {
                 self.done = true;
-                self.conclude(Ok(()));
+                self.tell(Msg::End);
                 None
             }
             Ok(len) => {
-                if let Some(s) = &mut self.sum {
-                    s.hash.update(&data[..len]);
-                    s.bytes += len as u64;
-                }
-                Some(Ok(Arc::new(Buf {
+                let c = Arc::new(Buf {
                     data,
                     len,
                     home: Some(self.home.clone()),
-                })))
+                });
+                self.tell(Msg::Chunk(Arc::clone(&c)));
+                Some(Ok(c))
             }
             Err(e) => {
                 self.done = true;
-                self.conclude(Err(io::Error::new(e.kind(), e.to_string())));
+                self.tell(Msg::Failed(e.to_string()));
                 Some(Err(e))
             }
         }
     }
 }
 
-impl Drop for FileChunks {
-    /// The reader stopped before the end: checksum the rest of the file here.
-    fn drop(&mut self) {
-        let Some(s) = &mut self.sum else { return };
-        let mut buf = vec![0; CHUNK];
-        let r = loop {
-            match fill(&mut self.file, &mut buf) {
-                Ok(0) => break Ok(()),
-                Ok(n) => {
-                    s.hash.update(&buf[..n]);
-                    s.bytes += n as u64;
+/// The checksum's end of a [`tee`]: the chunks the source read, then, if the source
+/// stopped before the end of the file, the rest read from the file itself.
+pub struct FeedReader {
+    rx: Option<Receiver<Msg>>,
+    path: PathBuf,
+    own: Option<FileChunks>,
+    offset: u64,
+}
+
+impl Iterator for FeedReader {
+    type Item = io::Result<Chunk>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(rx) = &self.rx {
+            match rx.recv() {
+                Ok(Msg::Chunk(c)) => {
+                    self.offset += c.len() as u64;
+                    return Some(Ok(c));
                 }
-                Err(e) => break Err(e),
+                Ok(Msg::End) => {
+                    self.rx = None;
+                    return None;
+                }
+                Ok(Msg::Failed(e)) => {
+                    self.rx = None;
+                    return Some(Err(io::Error::other(e)));
+                }
+                // The source stopped early: read on from where it left off.
+                Err(_) => {
+                    self.rx = None;
+                    let own = chunks(&self.path).and_then(|mut c| {
+                        c.file.seek(SeekFrom::Start(self.offset))?;
+                        Ok(c)
+                    });
+                    match own {
+                        Ok(c) => self.own = Some(c),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
             }
-        };
-        self.conclude(r);
+        }
+        self.own.as_mut()?.next()
     }
 }
 
@@ -430,29 +427,27 @@ mod tests {
             .map(|i| (i % 251) as u8)
             .collect();
         std::fs::write(&p, &data).expect("write");
-        let want = FileSum {
-            bytes: data.len() as u64,
-            sha256: hex::encode(Sha256::digest(&data)),
+        let collect = |r: FeedReader| {
+            let mut got = Vec::new();
+            for c in r {
+                got.extend_from_slice(&c.expect("chunk"));
+            }
+            got
         };
-        assert_eq!(sha256_of(chunks(&p).expect("open")).expect("sum"), want);
-        // The parser reads everything, holding two chunks at a time as a window does.
-        let (parser, sum) = hashed(&p).expect("hashed");
+        // The parser reads everything.
+        let (parser, hash) = tee(&p).expect("tee");
+        let h = std::thread::spawn(move || collect(hash));
         let mut seen = Vec::new();
-        let mut prev = None;
         for c in parser {
-            let c = c.expect("chunk");
-            seen.extend_from_slice(&c);
-            prev = Some(c);
+            seen.extend_from_slice(&c.expect("chunk"));
         }
-        drop(prev);
         assert!(seen == data);
-        assert_eq!(sum.recv().expect("sent").expect("sum"), want);
-        // The parser stops after three chunks: the rest is checksummed when it is dropped.
-        let (mut parser, sum) = hashed(&p).expect("hashed");
-        assert!(parser.by_ref().take(3).all(|c| c.is_ok()));
-        assert!(sum.try_recv().is_err(), "not yet: the file is not all read");
-        drop(parser);
-        assert_eq!(sum.recv().expect("sent").expect("sum"), want);
+        assert!(h.join().expect("join") == data);
+        // The parser stops after three chunks: the checksum reads on by itself.
+        let (parser, hash) = tee(&p).expect("tee");
+        let h = std::thread::spawn(move || collect(hash));
+        assert_eq!(parser.take(3).count(), 3);
+        assert!(h.join().expect("join") == data);
         // Nothing shared.
         let mut direct = Vec::new();
         for c in chunks(&p).expect("chunks") {

@@ -126,13 +126,11 @@ pub trait Source: Send + 'static {
     }
     /// The file this source reads, if any. When the same file is also an input whose
     /// checksum goes into the findings, the pipeline has it read once for both: it gives
-    /// the source a [`feed::hashed`] reader with [`Source::set_feed`], which checksums
-    /// each chunk as it is read.
+    /// the source a [`feed::tee`] with [`Source::set_feed`] and checksums the other end.
     fn input_file(&self) -> Option<&std::path::Path> {
         None
     }
-    /// Read the file through these chunks (each is added to the file's checksum as it is
-    /// read).
+    /// Read the file through these chunks (which also go to the checksum).
     fn set_feed(&mut self, _feed: feed::FileChunks) {}
     /// Run until the input ends, `stop` is set or the sink is gone.
     fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError>;

@@ -97,7 +97,8 @@ struct Tracker {
 #[derive(Debug, Default)]
 pub struct TrackerState {
     entries: Vec<Entry>,
-    devices: HashMap<MacAddr, BleDevice>,
+    /// Looked up several times per advert: foldhash (randomly seeded) rather than SipHash.
+    devices: foldhash::HashMap<MacAddr, BleDevice>,
     /// The trackers kept, by number (0, 1, 2, ... in order of creation; the finding id is
     /// `tracker-{number + 1}`). Forgotten trackers are removed, so memory follows the cap
     /// (`MAX_TRACKERS`), not how many trackers the check has seen.
@@ -320,19 +321,23 @@ impl TrackerState {
     /// Find the tracker this advert belongs to across an address change, or start one.
     fn link_or_new(&mut self, t: Timestamp, address: MacAddr, c: &Classified) -> usize {
         if let Some(key) = &c.link {
-            let candidates: Vec<LinkIndex> = match key {
-                LinkKey::FindMyKey(k) => vec![LinkIndex::FindMy(*k)],
+            let candidates: [Option<LinkIndex>; 2] = match key {
+                LinkKey::FindMyKey(k) => [Some(LinkIndex::FindMy(*k)), None],
                 LinkKey::SmartTag {
                     privacy_id,
                     aging,
                     state,
                     props,
-                } => vec![
-                    LinkIndex::SmartTagId(*privacy_id),
-                    LinkIndex::SmartTagAging(aging.wrapping_sub(1), *state, *props),
+                } => [
+                    Some(LinkIndex::SmartTagId(*privacy_id)),
+                    Some(LinkIndex::SmartTagAging(
+                        aging.wrapping_sub(1),
+                        *state,
+                        *props,
+                    )),
                 ],
             };
-            for k in candidates {
+            for k in candidates.into_iter().flatten() {
                 if let Some(&i) = self.links.get(&k)
                     && let Some(tr) = self.trackers.get(&i)
                     && tr.entry == c.entry

@@ -99,7 +99,7 @@ impl Source for CaptureFileSource {
             let mut ex = Extractor::offloading();
             let mut flush = |ex: &mut Extractor| hand_on(ex, &jobs);
             let result = match self.feed {
-                // Read here, and checksummed chunk by chunk as it is read.
+                // Read here, and handed on to the checksum too.
                 Some(f) => read_chunks(&self.path, f, stop, &mut ex, &mut flush),
                 // Read here: each chunk is parsed while it is still in this core's cache.
                 None => read_capture(&self.path, stop, &mut ex, &mut flush),
