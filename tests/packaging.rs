@@ -65,6 +65,7 @@ fn the_package_ships_binary_man_pages_completions_docs_and_the_echap_licence() {
     .expect("parse");
     let deb = &manifest["package"]["metadata"]["deb"];
     assert_eq!(deb["maintainer-scripts"].as_str(), Some("debian/"));
+    assert_eq!(deb["changelog"].as_str(), Some("debian/changelog"));
     assert!(
         deb["depends"]
             .as_str()
@@ -100,6 +101,10 @@ fn the_package_ships_binary_man_pages_completions_docs_and_the_echap_licence() {
         ("README.md", "usr/share/doc/sweep/"),
         ("docs/*.md", "usr/share/doc/sweep/docs/"),
         ("signatures/LICENSE-echap.txt", "usr/share/doc/sweep/"),
+        (
+            "debian/sweep.lintian-overrides",
+            "usr/share/lintian/overrides/sweep",
+        ),
     ] {
         assert!(
             assets.contains(&(source.to_string(), target.to_string())),
