@@ -77,7 +77,8 @@ pub enum SigCommand {
 
 #[derive(Debug, Args, Default)]
 pub struct ScanArgs {
-    /// Recordings (.jsonl) or captures (.pcap, .pcapng) to analyse; the format is read from the file.
+    /// Recordings (.jsonl), captures (.pcap, .pcapng) or phone snapshot folders (android/<serial>/,
+    /// a case folder holding one, or an AndroidQF folder) to analyse; the format is read from the file.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub from: Vec<PathBuf>,
     /// Scan for Bluetooth trackers (passive; sends nothing).
@@ -228,6 +229,14 @@ fn signatures(cmd: SigCommand) -> u8 {
 
 /// Which source reads a `--from` file, decided by its first bytes.
 fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
+    if p.is_dir() {
+        return crate::sources::android::source_for_dir(p)?.ok_or_else(|| {
+            format!(
+                "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; or AndroidQF's packages.json)",
+                p.display()
+            )
+        });
+    }
     let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
     let mut head = [0u8; 4];
     let mut n = 0;
@@ -264,6 +273,20 @@ fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
         p.display(),
         hex::encode(&head[..n])
     ))
+}
+
+/// The files whose SHA-256 goes into `scan.inputs`: each `--from` file, and every file of a
+/// `--from` folder (a phone snapshot).
+pub fn input_paths(from: &[PathBuf]) -> Vec<PathBuf> {
+    from.iter()
+        .flat_map(|p| {
+            if p.is_dir() {
+                crate::sources::android::input_files(p)
+            } else {
+                vec![p.clone()]
+            }
+        })
+        .collect()
 }
 
 /// The engine for a scan, and where its signatures come from.
@@ -425,7 +448,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         }),
         journal,
         marks,
-        inputs: args.from.clone(),
+        inputs: input_paths(&args.from),
     };
     let mut pipeline = match Pipeline::start(plan) {
         Ok(p) => p,

@@ -95,6 +95,7 @@ fn websites_are_low_and_c2_high_with_plain_wording() {
     let MatchRule::App {
         packages,
         certificates,
+        ..
     } = &by_id("stalkerware.copy9.app").rule
     else {
         panic!("app entry")

@@ -77,6 +77,18 @@ pub struct Subject {
     /// Untrusted name from the air or the network (sanitise before display).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// A phone checked over USB: its serial number (untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// A phone checked over USB: its model (untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// A phone checked over USB: its Android version, e.g. "14".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_version: Option<String>,
+    /// The app a phone finding is about (package name, untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 /// One piece of evidence.

@@ -5,6 +5,8 @@
 pub mod finding;
 pub mod lan;
 pub mod locate;
+pub mod phone;
+pub mod phone_texts;
 pub mod trackers;
 pub mod traffic;
 
@@ -46,6 +48,7 @@ pub struct Engine {
     pub trackers: trackers::TrackerState,
     pub lan: lan::LanState,
     pub traffic: traffic::TrafficState,
+    pub phone: phone::PhoneState,
     sources: BTreeMap<SourceKind, SourceEvent>,
     places: Vec<Place>,
     first: Option<Timestamp>,
@@ -58,11 +61,13 @@ impl Engine {
         let trackers = trackers::TrackerState::new(&signatures);
         let lan = lan::LanState::new(&signatures);
         let traffic = traffic::TrafficState::new(&signatures);
+        let phone = phone::PhoneState::new(&signatures);
         Self {
             signatures,
             trackers,
             lan,
             traffic,
+            phone,
             sources: BTreeMap::new(),
             places: Vec::new(),
             first: None,
@@ -112,6 +117,11 @@ impl Engine {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
+            Observation::AndroidDevice(_)
+            | Observation::AndroidApp(_)
+            | Observation::AndroidSettings(_)
+            | Observation::AndroidOwner(_)
+            | Observation::AndroidPart(_) => self.phone.ingest(t, &rec.obs, &ctx),
             Observation::Source(_) => {}
         }
     }
@@ -122,6 +132,7 @@ impl Engine {
         self.trackers.findings(&mut out);
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out);
+        self.phone.findings(&mut out);
         out.sort_by(|a, b| {
             (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
                 b.recognised.is_some(),
@@ -157,7 +168,10 @@ impl Engine {
 
     pub fn counters(&self) -> Counters {
         let mut c = self.counters.clone();
-        c.devices_dropped = self.trackers.dropped() + self.lan.dropped() + self.traffic.dropped();
+        c.devices_dropped = self.trackers.dropped()
+            + self.lan.dropped()
+            + self.traffic.dropped()
+            + self.phone.dropped();
         c
     }
 

@@ -461,6 +461,7 @@ impl TrafficState {
             addresses: mac.into_iter().collect(),
             ip: Some(ip),
             name: None,
+            ..Default::default()
         }
     }
 

@@ -263,6 +263,7 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
                 rule: MatchRule::App {
                     packages: app.packages.iter().map(|p| p.trim().to_string()).collect(),
                     certificates: app.certificates.iter().map(|c| c.trim().to_ascii_uppercase()).collect(),
+                    apk_sha256: Vec::new(),
                 },
             });
         }

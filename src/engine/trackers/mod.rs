@@ -504,6 +504,7 @@ impl TrackerState {
                 addresses: tr.addresses.clone(),
                 ip: None,
                 name: tr.name.clone(),
+                ..Default::default()
             },
             first_seen: tr.first_seen,
             last_seen: tr.last_seen,
