@@ -126,6 +126,13 @@ pub struct ScanArgs {
     /// Replay recordings at this speed (1 = real time) instead of as fast as possible.
     #[arg(long, value_name = "FACTOR")]
     pub speed: Option<f64>,
+    /// Check the apps on an Android phone connected over USB (through the local adb server;
+    /// read-only). The raw outputs go into the case folder (android/<serial>/).
+    #[arg(long)]
+    pub android: bool,
+    /// Which phone, when several are connected (as `adb devices` lists it).
+    #[arg(long, value_name = "SERIAL", requires = "android")]
+    pub serial: Option<String>,
 }
 
 /// Entry point used by `main`.
@@ -338,10 +345,10 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         Ok(l) => l,
         Err(c) => return c,
     };
-    let live = args.ble || args.lan.is_some() || args.traffic.is_some();
+    let live = args.ble || args.lan.is_some() || args.traffic.is_some() || args.android;
     if !live && args.from.is_empty() {
         eprintln!(
-            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE or --traffic IFACE (see sweep scan --help)"
+            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE, --traffic IFACE or --android (see sweep scan --help)"
         );
         return EXIT_BAD_INPUT;
     }
@@ -434,6 +441,16 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             live_capture.clone(),
         )));
     }
+    if args.android
+        && let Some(d) = &case_dir
+    {
+        sources.push(crate::sources::android::live_source(
+            d,
+            args.serial.as_deref(),
+        ));
+    }
+    // The app check ends by itself; only checks that listen need a time limit.
+    let listens = args.ble || args.lan.is_some() || args.traffic.is_some();
     let journal = args
         .record
         .clone()
@@ -441,7 +458,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     let started = live.then(chrono::Utc::now);
     let plan = Plan {
         sources,
-        duration: args.duration.map(Duration::from_secs).or(if live {
+        duration: args.duration.map(Duration::from_secs).or(if listens {
             Some(Duration::from_secs(60))
         } else {
             None
@@ -506,6 +523,17 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         match crate::pipeline::hash_file(p) {
             Ok(i) => inputs.push(i),
             Err(e) => eprintln!("sweep: {e}"),
+        }
+    }
+    // The phone snapshot the app check wrote into the case folder.
+    if args.android
+        && let Some(d) = &case_dir
+    {
+        for p in crate::sources::android::input_files(d) {
+            match crate::pipeline::hash_file(&p) {
+                Ok(i) => inputs.push(i),
+                Err(e) => eprintln!("sweep: {e}"),
+            }
         }
     }
     let report = Report::build(

@@ -6,12 +6,15 @@
 //! into the case folder, then reads that folder, so it gives exactly the findings `--from`
 //! gives on the same folder.
 
+pub mod adb;
+pub mod apk;
+pub mod collect;
 pub mod parse;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 
-use crate::observation::SourceKind;
+use crate::observation::{SourceKind, SourceState};
 use crate::sources::{Sink, Source, SourceError, Stop};
 
 /// The snapshot folders under `path`: `path` itself, or `path/android/<serial>/` of a case
@@ -71,6 +74,84 @@ impl Source for SnapshotSource {
                 break;
             }
         }
+        Ok(())
+    }
+}
+
+/// A serial number as a folder name: letters, digits, `.`, `_` and `-` kept, anything else
+/// written as `%XX` (serials come from the phone: untrusted).
+pub fn safe_serial(serial: &str) -> String {
+    let mut out = String::new();
+    for b in serial.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && !out.is_empty()) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("unknown");
+    }
+    out
+}
+
+/// Where a phone's snapshot goes in a case folder.
+pub fn snapshot_dir(case_dir: &Path, serial: &str) -> PathBuf {
+    case_dir.join("android").join(safe_serial(serial))
+}
+
+/// Collect from `phone` into the case folder, then read what was written (the same path
+/// as `--from`), sending the observations.
+pub fn collect_and_send(
+    phone: &mut dyn collect::Phone,
+    serial: &str,
+    case_dir: &Path,
+    sink: &Sink,
+    stop: &Stop,
+) -> Result<PathBuf, SourceError> {
+    let android = case_dir.join("android");
+    crate::case::create_private_dir(&android)
+        .map_err(|e| SourceError::Failed(format!("{}: cannot create: {e}", android.display())))?;
+    let dir = snapshot_dir(case_dir, serial);
+    collect::collect(phone, serial, &dir, &chrono::Utc::now, &|| {
+        stop.is_stopped()
+    })
+    .map_err(SourceError::Failed)?;
+    let recs = snapshot::read_folder(&dir).map_err(SourceError::Input)?;
+    sink.send_all(recs);
+    Ok(dir)
+}
+
+/// The live check: the phone over USB through the local adb server
+/// (`sweep scan --android [--serial SERIAL]`). Its snapshot goes into `case_dir`.
+pub struct LiveSource {
+    pub serial: Option<String>,
+    pub case_dir: PathBuf,
+}
+
+/// The live source, for the session layer.
+pub fn live_source(case_dir: &Path, serial: Option<&str>) -> Box<dyn Source> {
+    Box::new(LiveSource {
+        serial: serial.map(str::to_string),
+        case_dir: case_dir.to_path_buf(),
+    })
+}
+
+impl Source for LiveSource {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Android
+    }
+
+    fn run(self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
+        sink.status(
+            chrono::Utc::now(),
+            SourceKind::Android,
+            SourceState::Running,
+            None,
+            None,
+        );
+        let (mut phone, listed) = adb::AdbPhone::open(self.serial.as_deref())?;
+        collect_and_send(&mut phone, &listed.serial, &self.case_dir, sink, stop)?;
         Ok(())
     }
 }

@@ -256,7 +256,15 @@ fn read_sweep(dir: &Path) -> Result<Vec<Record>, String> {
             })
         });
         if !path.is_file() {
-            let reason = cmd_note.unwrap_or_else(|| format!("{name} is missing"));
+            let reason = cmd_note.unwrap_or_else(|| {
+                if manifest.as_ref().is_some_and(|m| m.partial) {
+                    format!(
+                        "{name} was not collected: the collection stopped early (the phone disconnected or the check was stopped)"
+                    )
+                } else {
+                    format!("{name} is missing")
+                }
+            });
             c.parts.push((*part, PartState::NotDone, Some(reason)));
             continue;
         }
