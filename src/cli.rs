@@ -72,6 +72,15 @@ pub enum SigCommand {
         /// Upstream commit the file was taken from (recorded in the provenance).
         #[arg(long)]
         commit: Option<String>,
+        /// Echap's samples.csv: APK SHA-256 of known stalkerware samples, learnt too.
+        #[arg(long, value_name = "FILE")]
+        samples: Option<PathBuf>,
+    },
+    /// Convert ISDi's app-flags.csv for local use (never shipped: its licence is ambiguous).
+    ImportIsdi {
+        csv: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
@@ -221,7 +230,13 @@ fn signatures(cmd: SigCommand) -> u8 {
             ioc_yaml,
             out,
             commit,
-        } => match crate::signatures::echap::import_command(&ioc_yaml, &out, commit.as_deref()) {
+            samples,
+        } => match crate::signatures::echap::import_command_with_samples(
+            &ioc_yaml,
+            samples.as_deref(),
+            &out,
+            commit.as_deref(),
+        ) {
             Ok(msg) => {
                 println!("{msg}");
                 EXIT_OK
@@ -231,6 +246,18 @@ fn signatures(cmd: SigCommand) -> u8 {
                 EXIT_BAD_INPUT
             }
         },
+        SigCommand::ImportIsdi { csv, out } => {
+            match crate::signatures::isdi::import_command(&csv, &out) {
+                Ok(msg) => {
+                    println!("{msg}");
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("sweep: {e}");
+                    EXIT_BAD_INPUT
+                }
+            }
+        }
     }
 }
 

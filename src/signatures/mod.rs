@@ -2,6 +2,7 @@
 //! by default and overridable with `--signatures DIR`. Format: `docs/signatures.md`.
 
 pub mod echap;
+pub mod isdi;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
