@@ -598,3 +598,22 @@ fn collector_with_an_in_memory_phone() {
     assert!(ev.contains("Can't find service"), "{ev}");
     assert_eq!(r.json["scan"]["started"], "2026-11-24T10:00:00Z");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Cut and spliced recordings never panic a parser.
+    #[test]
+    fn parsers_are_total_on_cut_and_spliced_outputs(
+        which in 0usize..4,
+        cut in 0usize..20_000,
+        at in 0usize..20_000,
+        junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+    ) {
+        let f = ["dumpsys-package.txt", "dumpsys-accessibility.txt", "dumpsys-device_policy.txt", "apks.json"][which];
+        let mut b = std::fs::read(fixtures("android14").join(f)).expect("read");
+        b.truncate(cut.min(b.len()));
+        let at = at.min(b.len());
+        b.splice(at..at, junk);
+        sweep::fuzzing::android_dumpsys(&b);
+    }
+}
