@@ -97,6 +97,16 @@ impl AdbPhone {
                 reason,
                 fix: "Set ADB_SERVER_SOCKET=tcp:127.0.0.1:5037 or unset it.".into(),
             })?;
+        Self::open_at(&host, port, serial)
+    }
+
+    /// As [`AdbPhone::open`], with the server's host and port given.
+    pub fn open_at(
+        host: &str,
+        port: u16,
+        serial: Option<&str>,
+    ) -> Result<(AdbPhone, Listed), SourceError> {
+        let host = host.to_string();
         let rt = runtime()?;
         let h = Host {
             host: Some(host.clone()),
