@@ -617,3 +617,22 @@ proptest::proptest! {
         sweep::fuzzing::android_dumpsys(&b);
     }
 }
+
+/// The observations a snapshot gives are recorded and replay to the same findings.
+#[test]
+fn recorded_observations_replay_to_the_same_findings() {
+    let home = tempfile::tempdir().expect("tmp");
+    let rec = home.path().join("rec.jsonl");
+    let mut c = sweep(home.path());
+    c.args(["scan", "--from"])
+        .arg(fixtures("android14"))
+        .arg("--record")
+        .arg(&rec);
+    let first = run(c);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let text = std::fs::read_to_string(&rec).expect("recording");
+    assert!(text.contains("\"kind\":\"android-app\""), "{text}");
+    let again = from(home.path(), &rec, None);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(comparable(&first), comparable(&again));
+}

@@ -110,6 +110,8 @@ fn frame(id: u8, data: &[u8]) -> Vec<u8> {
 }
 
 fn serve(mut c: TcpStream, phones: &[FakePhone], log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    // Answers go out as they are written, as adb's own server sends them.
+    c.set_nodelay(true)?;
     let req = read_request(&mut c)?;
     if let Ok(mut l) = log.lock() {
         l.push(req.clone());
@@ -189,12 +191,14 @@ fn serve(mut c: TcpStream, phones: &[FakePhone], log: &Mutex<Vec<String>>) -> st
             }
             match (&id, phone.files.get(&path)) {
                 (b"RECV", Some(data)) => {
+                    let mut out = Vec::with_capacity(data.len() + 64);
                     for chunk in data.chunks(64 * 1024) {
-                        c.write_all(b"DATA")?;
-                        c.write_all(&(chunk.len() as u32).to_le_bytes())?;
-                        c.write_all(chunk)?;
+                        out.extend_from_slice(b"DATA");
+                        out.extend_from_slice(&(chunk.len() as u32).to_le_bytes());
+                        out.extend_from_slice(chunk);
                     }
-                    c.write_all(b"DONE\0\0\0\0")?;
+                    out.extend_from_slice(b"DONE\0\0\0\0");
+                    c.write_all(&out)?;
                 }
                 (b"RECV", None) => {
                     let msg = b"No such file or directory";

@@ -6,7 +6,11 @@
 //! does for `adb`; the default is `tcp:127.0.0.1:5037`. Nothing is started: without a
 //! server the check says how to get one.
 
-use forensic_adb::{AndroidStorageInput, Device, DeviceError, Host, UnixPath};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use forensic_adb::{AndroidStorageInput, Device, DeviceError, Host};
 
 use super::collect::{CmdOutput, Phone, PhoneError};
 use crate::engine::phone_texts::UNAVAILABLE_FIX;
@@ -83,6 +87,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, SourceError> {
 pub struct AdbPhone {
     rt: tokio::runtime::Runtime,
     device: Device,
+    addr: (String, u16),
+    serial: String,
+    /// One sync session for every pull (see [`SyncSession`]).
+    sync: Option<SyncSession>,
     /// The phone speaks shell protocol v2 (Android 7 and later); else `exec:` is used.
     v2: bool,
 }
@@ -201,7 +209,17 @@ impl AdbPhone {
             ))
             .unwrap_or_default();
         let v2 = features.split(',').any(|f| f.trim() == "shell_v2");
-        Ok((AdbPhone { rt, device, v2 }, chosen))
+        Ok((
+            AdbPhone {
+                rt,
+                device,
+                addr: (host, port),
+                serial: chosen.serial.clone(),
+                sync: None,
+                v2,
+            },
+            chosen,
+        ))
     }
 }
 
@@ -277,24 +295,122 @@ impl Phone for AdbPhone {
     }
 
     fn pull(&mut self, path: &str, max: u64) -> Result<Vec<u8>, PhoneError> {
-        let mut buf: Vec<u8> = Vec::new();
-        let r = self
-            .rt
-            .block_on(self.device.pull(UnixPath::new(path), &mut buf));
-        match r {
-            Ok(()) if buf.len() as u64 > max => Err(PhoneError::Failed(format!(
-                "{path}: larger than {max} bytes, not hashed"
-            ))),
-            Ok(()) => Ok(buf),
-            Err(e @ DeviceError::Io(_)) => Err(disconnected(e, Vec::new())),
-            Err(DeviceError::Adb(m)) if m.contains("not found") || m.contains("offline") => {
-                Err(PhoneError::Disconnected {
-                    reason: m,
-                    partial: Vec::new(),
-                })
-            }
-            Err(e) => Err(PhoneError::Failed(format!("{path}: {e}"))),
+        if self.sync.is_none() {
+            self.sync = Some(
+                SyncSession::open(&self.addr.0, self.addr.1, &self.serial).map_err(|e| {
+                    PhoneError::Disconnected {
+                        reason: e,
+                        partial: Vec::new(),
+                    }
+                })?,
+            );
         }
+        let Some(sync) = self.sync.as_mut() else {
+            return Err(PhoneError::Failed("no sync session".into()));
+        };
+        let r = sync.recv(path, max);
+        if matches!(r, Err(PhoneError::Disconnected { .. })) {
+            self.sync = None;
+        }
+        r
+    }
+}
+
+/// A sync-protocol session (`sync:`) kept open for every APK pull. forensic-adb's `pull`
+/// opens a connection per file and sends each request in three small writes, which on
+/// loopback waits for a delayed ACK (about 40 ms) per file; here the request goes out in one
+/// write on a connection with TCP_NODELAY, and the session serves every RECV in turn.
+pub struct SyncSession {
+    stream: TcpStream,
+}
+
+fn host_request(s: &mut TcpStream, req: &str) -> Result<(), String> {
+    s.write_all(format!("{:04x}{req}", req.len()).as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut status = [0u8; 4];
+    s.read_exact(&mut status).map_err(|e| e.to_string())?;
+    if &status == b"OKAY" {
+        return Ok(());
+    }
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).map_err(|e| e.to_string())?;
+    let n = std::str::from_utf8(&len)
+        .ok()
+        .and_then(|l| usize::from_str_radix(l, 16).ok())
+        .unwrap_or(0)
+        .min(4096);
+    let mut msg = vec![0u8; n];
+    let _ = s.read_exact(&mut msg);
+    Err(format!("adb: {}", String::from_utf8_lossy(&msg)))
+}
+
+impl SyncSession {
+    pub fn open(host: &str, port: u16, serial: &str) -> Result<SyncSession, String> {
+        let mut stream = TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .map_err(|e| e.to_string())?;
+        host_request(&mut stream, &format!("host:transport:{serial}"))?;
+        host_request(&mut stream, "sync:")?;
+        Ok(SyncSession { stream })
+    }
+
+    /// Read one file: DATA chunks until DONE, or FAIL with a message (the file only).
+    pub fn recv(&mut self, path: &str, max: u64) -> Result<Vec<u8>, PhoneError> {
+        let gone = |e: std::io::Error| PhoneError::Disconnected {
+            reason: e.to_string(),
+            partial: Vec::new(),
+        };
+        let mut req = b"RECV".to_vec();
+        req.extend_from_slice(&(path.len() as u32).to_le_bytes());
+        req.extend_from_slice(path.as_bytes());
+        self.stream.write_all(&req).map_err(gone)?;
+        let mut out = Vec::new();
+        let mut too_big = false;
+        loop {
+            let mut head = [0u8; 8];
+            self.stream.read_exact(&mut head).map_err(gone)?;
+            let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]) as usize;
+            match &head[..4] {
+                b"DATA" => {
+                    if len > 64 * 1024 {
+                        return Err(PhoneError::Disconnected {
+                            reason: format!("sync: a DATA block of {len} bytes"),
+                            partial: Vec::new(),
+                        });
+                    }
+                    let mut chunk = vec![0u8; len];
+                    self.stream.read_exact(&mut chunk).map_err(gone)?;
+                    if out.len() as u64 + len as u64 > max {
+                        too_big = true;
+                    } else {
+                        out.extend_from_slice(&chunk);
+                    }
+                }
+                b"DONE" => break,
+                b"FAIL" => {
+                    let mut msg = vec![0u8; len.min(4096)];
+                    self.stream.read_exact(&mut msg).map_err(gone)?;
+                    return Err(PhoneError::Failed(format!(
+                        "{path}: {}",
+                        String::from_utf8_lossy(&msg)
+                    )));
+                }
+                other => {
+                    return Err(PhoneError::Disconnected {
+                        reason: format!("sync: unexpected {:?}", String::from_utf8_lossy(other)),
+                        partial: Vec::new(),
+                    });
+                }
+            }
+        }
+        if too_big {
+            return Err(PhoneError::Failed(format!(
+                "{path}: larger than {max} bytes, not hashed"
+            )));
+        }
+        Ok(out)
     }
 }
 
