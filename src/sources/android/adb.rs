@@ -83,6 +83,29 @@ fn runtime() -> Result<tokio::runtime::Runtime, SourceError> {
         .map_err(|e| SourceError::Failed(format!("cannot start the adb client: {e}")))
 }
 
+/// The phones the adb server at `ADB_SERVER_SOCKET` (default 127.0.0.1:5037) sees, with
+/// their state, for a screen that asks which one to check. Unavailable with the plain fix
+/// when no server answers.
+pub fn list_phones() -> Result<Vec<Listed>, SourceError> {
+    let var = std::env::var("ADB_SERVER_SOCKET").ok();
+    let (host, port) =
+        server_socket(var.as_deref()).map_err(|reason| SourceError::Unavailable {
+            reason,
+            fix: "Set ADB_SERVER_SOCKET=tcp:127.0.0.1:5037 or unset it.".into(),
+        })?;
+    let rt = runtime()?;
+    let h = Host {
+        host: Some(host.clone()),
+        port: Some(port),
+    };
+    rt.block_on(h.execute_host_command("devices-l", true, true))
+        .map(|t| parse_devices(&t))
+        .map_err(|e| SourceError::Unavailable {
+            reason: format!("No adb server answers on {host}:{port} ({e})."),
+            fix: format!("Start it with `adb start-server`. {UNAVAILABLE_FIX}"),
+        })
+}
+
 /// A phone behind the adb server.
 pub struct AdbPhone {
     rt: tokio::runtime::Runtime,
