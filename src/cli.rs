@@ -67,12 +67,22 @@ pub enum SigCommand {
         /// Upstream commit the file was taken from (recorded in the provenance).
         #[arg(long)]
         commit: Option<String>,
+        /// Echap's samples.csv: APK SHA-256 of known stalkerware samples, learnt too.
+        #[arg(long, value_name = "FILE")]
+        samples: Option<PathBuf>,
+    },
+    /// Convert ISDi's app-flags.csv for local use (never shipped: its licence is ambiguous).
+    ImportIsdi {
+        csv: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
     },
 }
 
 #[derive(Debug, Args, Default)]
 pub struct ScanArgs {
-    /// Recordings (.jsonl) or captures (.pcap, .pcapng) to analyse; the format is read from the file.
+    /// Recordings (.jsonl), captures (.pcap, .pcapng) or phone snapshot folders (android/<serial>/,
+    /// a case folder holding one, or an AndroidQF folder) to analyse; the format is read from the file.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub from: Vec<PathBuf>,
     /// Scan for Bluetooth trackers (passive; sends nothing).
@@ -123,6 +133,13 @@ pub struct ScanArgs {
     /// Paper size of PDF reports.
     #[arg(long, value_enum, default_value_t = crate::report::pdf::Paper::A4)]
     pub paper: crate::report::pdf::Paper,
+    /// Check the apps on an Android phone connected over USB (through the local adb server;
+    /// read-only). The raw outputs go into the case folder (android/<serial>/).
+    #[arg(long)]
+    pub android: bool,
+    /// Which phone, when several are connected (as `adb devices` lists it).
+    #[arg(long, value_name = "SERIAL", requires = "android")]
+    pub serial: Option<String>,
 }
 
 /// The clap command: `Cli` with the long version (`sweep --version`), which names the
@@ -231,25 +248,39 @@ fn signatures(cmd: SigCommand) -> u8 {
             ioc_yaml,
             out,
             commit,
-        } => match crate::signatures::echap::import_command(&ioc_yaml, &out, commit.as_deref()) {
-            Ok(msg) => {
-                println!("{msg}");
-                EXIT_OK
-            }
-            Err(e) => {
-                eprintln!("sweep: {e}");
-                EXIT_BAD_INPUT
-            }
-        },
+            samples,
+        } => print_or_bad_input(crate::signatures::echap::import_command_with_samples(
+            &ioc_yaml,
+            samples.as_deref(),
+            &out,
+            commit.as_deref(),
+        )),
+        SigCommand::ImportIsdi { csv, out } => {
+            print_or_bad_input(crate::signatures::isdi::import_command(&csv, &out))
+        }
+    }
+}
+
+/// Print what an import wrote, or its error (exit code 2).
+fn print_or_bad_input(r: Result<String, String>) -> u8 {
+    match r {
+        Ok(msg) => {
+            println!("{msg}");
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!("sweep: {e}");
+            EXIT_BAD_INPUT
+        }
     }
 }
 
 /// Headless scan: the same session layer as the screens.
 pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
-    let live = args.ble || args.lan.is_some() || args.traffic.is_some();
+    let live = args.ble || args.lan.is_some() || args.traffic.is_some() || args.android;
     if !live && args.from.is_empty() {
         eprintln!(
-            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE or --traffic IFACE (see sweep scan --help)"
+            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE, --traffic IFACE or --android (see sweep scan --help)"
         );
         return EXIT_BAD_INPUT;
     }
@@ -314,6 +345,11 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     if let Some(iface) = &args.traffic {
         checks.push(CheckRequest::PhoneTraffic {
             interface: iface.clone(),
+        });
+    }
+    if args.android {
+        checks.push(CheckRequest::PhoneApps {
+            serial: args.serial.clone(),
         });
     }
     let spec = SessionSpec {

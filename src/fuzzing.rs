@@ -200,3 +200,25 @@ pub fn advert(data: &[u8]) -> bool {
     let _ = engine.trackers.locate(&a);
     !findings.is_empty()
 }
+
+/// The Android app check's parsers (dumpsys package, accessibility, device_policy, getprop,
+/// settings, launcher activities, apks.json, AndroidQF's packages.json and dumpsys.txt) on the
+/// same bytes. Accepted when a package was found.
+pub fn android_dumpsys(data: &[u8]) -> bool {
+    use crate::sources::android::parse;
+    let text = parse::text("fuzz.txt", data).value;
+    let packages = parse::dumpsys_package("fuzz.txt", &text);
+    let _ = parse::dumpsys_accessibility("fuzz.txt", &text);
+    let _ = parse::dumpsys_device_policy("fuzz.txt", &text);
+    let _ = parse::getprop("fuzz.txt", &text);
+    let _ = parse::settings("fuzz.txt", &text);
+    let _ = parse::launcher_apps("fuzz.txt", &text);
+    let _ = parse::component_list("fuzz.txt", &text);
+    let _ = parse::apks_json("fuzz.txt", &text);
+    let _ = parse::androidqf_packages("fuzz.txt", &text);
+    for body in parse::dumpsys_sections(&text).values() {
+        let _ = parse::dumpsys_package("fuzz.txt", body);
+    }
+    let _ = crate::sources::android::apk::facts(data);
+    !packages.value.is_empty()
+}

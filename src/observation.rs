@@ -67,6 +67,16 @@ pub enum Observation {
     Note(NoteObs),
     /// An SSDP (UPnP) notice: a device announcing itself on the local network.
     Ssdp(SsdpNotice),
+    /// An Android phone checked over USB (or from its snapshot folder): who it is.
+    AndroidDevice(AndroidDevice),
+    /// One app installed on an Android phone, with its powers.
+    AndroidApp(Box<AndroidApp>),
+    /// Phone-wide settings of interest on an Android phone.
+    AndroidSettings(AndroidSettings),
+    /// A device owner or profile owner (an app that manages the phone).
+    AndroidOwner(AndroidOwner),
+    /// How one part of the Android app check went (done, partial, not done).
+    AndroidPart(AndroidPart),
 }
 
 impl Observation {
@@ -89,6 +99,11 @@ impl Observation {
             Observation::Answer(_) => "answer",
             Observation::Note(_) => "note",
             Observation::Ssdp(_) => "ssdp",
+            Observation::AndroidDevice(_) => "android-device",
+            Observation::AndroidApp(_) => "android-app",
+            Observation::AndroidSettings(_) => "android-settings",
+            Observation::AndroidOwner(_) => "android-owner",
+            Observation::AndroidPart(_) => "android-part",
         }
     }
 }
@@ -306,6 +321,8 @@ pub enum SourceKind {
     Traffic,
     Replay,
     Capture,
+    /// The Android app check (over USB, or a snapshot folder).
+    Android,
 }
 
 impl SourceKind {
@@ -317,6 +334,7 @@ impl SourceKind {
             SourceKind::Traffic => "traffic",
             SourceKind::Replay => "replay",
             SourceKind::Capture => "capture",
+            SourceKind::Android => "android",
         }
     }
 
@@ -329,6 +347,7 @@ impl SourceKind {
             SourceKind::Traffic => "Phone traffic (live)",
             SourceKind::Replay => "Recorded session",
             SourceKind::Capture => "Saved phone traffic capture",
+            SourceKind::Android => "Phone apps (USB)",
         }
     }
 }
@@ -528,6 +547,189 @@ pub struct FlowObs {
     pub packets: u64,
     #[serde(default)]
     pub bytes: u64,
+}
+
+// ---------------------------------------------------------------- Android app check
+
+/// Who the phone is, from `getprop` (see `docs/android.md`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidDevice {
+    pub serial: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// `ro.build.version.release`, e.g. "14".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sdk: Option<u32>,
+    /// `ro.build.version.security_patch`, e.g. "2024-03-05".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_patch: Option<String>,
+    /// Other properties of interest (build type and tags, debuggable, verified boot state,
+    /// bootloader lock, time zone), as the phone gave them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub props: BTreeMap<String, String>,
+}
+
+/// One installed app (one package, for the phone's main user unless said otherwise).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidApp {
+    pub serial: String,
+    pub package: String,
+    /// Display name, when the collection had one (untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Package that installed it (`installerPackageName`); absent when none was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer: Option<String>,
+    /// First install and last update, in the phone's own local time as it printed them
+    /// ("2026-11-20 21:14:03"); the phone's time zone is in the device's props.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_install: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_update: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_code: Option<u64>,
+    /// Part of the system image (the maker's own), updated or not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub system: bool,
+    /// Disabled by the user or the system.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disabled: bool,
+    /// Has an icon in the app drawer; absent when that part of the check was not done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launcher: Option<bool>,
+    /// Enabled accessibility services of this app (component names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accessibility: Vec<String>,
+    /// Active device administrators of this app (component names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub device_admin: Vec<String>,
+    /// Enabled notification listeners of this app (component names).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notification_listener: Vec<String>,
+    /// Dangerous (runtime) permissions granted, e.g. `android.permission.ACCESS_FINE_LOCATION`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dangerous_permissions: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apk_path: Option<String>,
+    /// SHA-256 of the base APK, lower-case hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apk_sha256: Option<String>,
+    /// SHA-1 of each signing certificate (DER), upper-case hex without colons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cert_sha1: Vec<String>,
+    /// SHA-256 of each signing certificate (DER), upper-case hex without colons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cert_sha256: Vec<String>,
+}
+
+/// Phone-wide settings of interest (`settings list global|secure|system`), by namespace.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidSettings {
+    pub serial: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub global: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secure: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub system: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnerRole {
+    DeviceOwner,
+    ProfileOwner,
+}
+
+/// A device owner or profile owner from `dumpsys device_policy`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidOwner {
+    pub serial: String,
+    pub role: OwnerRole,
+    pub package: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<u32>,
+}
+
+/// The parts of the Android app check (one raw output each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AndroidPartKind {
+    Getprop,
+    Packages,
+    Accessibility,
+    DevicePolicy,
+    NotificationListeners,
+    SettingsGlobal,
+    SettingsSecure,
+    SettingsSystem,
+    LauncherApps,
+    Apks,
+}
+
+impl AndroidPartKind {
+    pub const ALL: [AndroidPartKind; 10] = [
+        AndroidPartKind::Getprop,
+        AndroidPartKind::Packages,
+        AndroidPartKind::Accessibility,
+        AndroidPartKind::DevicePolicy,
+        AndroidPartKind::NotificationListeners,
+        AndroidPartKind::SettingsGlobal,
+        AndroidPartKind::SettingsSecure,
+        AndroidPartKind::SettingsSystem,
+        AndroidPartKind::LauncherApps,
+        AndroidPartKind::Apks,
+    ];
+
+    /// What this part looks at, in plain words.
+    pub fn plain_name(self) -> &'static str {
+        match self {
+            AndroidPartKind::Getprop => "the phone's model, Android version and security update",
+            AndroidPartKind::Packages => "the list of installed apps",
+            AndroidPartKind::Accessibility => "apps allowed to read the screen (accessibility)",
+            AndroidPartKind::DevicePolicy => {
+                "apps that manage the phone (device administrators and owners)"
+            }
+            AndroidPartKind::NotificationListeners => "apps allowed to read notifications",
+            AndroidPartKind::SettingsGlobal => "phone-wide settings (app verification)",
+            AndroidPartKind::SettingsSecure => "security settings",
+            AndroidPartKind::SettingsSystem => "system settings",
+            AndroidPartKind::LauncherApps => "which apps have an icon (hidden apps)",
+            AndroidPartKind::Apks => "app fingerprints and signing certificates",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartState {
+    Done,
+    Partial,
+    NotDone,
+}
+
+/// How one part of the Android app check went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AndroidPart {
+    pub serial: String,
+    pub part: AndroidPartKind,
+    pub state: PartState,
+    /// Why it is partial or not done (names the file and line when the output was bad).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 // ---------------------------------------------------------------- value types

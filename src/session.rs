@@ -45,7 +45,11 @@ pub enum CheckRequest {
     PhoneTraffic {
         interface: String,
     },
-    /// A recording (.jsonl) or capture (pcap/pcapng) to analyse.
+    /// The apps on an Android phone over USB (through the local adb server; read-only).
+    PhoneApps {
+        serial: Option<String>,
+    },
+    /// A recording (.jsonl), a capture (pcap/pcapng) or a phone snapshot folder to analyse.
     File(PathBuf),
 }
 
@@ -55,6 +59,7 @@ impl CheckRequest {
             CheckRequest::Bluetooth => Some(Check::Bluetooth),
             CheckRequest::Network { .. } => Some(Check::Network),
             CheckRequest::PhoneTraffic { .. } => Some(Check::PhoneTraffic),
+            CheckRequest::PhoneApps { .. } => Some(Check::PhoneApps),
             CheckRequest::File(_) => None,
         }
     }
@@ -102,6 +107,8 @@ pub struct Session {
     live: bool,
     asked: Vec<Asked>,
     live_capture: Option<PathBuf>,
+    /// The app check writes the phone's snapshot into the case folder (hashed at the end).
+    phone_snapshot: bool,
     inputs: Vec<InputFile>,
     /// Problems met while closing (checksums, the case's findings.json).
     pub close_errors: Vec<String>,
@@ -110,8 +117,17 @@ pub struct Session {
     pub stopped_early: bool,
 }
 
-/// Which source reads a `--from` file, decided by its first bytes.
+/// Which source reads a `--from` file, decided by its first bytes (a folder: a phone
+/// snapshot).
 pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
+    if p.is_dir() {
+        return crate::sources::android::source_for_dir(p)?.ok_or_else(|| {
+            format!(
+                "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; or AndroidQF's packages.json)",
+                p.display()
+            )
+        });
+    }
     let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
     let mut head = [0u8; 4];
     let mut n = 0;
@@ -163,7 +179,12 @@ impl Session {
         for c in &spec.checks {
             if let CheckRequest::File(p) = c {
                 sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
-                files.push(p.clone());
+                // The checksums cover the file, or every file of a phone snapshot folder.
+                if p.is_dir() {
+                    files.extend(crate::sources::android::input_files(p));
+                } else {
+                    files.push(p.clone());
+                }
             }
         }
         let live = spec.checks.iter().any(|c| c.live_check().is_some());
@@ -172,7 +193,16 @@ impl Session {
                 "nothing to check: ask for at least one check".into(),
             ));
         }
-        let duration = live.then(|| spec.duration.unwrap_or(DEFAULT_DURATION));
+        // The app check ends by itself; only checks that listen need a time limit.
+        let listens = spec.checks.iter().any(|c| {
+            matches!(
+                c,
+                CheckRequest::Bluetooth
+                    | CheckRequest::Network { .. }
+                    | CheckRequest::PhoneTraffic { .. }
+            )
+        });
+        let duration = listens.then(|| spec.duration.unwrap_or(DEFAULT_DURATION));
         let case_dir = if live {
             let root = spec
                 .cases_dir
@@ -190,6 +220,7 @@ impl Session {
             None
         };
         let mut live_capture = None;
+        let mut phone_snapshot = false;
         let mut asked = Vec::new();
         for c in &spec.checks {
             if let Some(check) = c.live_check()
@@ -218,6 +249,12 @@ impl Session {
                     let p = case_dir.as_ref().map(|d| d.join("capture.pcapng"));
                     live_capture = p.clone();
                     sources.push(Box::new(LiveTrafficSource::new(interface.clone(), p)));
+                }
+                CheckRequest::PhoneApps { serial } => {
+                    if let Some(d) = &case_dir {
+                        sources.push(crate::sources::android::live_source(d, serial.as_deref()));
+                        phone_snapshot = true;
+                    }
                 }
                 CheckRequest::File(_) => {}
             }
@@ -264,6 +301,7 @@ impl Session {
             live,
             asked,
             live_capture,
+            phone_snapshot,
             inputs: Vec::new(),
             close_errors: Vec::new(),
             closed: false,
@@ -330,6 +368,7 @@ impl Session {
             live: false,
             asked: Vec::new(),
             live_capture: None,
+            phone_snapshot: false,
             inputs: Vec::new(),
             close_errors: Vec::new(),
             closed: false,
@@ -410,7 +449,18 @@ impl Session {
                     Err(e) => self.close_errors.push(e),
                 }
             }
-            if let Some(p) = self.live_capture.as_ref().filter(|p| p.exists()) {
+            let mut written: Vec<PathBuf> = self
+                .live_capture
+                .iter()
+                .filter(|p| p.exists())
+                .cloned()
+                .collect();
+            if self.phone_snapshot
+                && let Some(d) = &self.case_dir
+            {
+                written.extend(crate::sources::android::input_files(d));
+            }
+            for p in &written {
                 match crate::pipeline::hash_file(p) {
                     Ok(i) => self.inputs.push(i),
                     Err(e) => self.close_errors.push(e),

@@ -95,6 +95,7 @@ fn websites_are_low_and_c2_high_with_plain_wording() {
     let MatchRule::App {
         packages,
         certificates,
+        ..
     } = &by_id("stalkerware.copy9.app").rule
     else {
         panic!("app entry")
@@ -153,6 +154,12 @@ fn shipped_file_is_a_fresh_import_of_the_vendored_upstream_file() {
     assert_eq!(imp.apps, 147);
     assert_eq!(imp.c2_domains, 925);
     assert_eq!(imp.c2_ips, 68, "65 under c2.ips and 3 under the c2.ip typo");
+    // samples.csv (APK hashes), vendored beside it, is learnt too.
+    let mut imp = imp;
+    let csv = std::fs::read_to_string(upstream.replace("ioc.yaml", "samples.csv"))
+        .expect("the vendored samples.csv");
+    let n = sweep::signatures::echap::add_samples(&mut imp, "samples.csv", &csv).expect("samples");
+    assert_eq!(n, 3228);
     let shipped = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/signatures/stalkerware.toml"
@@ -184,6 +191,7 @@ fn the_import_command_regenerates_the_shipped_file_byte_for_byte() {
         ])
         .arg(out.path())
         .args(["--commit", UPSTREAM_COMMIT])
+        .args(["--samples", "signatures/upstream/samples.csv"])
         .output()
         .expect("runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -193,4 +201,57 @@ fn the_import_command_regenerates_the_shipped_file_byte_for_byte() {
         fresh == shipped,
         "signatures/stalkerware.toml differs from a fresh import of signatures/upstream/ioc.yaml"
     );
+}
+
+#[test]
+fn samples_add_apk_hashes_and_certificates_to_the_app() {
+    let mut imp = convert(
+        "t.yaml",
+        "- name: Copy9\n  names: [TheTruthSpy]\n  type: stalkerware\n  packages: [com.copy9]\n- name: NoPkg\n  type: stalkerware\n  websites: [nopkg.example]\n",
+        None,
+    )
+    .expect("converts");
+    let csv = "SHA256,Package Name,Certificate,Version,App\n\
+        AB00000000000000000000000000000000000000000000000000000000000001,com.renamed,31a6ececd97cf39bc4126b8745cd94a7c30bf81c,1,TheTruthSpy\n\
+        ab00000000000000000000000000000000000000000000000000000000000002,com.nopkg,,1,NoPkg\n\
+        ab00000000000000000000000000000000000000000000000000000000000003,com.x,,1,Unknown App\n";
+    let n = sweep::signatures::echap::add_samples(&mut imp, "samples.csv", csv).expect("ok");
+    assert_eq!(n, 2);
+    let app = |id: &str| {
+        imp.file
+            .entries
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.rule.clone())
+            .expect("entry")
+    };
+    let MatchRule::App {
+        packages,
+        certificates,
+        apk_sha256,
+    } = app("stalkerware.copy9.app")
+    else {
+        panic!("app entry")
+    };
+    assert_eq!(packages, vec!["com.copy9"], "sample packages are not added");
+    assert_eq!(
+        certificates,
+        vec!["31A6ECECD97CF39BC4126B8745CD94A7C30BF81C"]
+    );
+    assert_eq!(
+        apk_sha256,
+        vec!["ab00000000000000000000000000000000000000000000000000000000000001"]
+    );
+    assert!(matches!(
+        app("stalkerware.nopkg.app"),
+        MatchRule::App { .. }
+    ));
+    assert!(imp.skipped.iter().any(|s| s.contains("Unknown App")));
+    let e = sweep::signatures::echap::add_samples(
+        &mut imp,
+        "samples.csv",
+        "SHA256,a,b,c,d\nzz,a,b,c,d\n",
+    )
+    .expect_err("bad hash");
+    assert!(e.starts_with("samples.csv:2:"), "{e}");
 }

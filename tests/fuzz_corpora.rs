@@ -79,3 +79,9 @@ fn advert_corpus() {
     let accepted = run("advert", 3, sweep::fuzzing::advert);
     assert!(accepted > 0, "the AirTag seed is a tracker finding");
 }
+
+#[test]
+fn android_dumpsys_corpus() {
+    let accepted = run("android_dumpsys", 5, sweep::fuzzing::android_dumpsys);
+    assert!(accepted > 0, "the dumpsys package seeds list packages");
+}

@@ -66,6 +66,7 @@ impl Check {
             SourceKind::Ble => Some(Check::Bluetooth),
             SourceKind::Lan | SourceKind::Mdns => Some(Check::Network),
             SourceKind::Traffic | SourceKind::Capture => Some(Check::PhoneTraffic),
+            SourceKind::Android => Some(Check::PhoneApps),
             SourceKind::Replay => None,
         }
     }
@@ -78,6 +79,11 @@ impl Check {
             | Observation::Mdns(_)
             | Observation::Probe(_)
             | Observation::Ssdp(_) => Some(Check::Network),
+            Observation::AndroidDevice(_)
+            | Observation::AndroidApp(_)
+            | Observation::AndroidSettings(_)
+            | Observation::AndroidOwner(_)
+            | Observation::AndroidPart(_) => Some(Check::PhoneApps),
             Observation::Dns(_)
             | Observation::Tls(_)
             | Observation::Quic(_)
@@ -295,7 +301,9 @@ fn judge(
         .or(kinds.first())
         .map(|(k, s)| (**k, *s));
     let started = main.and_then(|(_, s)| s.started);
-    let ran = started.is_some() || obs.is_some_and(|o| o.count > 0);
+    // A source that reported itself unavailable did not run, even if it said "running" first.
+    let unavailable = main.is_some_and(|(_, s)| s.state == Some(SourceState::Unavailable));
+    let ran = (started.is_some() && !unavailable) || obs.is_some_and(|o| o.count > 0);
     let failure = kinds.iter().map(|(_, s)| *s).find(|s| {
         matches!(
             s.state,

@@ -80,6 +80,18 @@ pub struct Subject {
     /// The name exactly as received, as hex, when cleaning changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_hex: Option<String>,
+    /// A phone checked over USB: its serial number (untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// A phone checked over USB: its model (untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// A phone checked over USB: its Android version, e.g. "14".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub android_version: Option<String>,
+    /// The app a phone finding is about (package name, untrusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
 }
 
 /// One piece of evidence.

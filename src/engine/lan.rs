@@ -422,7 +422,7 @@ impl LanState {
                     addresses: h.mac.into_iter().collect(),
                     ip: h.ips.iter().next().copied(),
                     name: h.hostnames.iter().next().cloned(),
-                    name_hex: None,
+                    ..Default::default()
                 },
                 first_seen: first,
                 last_seen: last,

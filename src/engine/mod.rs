@@ -7,6 +7,8 @@ pub mod coverage;
 pub mod finding;
 pub mod lan;
 pub mod locate;
+pub mod phone;
+pub mod phone_texts;
 pub mod trackers;
 pub mod traffic;
 
@@ -48,6 +50,7 @@ pub struct Engine {
     pub trackers: trackers::TrackerState,
     pub lan: lan::LanState,
     pub traffic: traffic::TrafficState,
+    pub phone: phone::PhoneState,
     sources: BTreeMap<SourceKind, SourceEvent>,
     coverage: coverage::CoverageLog,
     session: Option<SessionInfo>,
@@ -63,11 +66,13 @@ impl Engine {
         let trackers = trackers::TrackerState::new(&signatures);
         let lan = lan::LanState::new(&signatures);
         let traffic = traffic::TrafficState::new(&signatures);
+        let phone = phone::PhoneState::new(&signatures);
         Self {
             signatures,
             trackers,
             lan,
             traffic,
+            phone,
             sources: BTreeMap::new(),
             coverage: coverage::CoverageLog::default(),
             session: None,
@@ -137,6 +142,11 @@ impl Engine {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
+            Observation::AndroidDevice(_)
+            | Observation::AndroidApp(_)
+            | Observation::AndroidSettings(_)
+            | Observation::AndroidOwner(_)
+            | Observation::AndroidPart(_) => self.phone.ingest(t, &rec.obs, &ctx),
             Observation::Source(_)
             | Observation::Session(_)
             | Observation::Concerns(_)
@@ -151,6 +161,7 @@ impl Engine {
         self.trackers.findings(&self.places, &mut out);
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out, &self.lan, self.hotspot());
+        self.phone.findings(&mut out);
         out.sort_by(|a, b| {
             (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
                 b.recognised.is_some(),
@@ -217,7 +228,11 @@ impl Engine {
                 ("phones", self.traffic.client_count() as u64),
                 ("records", records),
             ],
-            Check::PhoneApps | Check::Iphone => vec![("apps", records)],
+            Check::PhoneApps => vec![(
+                "apps",
+                self.phone.app_counts().values().sum::<usize>() as u64,
+            )],
+            Check::Iphone => vec![("apps", records)],
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -242,7 +257,10 @@ impl Engine {
 
     pub fn counters(&self) -> Counters {
         let mut c = self.counters.clone();
-        c.devices_dropped = self.trackers.dropped() + self.lan.dropped() + self.traffic.dropped();
+        c.devices_dropped = self.trackers.dropped()
+            + self.lan.dropped()
+            + self.traffic.dropped()
+            + self.phone.dropped();
         c
     }
 

@@ -601,7 +601,7 @@ impl TrafficState {
             addresses: mac.into_iter().collect(),
             ip: Some(ip),
             name: None,
-            name_hex: None,
+            ..Default::default()
         }
     }
 

@@ -85,6 +85,8 @@ pub struct Import {
     pub apps: usize,
     pub c2_domains: usize,
     pub c2_ips: usize,
+    /// Every app name and alias (lower case) → the entry slug it was converted under.
+    pub aliases: Vec<(String, String)>,
 }
 
 /// Lower-case, trim, drop a trailing dot and any scheme/path.
@@ -141,6 +143,7 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
     let mut skipped = Vec::new();
     let mut slugs = HashSet::new();
     let (mut c2_domains, mut c2_ips) = (0, 0);
+    let mut aliases_out = Vec::new();
     for app in &apps {
         let name = app.name.trim();
         if name.is_empty() {
@@ -154,6 +157,10 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
         while !slugs.insert(base.clone()) {
             base = format!("{}-{n}", slug(name));
             n += 1;
+        }
+        aliases_out.push((name.to_ascii_lowercase(), base.clone()));
+        for n in &app.names {
+            aliases_out.push((n.trim().to_ascii_lowercase(), base.clone()));
         }
         let aliases: Vec<&str> = app
             .names
@@ -263,6 +270,7 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
                 rule: MatchRule::App {
                     packages: app.packages.iter().map(|p| p.trim().to_string()).collect(),
                     certificates: app.certificates.iter().map(|c| c.trim().to_ascii_uppercase()).collect(),
+                    apk_sha256: Vec::new(),
                 },
             });
         }
@@ -287,14 +295,133 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
         skipped,
         c2_domains,
         c2_ips,
+        aliases: aliases_out,
     })
+}
+
+/// Learn Echap's `samples.csv` (`SHA256,Package Name,Certificate,Version,App`): each APK
+/// SHA-256 goes to its app's entry (with the sample's certificate when the entry lacks it). Returns how many hashes were added; rows naming an unknown app are
+/// reported in `skipped`.
+/// Learn Echap's samples.csv into an import, and say so in its provenance.
+pub fn add_samples(import: &mut Import, file: &str, csv: &str) -> Result<usize, String> {
+    let added = add_sample_rows(import, file, csv)?;
+    import.file.source.source.push_str(" and samples.csv");
+    if let Some(c) = import.file.source.converted.as_mut() {
+        c.push_str(" APK SHA-256 of known samples learnt from samples.csv, with each sample's signing certificate added to its app.");
+    }
+    Ok(added)
+}
+
+fn add_sample_rows(import: &mut Import, file: &str, csv: &str) -> Result<usize, String> {
+    let mut added = 0;
+    for (i, line) in csv.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if n == 1 {
+            if f.first().map(|s| s.to_ascii_lowercase()) != Some("sha256".into()) {
+                return Err(format!(
+                    "{file}:1: expected the header SHA256,Package Name,Certificate,Version,App"
+                ));
+            }
+            continue;
+        }
+        let [sha, package, cert, _version, app] = f.as_slice() else {
+            return Err(format!("{file}:{n}: expected 5 fields, found {}", f.len()));
+        };
+        let sha = sha.to_ascii_lowercase();
+        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{file}:{n}: {sha:?} is not a SHA-256"));
+        }
+        let Some((_, base)) = import
+            .aliases
+            .iter()
+            .find(|(a, _)| *a == app.to_ascii_lowercase())
+        else {
+            import
+                .skipped
+                .push(format!("{app}: sample {sha} names an app not in ioc.yaml"));
+            continue;
+        };
+        let id = format!("stalkerware.{base}.app");
+        let pos = match import.file.entries.iter().position(|e| e.id == id) {
+            Some(p) => p,
+            None => {
+                let name = import
+                    .file
+                    .entries
+                    .iter()
+                    .find(|e| e.id.starts_with(&format!("stalkerware.{base}.")))
+                    .map(|e| e.name.clone())
+                    .unwrap_or_else(|| app.to_string());
+                import.file.entries.push(Entry {
+                    id: id.clone(),
+                    name: name.clone(),
+                    category: Category::Stalkerware,
+                    severity: Severity::High,
+                    title: Some(format!("The stalkerware app {name} is installed")),
+                    meaning: format!(
+                        "{name} secretly sends what a phone does to the person who installed it."
+                    ),
+                    next_steps: NEXT_C2.iter().map(|s| s.to_string()).collect(),
+                    rule: MatchRule::App {
+                        packages: Vec::new(),
+                        certificates: Vec::new(),
+                        apk_sha256: Vec::new(),
+                    },
+                });
+                import.file.entries.len() - 1
+            }
+        };
+        if let MatchRule::App {
+            packages,
+            certificates,
+            apk_sha256,
+        } = &mut import.file.entries[pos].rule
+        {
+            if !apk_sha256.contains(&sha) {
+                apk_sha256.push(sha);
+                added += 1;
+            }
+            // The sample's certificate identifies the vendor whatever the package is called;
+            // its package name is not added (samples include generic names such as
+            // com.android.system that ioc.yaml does not list).
+            let cert = cert.to_ascii_uppercase();
+            if cert.len() == 40
+                && cert.bytes().all(|b| b.is_ascii_hexdigit())
+                && !certificates.contains(&cert)
+            {
+                certificates.push(cert);
+            }
+            let _ = (packages, package);
+        }
+    }
+    Ok(added)
 }
 
 /// `sweep signatures import-echap IOC_YAML --out DIR`.
 pub fn import_command(ioc: &Path, out: &Path, commit: Option<&str>) -> Result<String, String> {
+    import_command_with_samples(ioc, None, out, commit)
+}
+
+/// `sweep signatures import-echap IOC_YAML [--samples SAMPLES_CSV] --out DIR`.
+pub fn import_command_with_samples(
+    ioc: &Path,
+    samples: Option<&Path>,
+    out: &Path,
+    commit: Option<&str>,
+) -> Result<String, String> {
     let yaml =
         std::fs::read_to_string(ioc).map_err(|e| format!("{}: cannot read: {e}", ioc.display()))?;
-    let import = convert(&ioc.display().to_string(), &yaml, commit)?;
+    let mut import = convert(&ioc.display().to_string(), &yaml, commit)?;
+    let mut hashes = 0;
+    if let Some(s) = samples {
+        let csv =
+            std::fs::read_to_string(s).map_err(|e| format!("{}: cannot read: {e}", s.display()))?;
+        hashes = add_samples(&mut import, &s.display().to_string(), &csv)?;
+    }
     let text = render(&import.file)?;
     // Check the output with the same strict loader the tool uses.
     crate::signatures::parse_file("stalkerware.toml", &text).map_err(|e| e.to_string())?;
@@ -305,7 +432,7 @@ pub fn import_command(ioc: &Path, out: &Path, commit: Option<&str>) -> Result<St
         eprintln!("note: skipped {s}");
     }
     Ok(format!(
-        "Wrote {} ({} apps, {} entries, {} C2 names, {} C2 addresses)",
+        "Wrote {} ({} apps, {} entries, {} C2 names, {} C2 addresses, {hashes} APK hashes)",
         path.display(),
         import.apps,
         import.file.entries.len(),

@@ -2,6 +2,7 @@
 //! by default and overridable with `--signatures DIR`. Format: `docs/signatures.md`.
 
 pub mod echap;
+pub mod isdi;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "resolvers.toml",
         include_str!("../../signatures/resolvers.toml"),
+    ),
+    (
+        "dual-use.toml",
+        include_str!("../../signatures/dual-use.toml"),
     ),
 ];
 
@@ -126,12 +131,16 @@ pub enum MatchRule {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         urls: Vec<String>,
     },
-    /// Android app identifiers kept for a later app check (matches no network traffic).
+    /// Android app identifiers, matched by the app check (`sweep scan --android`): package
+    /// names, signing-certificate SHA-1 (any case, with or without colons), APK SHA-256.
     App {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         packages: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         certificates: Vec<String>,
+        /// SHA-256 of known APK files (lower-case hex), from Echap's samples.csv.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        apk_sha256: Vec<String>,
     },
     /// MAC prefixes (OUI, "AA:BB:CC") of a maker.
     Vendor { prefixes: Vec<String> },

@@ -1,6 +1,7 @@
 //! Sources: each runs on its own thread and sends typed observations on the
 //! pipeline's one bounded channel. A failed send means "shut down".
 
+pub mod android;
 pub mod ble;
 pub mod feed;
 pub mod lan;
