@@ -162,6 +162,14 @@ impl Session {
         let mut files = Vec::new();
         for c in &spec.checks {
             if let CheckRequest::File(p) = c {
+                // An iPhone backup folder: its files' checksums go into the findings.
+                if let Some((source, inputs)) =
+                    crate::sources::ios::open_dir(p).map_err(SessionError::Input)?
+                {
+                    sources.push(source);
+                    files.extend(inputs);
+                    continue;
+                }
                 sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
                 files.push(p.clone());
             }

@@ -67,6 +67,7 @@ impl Check {
             SourceKind::Lan | SourceKind::Mdns => Some(Check::Network),
             SourceKind::Traffic | SourceKind::Capture => Some(Check::PhoneTraffic),
             SourceKind::Replay => None,
+            SourceKind::Ios => Some(Check::Iphone),
         }
     }
 
@@ -83,6 +84,9 @@ impl Check {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => Some(Check::PhoneTraffic),
+            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
+                Some(Check::Iphone)
+            }
             Observation::Place(_)
             | Observation::Mine(_)
             | Observation::Source(_)

@@ -416,6 +416,7 @@ impl LanState {
                     ip: h.ips.iter().next().copied(),
                     name: h.hostnames.iter().next().cloned(),
                     name_hex: None,
+                    ..Default::default()
                 },
                 first_seen: first,
                 last_seen: last,

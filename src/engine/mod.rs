@@ -5,6 +5,7 @@
 pub mod consultation;
 pub mod coverage;
 pub mod finding;
+pub mod iphone;
 pub mod lan;
 pub mod locate;
 pub mod trackers;
@@ -48,6 +49,7 @@ pub struct Engine {
     pub trackers: trackers::TrackerState,
     pub lan: lan::LanState,
     pub traffic: traffic::TrafficState,
+    pub iphone: iphone::IphoneState,
     sources: BTreeMap<SourceKind, SourceEvent>,
     coverage: coverage::CoverageLog,
     session: Option<SessionInfo>,
@@ -63,11 +65,13 @@ impl Engine {
         let trackers = trackers::TrackerState::new(&signatures);
         let lan = lan::LanState::new(&signatures);
         let traffic = traffic::TrafficState::new(&signatures);
+        let iphone = iphone::IphoneState::new(&signatures);
         Self {
             signatures,
             trackers,
             lan,
             traffic,
+            iphone,
             sources: BTreeMap::new(),
             coverage: coverage::CoverageLog::default(),
             session: None,
@@ -137,6 +141,9 @@ impl Engine {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => self.traffic.ingest(t, &rec.obs, &ctx),
+            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
+                self.iphone.ingest(t, &rec.obs, &ctx)
+            }
             Observation::Source(_)
             | Observation::Session(_)
             | Observation::Concerns(_)
@@ -151,6 +158,7 @@ impl Engine {
         self.trackers.findings(&mut out);
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out, &self.lan, self.hotspot());
+        self.iphone.findings(&mut out);
         out.sort_by(|a, b| {
             (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
                 b.recognised.is_some(),
@@ -217,7 +225,8 @@ impl Engine {
                 ("phones", self.traffic.client_count() as u64),
                 ("records", records),
             ],
-            Check::PhoneApps | Check::Iphone => vec![("apps", records)],
+            Check::PhoneApps => vec![("apps", records)],
+            Check::Iphone => vec![("apps", self.iphone.app_count() as u64)],
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -243,6 +252,7 @@ impl Engine {
     pub fn counters(&self) -> Counters {
         let mut c = self.counters.clone();
         c.devices_dropped = self.trackers.dropped() + self.lan.dropped() + self.traffic.dropped();
+        c.devices_dropped += self.iphone.dropped();
         c
     }
 

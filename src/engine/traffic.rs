@@ -590,6 +590,7 @@ impl TrafficState {
             ip: Some(ip),
             name: None,
             name_hex: None,
+            ..Default::default()
         }
     }
 

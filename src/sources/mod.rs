@@ -3,6 +3,7 @@
 
 pub mod ble;
 pub mod feed;
+pub mod ios;
 pub mod lan;
 pub mod lanparse;
 pub mod mdns;

@@ -545,6 +545,7 @@ impl TrackerState {
                 ip: None,
                 name: tr.name.clone(),
                 name_hex: None,
+                ..Default::default()
             },
             first_seen: tr.first_seen,
             last_seen: tr.last_seen,
