@@ -79,3 +79,12 @@ fn advert_corpus() {
     let accepted = run("advert", 3, sweep::fuzzing::advert);
     assert!(accepted > 0, "the AirTag seed is a tracker finding");
 }
+
+#[test]
+fn ios_backup_corpus() {
+    let accepted = run("ios_backup", 6, sweep::fuzzing::ios_backup);
+    assert!(
+        accepted >= 4,
+        "the seed plists and Manifest.db should be accepted"
+    );
+}

@@ -452,3 +452,51 @@ fn a_folder_that_is_not_a_backup_is_named() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not an iPhone backup"), "{err}");
 }
+
+#[test]
+fn a_recorded_backup_check_replays_to_the_same_findings() {
+    let spec = Spec {
+        version: "15.8",
+        apps: vec!["com.saurik.Cydia"],
+        files: vec![(
+            PROFILES,
+            "Library/ConfigurationProfiles/profile-77.stub".into(),
+            xml(&profile(
+                "Proxy",
+                "Someone",
+                &["com.apple.proxy.http.global"],
+            )),
+        )],
+        ..Spec::default()
+    };
+    let dir = make(&spec);
+    let rec = tempfile::tempdir().expect("tempdir");
+    let journal = rec.path().join("iphone.jsonl");
+    let journal_arg = journal.to_str().expect("utf-8 path").to_string();
+    let (code, first, err) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let out = sweep()
+        .args(["scan", "--from"])
+        .arg(dir.path())
+        .args(["--record", &journal_arg, "--json", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let (code, replayed, err) = scan(&journal, &[]);
+    assert_eq!(code, 0, "{err}");
+    let strip = |j: &serde_json::Value| -> Vec<(String, String, String)> {
+        findings(j)
+            .iter()
+            .map(|f| {
+                (
+                    f["signature"].to_string(),
+                    f["severity"].to_string(),
+                    f["title"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(strip(&first).len(), 3, "{first:#}");
+    assert_eq!(strip(&first), strip(&replayed));
+    assert_eq!(findings(&first), findings(&replayed));
+}

@@ -97,19 +97,24 @@ fn is_file_id(s: &str) -> bool {
 
 /// Read a property list (XML or binary); errors name the file.
 pub fn read_plist(p: &Path) -> Result<Value, BackupError> {
-    Value::from_file(p).map_err(|e| {
+    let bytes = std::fs::read(p)
+        .map_err(|e| BackupError::Bad(format!("{}: cannot read: {e}", p.display())))?;
+    parse_plist(&p.display().to_string(), &bytes)
+}
+
+/// Parse a property list held in memory; `name` is the file it came from.
+pub fn parse_plist(name: &str, bytes: &[u8]) -> Result<Value, BackupError> {
+    Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| {
         BackupError::Bad(format!(
-            "{}: not a readable property list ({e}); the backup may be damaged or incomplete: make a new one",
-            p.display()
+            "{name}: not a readable property list ({e}); the backup may be damaged or incomplete: make a new one"
         ))
     })
 }
 
-fn dict<'a>(v: &'a Value, p: &Path) -> Result<&'a Dictionary, BackupError> {
+fn dict<'a>(v: &'a Value, name: &str) -> Result<&'a Dictionary, BackupError> {
     v.as_dictionary().ok_or_else(|| {
         BackupError::Bad(format!(
-            "{}: expected a dictionary at the top of the property list",
-            p.display()
+            "{name}: expected a dictionary at the top of the property list"
         ))
     })
 }
@@ -135,7 +140,7 @@ impl Backup {
         let mut manifest_apps = Vec::new();
         if let Some(p) = &manifest_plist {
             let v = read_plist(p)?;
-            let d = dict(&v, p)?;
+            let d = dict(&v, &p.display().to_string())?;
             if d.get("IsEncrypted").and_then(Value::as_boolean) == Some(true) {
                 return Err(BackupError::Encrypted(dir.display().to_string()));
             }
@@ -267,8 +272,15 @@ pub struct Info {
 
 /// Read `Info.plist`.
 pub fn read_info(p: &Path) -> Result<Info, BackupError> {
-    let v = read_plist(p)?;
-    let d = dict(&v, p)?;
+    let bytes = std::fs::read(p)
+        .map_err(|e| BackupError::Bad(format!("{}: cannot read: {e}", p.display())))?;
+    parse_info(&p.display().to_string(), &bytes)
+}
+
+/// `Info.plist` held in memory; `name` is the file it came from.
+pub fn parse_info(name: &str, bytes: &[u8]) -> Result<Info, BackupError> {
+    let v = parse_plist(name, bytes)?;
+    let d = dict(&v, name)?;
     let udid = string(d, "Unique Identifier")
         .or_else(|| string(d, "Target Identifier"))
         .unwrap_or_else(|| "unknown".into());
@@ -308,9 +320,20 @@ pub fn read_info(p: &Path) -> Result<Info, BackupError> {
 
 /// Read one configuration profile (`profile-*.stub`).
 pub fn read_profile(f: &BackupFile, udid: &str) -> Result<IosProfile, BackupError> {
-    check_size(&f.path)?;
-    let v = read_plist(&f.path)?;
-    let d = dict(&v, &f.path)?;
+    let bytes = read_small(&f.path)?;
+    parse_profile(&f.path.display().to_string(), &f.name(), &bytes, udid)
+}
+
+/// A configuration profile held in memory: `shown` names the file in errors, `file` is
+/// its `domain/relativePath`.
+pub fn parse_profile(
+    shown: &str,
+    file: &str,
+    bytes: &[u8],
+    udid: &str,
+) -> Result<IosProfile, BackupError> {
+    let v = parse_plist(shown, bytes)?;
+    let d = dict(&v, shown)?;
     let payload_types = d
         .get("PayloadContent")
         .and_then(Value::as_array)
@@ -324,7 +347,7 @@ pub fn read_profile(f: &BackupFile, udid: &str) -> Result<IosProfile, BackupErro
     Ok(IosProfile {
         udid: udid.to_string(),
         profile: IosProfileKind::Configuration,
-        file: f.name(),
+        file: file.to_string(),
         identifier: string(d, "PayloadIdentifier"),
         uuid: string(d, "PayloadUUID"),
         name: string(d, "PayloadDisplayName"),
@@ -337,7 +360,8 @@ pub fn read_profile(f: &BackupFile, udid: &str) -> Result<IosProfile, BackupErro
     })
 }
 
-fn check_size(p: &Path) -> Result<(), BackupError> {
+/// A profile file's bytes, refused when larger than any real profile.
+fn read_small(p: &Path) -> Result<Vec<u8>, BackupError> {
     let m = std::fs::metadata(p).map_err(|e| {
         BackupError::Bad(format!(
             "{}: listed in Manifest.db but cannot be read ({e}); the backup may be incomplete: make a new one",
@@ -351,28 +375,35 @@ fn check_size(p: &Path) -> Result<(), BackupError> {
             m.len()
         )));
     }
-    Ok(())
+    std::fs::read(p).map_err(|e| BackupError::Bad(format!("{}: cannot read: {e}", p.display())))
 }
 
 /// Read one provisioning profile (`.mobileprovision`: a signed envelope around an XML
 /// property list; the signature is not checked, only the list is read).
 pub fn read_provisioning(f: &BackupFile, udid: &str) -> Result<IosProfile, BackupError> {
-    check_size(&f.path)?;
-    let bytes = std::fs::read(&f.path)
-        .map_err(|e| BackupError::Bad(format!("{}: cannot read: {e}", f.path.display())))?;
-    let start = find(&bytes, b"<?xml");
-    let end = find(&bytes, b"</plist>").map(|e| e + b"</plist>".len());
+    let bytes = read_small(&f.path)?;
+    parse_provisioning(&f.path.display().to_string(), &f.name(), &bytes, udid)
+}
+
+/// A provisioning profile held in memory (see [`parse_profile`] for the names).
+pub fn parse_provisioning(
+    shown: &str,
+    file: &str,
+    bytes: &[u8],
+    udid: &str,
+) -> Result<IosProfile, BackupError> {
+    let start = find(bytes, b"<?xml");
+    let end = find(bytes, b"</plist>").map(|e| e + b"</plist>".len());
     let body = match (start, end) {
         (Some(s), Some(e)) if s < e => &bytes[s..e],
-        _ => &bytes[..],
+        _ => bytes,
     };
     let v = Value::from_reader(std::io::Cursor::new(body)).map_err(|e| {
         BackupError::Bad(format!(
-            "{}: not a readable provisioning profile ({e})",
-            f.path.display()
+            "{shown}: not a readable provisioning profile ({e})"
         ))
     })?;
-    let d = dict(&v, &f.path)?;
+    let d = dict(&v, shown)?;
     let app_id = d
         .get("Entitlements")
         .and_then(Value::as_dictionary)
@@ -380,7 +411,7 @@ pub fn read_provisioning(f: &BackupFile, udid: &str) -> Result<IosProfile, Backu
     Ok(IosProfile {
         udid: udid.to_string(),
         profile: IosProfileKind::Provisioning,
-        file: f.name(),
+        file: file.to_string(),
         identifier: app_id.or_else(|| string(d, "AppIDName")),
         uuid: string(d, "UUID"),
         name: string(d, "Name"),
