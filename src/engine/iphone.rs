@@ -47,8 +47,11 @@ pub const APP_QUESTIONS: &[&str] = &[
     "Has anyone else had your phone in their hands, or known your passcode?",
 ];
 
-/// Next step to keep evidence.
+/// Next step to keep evidence (profiles).
 pub const EVIDENCE_STEP: &str = "Keep this report and the case folder somewhere the other person cannot reach; photograph the profile's page in Settings (General, VPN & Device Management) with another device if the client wants evidence.";
+
+/// Next step to keep evidence (apps and the phone itself).
+pub const APP_EVIDENCE_STEP: &str = "Keep this report and the case folder somewhere the other person cannot reach; photograph the app on the phone's screen (or in Settings, Apps) with another device if the client wants evidence.";
 
 /// The biggest iPhone risk is often not on the phone: someone with the Apple Account.
 /// Gone through by the volunteer with the client and recorded as answers, never automated.
@@ -339,7 +342,7 @@ impl IphoneState {
                     "Ask the client: Did you jailbreak this phone, or ask someone to? Did you install these apps? Has anyone else had the phone in their hands?".into(),
                     "A phone that may be jailbroken cannot be checked fully: consider a specialist check, or a new phone the other person has never held, with the advocate.".into(),
                     SAFETY_STEP.into(),
-                    EVIDENCE_STEP.into(),
+                    APP_EVIDENCE_STEP.into(),
                 ],
                 recognised: None,
                 signal: Vec::new(),
@@ -377,7 +380,7 @@ impl IphoneState {
                     ),
                 }],
                 evidence_dropped: 0,
-                meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when this backup was made. An old iOS lacks security fixes that spyware sold to the public uses, and it misses Safety Check and other protections. If this phone cannot update any further, it gets fewer fixes than a newer one."),
+                meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when this backup was made. An old iOS lacks security fixes that spyware sold to the public can use, and newer privacy protections. If this phone cannot update any further, it gets fewer fixes than a newer one."),
                 confidence: Confidence {
                     level: "high".into(),
                     text: "The version is the one the phone reported in its backup.".into(),
@@ -420,7 +423,13 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
                 .map(|o| format!(" from \"{o}\""))
                 .unwrap_or_default(),
             p.installed
-                .map(|i| format!(", installed {}", i.format("%Y-%m-%d %H:%M UTC")))
+                .map(|i| {
+                    let what = match p.profile {
+                        IosProfileKind::Provisioning => "created",
+                        IosProfileKind::Configuration => "installed",
+                    };
+                    format!(", {what} {}", i.format("%Y-%m-%d %H:%M UTC"))
+                })
                 .unwrap_or_default(),
             crate::sanitize::message(&p.file)
         ),
@@ -428,7 +437,7 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
     let (severity, title, meaning, signature) = match p.profile {
         IosProfileKind::Provisioning => {
             let how = if p.all_devices {
-                "signed for a company (enterprise): such apps can be installed on any iPhone, outside the App Store".to_string()
+                "signed for a company (enterprise), which can be installed on any iPhone outside the App Store".to_string()
             } else if let Some(n) = p.devices {
                 format!("signed by a developer for {n} listed phone(s), outside the App Store")
             } else {
@@ -450,7 +459,7 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
                     "An app signed outside the App Store can run on this iPhone (profile \"{name}\")"
                 ),
                 format!(
-                    "A provisioning profile lets an app {how}. Apps from an employer, a school or a developer friend come this way; so does monitoring software, which the App Store does not allow. Find out which app it is for and whether the client installed it."
+                    "A provisioning profile lets apps run that were {how}. Apps from an employer, a school or a developer friend come this way; so does monitoring software, which the App Store does not allow. Find out which app it is for and whether the client installed it."
                 ),
                 if p.all_devices {
                     "ios-provisioning-enterprise"
@@ -565,7 +574,7 @@ fn listed_app(t: Timestamp, a: &IosApp, e: &Entry, subject: Subject) -> Finding 
     )];
     next_steps.extend(e.next_steps.iter().cloned());
     next_steps.push(SAFETY_STEP.into());
-    next_steps.push(EVIDENCE_STEP.into());
+    next_steps.push(APP_EVIDENCE_STEP.into());
     Finding {
         id: String::new(),
         category: e.category,
