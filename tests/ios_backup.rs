@@ -303,6 +303,18 @@ next_steps = ["Decide next steps together with the client's advocate."]
 [entry.match]
 type = "app"
 packages = ["com.example.spyphone"]
+
+[[entry]]
+id = "dual-use.familyfinder"
+name = "Family Finder"
+category = "phone-app"
+severity = "low"
+meaning = "Family Finder shares the phone's location with family members; it is sold openly and often installed with consent."
+next_steps = ["Ask the client whether they know who sees the location."]
+
+[entry.match]
+type = "app"
+packages = ["com.example.familyfinder"]
 "#,
     )
     .expect("signature file");
@@ -311,6 +323,7 @@ packages = ["com.example.spyphone"]
         apps: vec![
             "com.saurik.Cydia",
             "com.example.spyphone",
+            "com.example.familyfinder",
             "org.example.notes",
         ],
         app_domains: vec!["com.tigisoftware.Filza", "org.example.notes"],
@@ -328,6 +341,16 @@ packages = ["com.example.spyphone"]
     assert_eq!(spy[0]["subject"]["bundle_id"], "com.example.spyphone");
     assert_eq!(spy[0]["indicators"][0]["type"], "package");
     assert_eq!(spy[0]["indicators"][0]["value"], "com.example.spyphone");
+    let dual = by_signature(&f, "dual-use.familyfinder");
+    assert_eq!(dual.len(), 1, "{f:#?}");
+    assert_eq!(dual[0]["severity"], "low");
+    assert_eq!(dual[0]["category"], "phone-app");
+    assert!(
+        !dual[0]["title"]
+            .as_str()
+            .expect("present")
+            .contains("stalkerware")
+    );
     let jb = by_signature(&f, "ios-jailbreak");
     assert_eq!(jb.len(), 1, "{f:#?}");
     assert_eq!(jb[0]["severity"], "medium");
@@ -354,7 +377,7 @@ packages = ["com.example.spyphone"]
             .iter()
             .find(|c| c["check"] == "iphone")
             .expect("present")["saw"]["apps"],
-        4
+        5
     );
 }
 
@@ -499,4 +522,42 @@ fn a_recorded_backup_check_replays_to_the_same_findings() {
     assert_eq!(strip(&first).len(), 3, "{first:#}");
     assert_eq!(strip(&first), strip(&replayed));
     assert_eq!(findings(&first), findings(&replayed));
+}
+
+#[test]
+fn enterprise_provisioning_profile_is_a_medium_lead() {
+    let plist = dict(vec![
+        ("Name", s("Acme In-House")),
+        ("TeamName", s("Acme Corp")),
+        ("ProvisionsAllDevices", Value::Boolean(true)),
+        ("CreationDate", Value::Date(backup_time().into())),
+        (
+            "Entitlements",
+            dict(vec![(
+                "application-identifier",
+                s("ABCDE12345.com.acme.helper"),
+            )]),
+        ),
+    ]);
+    // A signed envelope around the XML list, as in a real .mobileprovision.
+    let mut bytes = vec![0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48];
+    bytes.extend(xml(&plist));
+    bytes.extend([0x00, 0x00, 0xa0, 0x82]);
+    let spec = Spec {
+        files: vec![(
+            "MobileDeviceDomain",
+            "Library/MobileDevice/Provisioning Profiles/0f0e.mobileprovision".into(),
+            bytes,
+        )],
+        ..Spec::default()
+    };
+    let dir = make(&spec);
+    let (code, j, err) = scan(dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let f = findings(&j);
+    let p = by_signature(&f, "ios-provisioning-enterprise");
+    assert_eq!(p.len(), 1, "{f:#?}");
+    assert_eq!(p[0]["severity"], "medium");
+    assert_eq!(p[0]["category"], "phone-app");
+    assert!(j.to_string().contains("ABCDE12345.com.acme.helper"));
 }
