@@ -222,3 +222,67 @@ pub fn android_dumpsys(data: &[u8]) -> bool {
     let _ = crate::sources::android::apk::facts(data);
     !packages.value.is_empty()
 }
+
+/// The iPhone backup readers: the first byte picks which file the rest is
+/// (0 `Info.plist`, 1 a configuration profile, 2 a provisioning profile, 3 `Manifest.plist`
+/// with the rest of a backup, otherwise `Manifest.db`); the file is read as the backup
+/// check reads it, and every record through the engine and a report.
+pub fn ios_backup(data: &[u8]) -> bool {
+    use crate::observation::{Observation, Record};
+    use crate::sources::ios::{BackupSource, backup};
+    let Some((&which, rest)) = data.split_first() else {
+        return false;
+    };
+    let t = chrono::DateTime::from_timestamp(1_795_168_800, 0).unwrap_or_default();
+    let mut records = Vec::new();
+    let ok = match which {
+        0 => backup::parse_info("Info.plist", rest)
+            .map(|i| records.push(Record::new(t, Observation::IosDevice(i.device))))
+            .is_ok(),
+        1 => backup::parse_profile("profile", "d/profile-1.stub", rest, "u")
+            .map(|p| records.push(Record::new(t, Observation::IosProfile(Box::new(p)))))
+            .is_ok(),
+        2 => backup::parse_provisioning("profile", "d/p.mobileprovision", rest, "u")
+            .map(|p| records.push(Record::new(t, Observation::IosProfile(Box::new(p)))))
+            .is_ok(),
+        _ => {
+            // A whole backup folder: the fuzzed file next to a fixed Info.plist.
+            let dir = std::env::temp_dir().join(format!(
+                "sweep-fuzz-ios-{}-{:?}",
+                std::process::id(),
+                std::thread::current().id()
+            ));
+            let _ = std::fs::create_dir_all(&dir);
+            let info = b"<?xml version=\"1.0\"?><plist version=\"1.0\"><dict><key>Unique Identifier</key><string>u</string><key>Product Version</key><string>15.1</string><key>Installed Applications</key><array><string>com.saurik.Cydia</string></array></dict></plist>";
+            let (file, other) = if which == 3 {
+                ("Manifest.plist", "Manifest.db")
+            } else {
+                ("Manifest.db", "Manifest.plist")
+            };
+            let written = std::fs::write(dir.join("Info.plist"), info).is_ok()
+                && std::fs::write(dir.join(file), rest).is_ok()
+                && (which != 3 || std::fs::write(dir.join(other), b"").is_ok());
+            if which != 3 {
+                let _ = std::fs::remove_file(dir.join(other));
+            }
+            let ok = written
+                && match backup::Backup::open(&dir) {
+                    Ok(b) => {
+                        let (recs, errors) = BackupSource::new(b).records(t);
+                        records = recs;
+                        errors.is_empty()
+                    }
+                    Err(_) => false,
+                };
+            let _ = std::fs::remove_dir_all(&dir);
+            ok
+        }
+    };
+    let mut engine = engine();
+    for r in &records {
+        engine.ingest(r);
+    }
+    let report = crate::report::Report::build(&engine, crate::report::ScanMeta::default());
+    let _ = crate::report::render(&report, crate::report::Format::Markdown);
+    ok
+}

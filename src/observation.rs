@@ -77,6 +77,12 @@ pub enum Observation {
     AndroidOwner(AndroidOwner),
     /// How one part of the Android app check went (done, partial, not done).
     AndroidPart(AndroidPart),
+    /// An iPhone read from its backup: which phone, which iOS.
+    IosDevice(IosDevice),
+    /// One app installed on an iPhone.
+    IosApp(IosApp),
+    /// A configuration or provisioning profile installed on an iPhone.
+    IosProfile(Box<IosProfile>),
 }
 
 impl Observation {
@@ -104,6 +110,9 @@ impl Observation {
             Observation::AndroidSettings(_) => "android-settings",
             Observation::AndroidOwner(_) => "android-owner",
             Observation::AndroidPart(_) => "android-part",
+            Observation::IosDevice(_) => "ios-device",
+            Observation::IosApp(_) => "ios-app",
+            Observation::IosProfile(_) => "ios-profile",
         }
     }
 }
@@ -323,6 +332,8 @@ pub enum SourceKind {
     Capture,
     /// The Android app check (over USB, or a snapshot folder).
     Android,
+    /// An iPhone backup folder (Finder, iTunes, idevicebackup2).
+    Ios,
 }
 
 impl SourceKind {
@@ -335,6 +346,7 @@ impl SourceKind {
             SourceKind::Replay => "replay",
             SourceKind::Capture => "capture",
             SourceKind::Android => "android",
+            SourceKind::Ios => "ios",
         }
     }
 
@@ -348,6 +360,7 @@ impl SourceKind {
             SourceKind::Replay => "Recorded session",
             SourceKind::Capture => "Saved phone traffic capture",
             SourceKind::Android => "Phone apps (USB)",
+            SourceKind::Ios => "iPhone backup",
         }
     }
 }
@@ -730,6 +743,111 @@ pub struct AndroidPart {
     /// Why it is partial or not done (names the file and line when the output was bad).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+}
+
+// ---------------------------------------------------------------- iPhone
+
+/// An iPhone, as its backup (`Info.plist`) describes it. Never its name (often the
+/// owner's first name).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosDevice {
+    /// The phone's identifier (UDID) from the backup; ties the other `ios-*` records to it.
+    pub udid: String,
+    /// Apple's model code, e.g. `iPhone14,2`. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_type: Option<String>,
+    /// The model in words, e.g. `iPhone 13 Pro`. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// iOS version (`ProductVersion`), e.g. `17.5.1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ios_version: Option<String>,
+    /// iOS build, e.g. `21F90`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    /// When the backup was made (`Last Backup Date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_date: Option<Timestamp>,
+    /// `backup` (a backup folder) or `usb` (read live).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// Who signed an iPhone app, when known (a live check can tell; a backup cannot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IosSigner {
+    AppStore,
+    Enterprise,
+    Developer,
+    TestFlight,
+    System,
+}
+
+/// One app installed on an iPhone.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosApp {
+    pub udid: String,
+    /// Bundle id, e.g. `com.saurik.Cydia`. Untrusted.
+    pub bundle_id: String,
+    /// The app's name, when the backup holds it. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<IosSigner>,
+    /// Where it was found: `info-plist` (Installed Applications), `app-domain` (the
+    /// backup's app data), `manifest-plist`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IosProfileKind {
+    /// A configuration profile (settings, VPN, certificates, management).
+    Configuration,
+    /// A provisioning profile: lets apps signed outside the App Store run.
+    Provisioning,
+}
+
+/// A configuration or provisioning profile installed on an iPhone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosProfile {
+    pub udid: String,
+    pub profile: IosProfileKind,
+    /// Where it was read: `domain/relativePath` in the backup.
+    pub file: String,
+    /// `PayloadIdentifier` (provisioning: the app id). Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// `PayloadDisplayName` (provisioning: `Name`). Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `PayloadOrganization` (provisioning: `TeamName`). Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// `PayloadDescription`. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Each payload's `PayloadType`, e.g. `com.apple.mdm`, `com.apple.wifi.managed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payload_types: Vec<String>,
+    /// `InstallDate` (provisioning: `CreationDate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed: Option<Timestamp>,
+    /// Provisioning: `ProvisionsAllDevices` (an enterprise profile: apps for any phone).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_devices: bool,
+    /// Provisioning: how many phones `ProvisionedDevices` lists (developer or ad hoc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<u64>,
 }
 
 // ---------------------------------------------------------------- value types

@@ -178,13 +178,26 @@ impl Session {
         let mut files = Vec::new();
         for c in &spec.checks {
             if let CheckRequest::File(p) = c {
-                sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
-                // The checksums cover the file, or every file of a phone snapshot folder.
-                if p.is_dir() {
+                // A phone snapshot folder (Android, or an AndroidQF collection): every file
+                // of it is checksummed into the findings.
+                if p.is_dir()
+                    && let Some(source) =
+                        crate::sources::android::source_for_dir(p).map_err(SessionError::Input)?
+                {
+                    sources.push(source);
                     files.extend(crate::sources::android::input_files(p));
-                } else {
-                    files.push(p.clone());
+                    continue;
                 }
+                // An iPhone backup folder: its files' checksums go into the findings.
+                if let Some((source, inputs)) =
+                    crate::sources::ios::open_dir(p).map_err(SessionError::Input)?
+                {
+                    sources.push(source);
+                    files.extend(inputs);
+                    continue;
+                }
+                sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
+                files.push(p.clone());
             }
         }
         let live = spec.checks.iter().any(|c| c.live_check().is_some());

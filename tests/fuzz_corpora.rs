@@ -85,3 +85,12 @@ fn android_dumpsys_corpus() {
     let accepted = run("android_dumpsys", 5, sweep::fuzzing::android_dumpsys);
     assert!(accepted > 0, "the dumpsys package seeds list packages");
 }
+
+#[test]
+fn ios_backup_corpus() {
+    let accepted = run("ios_backup", 6, sweep::fuzzing::ios_backup);
+    assert!(
+        accepted >= 4,
+        "the seed plists and Manifest.db should be accepted"
+    );
+}

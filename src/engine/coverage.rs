@@ -68,6 +68,7 @@ impl Check {
             SourceKind::Traffic | SourceKind::Capture => Some(Check::PhoneTraffic),
             SourceKind::Android => Some(Check::PhoneApps),
             SourceKind::Replay => None,
+            SourceKind::Ios => Some(Check::Iphone),
         }
     }
 
@@ -89,6 +90,9 @@ impl Check {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => Some(Check::PhoneTraffic),
+            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
+                Some(Check::Iphone)
+            }
             Observation::Place(_)
             | Observation::Mine(_)
             | Observation::Source(_)

@@ -66,6 +66,12 @@ pub struct Confidence {
 pub struct Subject {
     /// "bluetooth", "network" or "phone".
     pub kind: String,
+    /// An iPhone: its iOS version, e.g. "17.5.1".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ios_version: Option<String>,
+    /// The iPhone app a finding is about (bundle id, cleaned).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_id: Option<String>,
     /// Main address (Bluetooth address or MAC), uppercase with colons.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<MacAddr>,

@@ -5,6 +5,7 @@
 pub mod consultation;
 pub mod coverage;
 pub mod finding;
+pub mod iphone;
 pub mod lan;
 pub mod locate;
 pub mod phone;
@@ -51,6 +52,7 @@ pub struct Engine {
     pub lan: lan::LanState,
     pub traffic: traffic::TrafficState,
     pub phone: phone::PhoneState,
+    pub iphone: iphone::IphoneState,
     sources: BTreeMap<SourceKind, SourceEvent>,
     coverage: coverage::CoverageLog,
     session: Option<SessionInfo>,
@@ -67,12 +69,14 @@ impl Engine {
         let lan = lan::LanState::new(&signatures);
         let traffic = traffic::TrafficState::new(&signatures);
         let phone = phone::PhoneState::new(&signatures);
+        let iphone = iphone::IphoneState::new(&signatures);
         Self {
             signatures,
             trackers,
             lan,
             traffic,
             phone,
+            iphone,
             sources: BTreeMap::new(),
             coverage: coverage::CoverageLog::default(),
             session: None,
@@ -147,6 +151,9 @@ impl Engine {
             | Observation::AndroidSettings(_)
             | Observation::AndroidOwner(_)
             | Observation::AndroidPart(_) => self.phone.ingest(t, &rec.obs, &ctx),
+            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
+                self.iphone.ingest(t, &rec.obs, &ctx)
+            }
             Observation::Source(_)
             | Observation::Session(_)
             | Observation::Concerns(_)
@@ -162,6 +169,7 @@ impl Engine {
         self.lan.findings(&mut out);
         self.traffic.findings(&mut out, &self.lan, self.hotspot());
         self.phone.findings(&mut out);
+        self.iphone.findings(&mut out);
         out.sort_by(|a, b| {
             (a.recognised.is_some(), a.severity, a.first_seen, &a.id).cmp(&(
                 b.recognised.is_some(),
@@ -232,7 +240,7 @@ impl Engine {
                 "apps",
                 self.phone.app_counts().values().sum::<usize>() as u64,
             )],
-            Check::Iphone => vec![("apps", records)],
+            Check::Iphone => vec![("apps", self.iphone.app_count() as u64)],
         };
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -260,7 +268,8 @@ impl Engine {
         c.devices_dropped = self.trackers.dropped()
             + self.lan.dropped()
             + self.traffic.dropped()
-            + self.phone.dropped();
+            + self.phone.dropped()
+            + self.iphone.dropped();
         c
     }
 

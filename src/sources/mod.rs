@@ -4,6 +4,7 @@
 pub mod android;
 pub mod ble;
 pub mod feed;
+pub mod ios;
 pub mod lan;
 pub mod lanparse;
 pub mod mdns;

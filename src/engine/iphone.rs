@@ -1,0 +1,653 @@
+//! The iPhone check: configuration and provisioning profiles, apps against the stalkerware
+//! and dual-use lists, jailbreak signs and an old iOS, from the `ios-*` observations.
+//!
+//! Rules (docs/ios.md):
+//! - a configuration profile with an MDM payload (`com.apple.mdm`) or a root certificate
+//!   (`com.apple.security.root`): **high**; with a VPN, proxy, DNS or content-filter
+//!   payload: **medium**; any other profile (a Wi-Fi network, a mail account): no finding;
+//! - a provisioning profile (an app signed for a company or a developer, installed outside
+//!   the App Store): **medium**;
+//! - a bundle id listed for stalkerware (signature entries `type = "app"`): **high**, with
+//!   the bundle id in `indicators`; listed as dual-use: the list's severity;
+//! - a jailbreak app (Cydia, Sileo, Zebra, Filza and kin): **medium**, "cannot be ruled out";
+//! - an iOS whose next major version came out more than a year before the backup: **low**.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::engine::Context;
+use crate::engine::finding::{
+    Category, Confidence, Evidence, Finding, Indicator, IndicatorType, Severity, Subject,
+};
+use crate::observation::{IosApp, IosDevice, IosProfile, IosProfileKind, Observation, Timestamp};
+use crate::signatures::{Entry, MatchRule, SignatureSet};
+
+/// Most apps and profiles kept per phone, and phones per scan.
+pub const MAX_APPS: usize = 20_000;
+pub const MAX_PROFILES: usize = 10_000;
+pub const MAX_PHONES: usize = 64;
+
+/// Shown with every iPhone finding and on the review cards.
+pub const SAFETY_TEXT: &str = "Do not remove the profile or the app, reset the phone or change passwords yet. The person who set it up may be alerted (a management server sees when its profile is removed), which can put the client at more risk, and removing it destroys evidence. Decide what to do together with the client's advocate, as part of a safety plan: the client decides.";
+
+/// Shorter form for a next-step tick box.
+pub const SAFETY_STEP: &str = "Do not remove the profile or app, reset the phone or change passwords yet: it can alert the person and destroys evidence. Decide with the advocate; the client decides.";
+
+/// Questions to go through a profile with the client.
+pub const PROFILE_QUESTIONS: &[&str] = &[
+    "Do you recognise this profile, or the organisation named in it?",
+    "Did this phone come from an employer or a school, or is it used for work?",
+    "Did someone else set up this phone for you, or have it in their hands?",
+];
+
+/// Questions to go through an app with the client (as on Android).
+pub const APP_QUESTIONS: &[&str] = &[
+    "Did you know this app was installed?",
+    "Did you install it?",
+    "If not, do you know who did?",
+    "Has anyone else had your phone in their hands, or known your passcode?",
+];
+
+/// Next step to keep evidence (profiles).
+pub const EVIDENCE_STEP: &str = "Keep this report and the case folder somewhere the other person cannot reach; photograph the profile's page in Settings (General, VPN & Device Management) with another device if the client wants evidence.";
+
+/// Next step to keep evidence (apps and the phone itself).
+pub const APP_EVIDENCE_STEP: &str = "Keep this report and the case folder somewhere the other person cannot reach; photograph the app on the phone's screen (or in Settings, Apps) with another device if the client wants evidence.";
+
+/// The biggest iPhone risk is often not on the phone: someone with the Apple Account.
+/// Gone through by the volunteer with the client and recorded as answers, never automated.
+pub const ACCOUNT_CHECKLIST: &[&str] = &[
+    "Apple Account devices: in Settings, tap the client's name and scroll to the device list. Does the client recognise every device? An unknown iPad, Mac or old phone can receive messages, photos and locations.",
+    "Family Sharing: in Settings, the client's name, then Family Sharing. Who is in the family group, and who is its organiser? The organiser can see purchases and, with Screen Time, control the phone.",
+    "Find My sharing: in the Find My app, People. With whom does the client share their location? Also check Devices for AirTags or items registered to someone else.",
+    "Safety Check (iOS 16 and later): Settings, Privacy & Security, Safety Check. Manage Sharing & Access lists the people and apps with access and can stop it; Emergency Reset stops all of it at once. Using it can be noticed by the other person: decide with the advocate first.",
+    "Who knows the Apple Account password and the phone's passcode? Is two-factor authentication on, and whose phone number receives its codes?",
+];
+
+/// The checklist as plain text (for a review screen or a report appendix).
+pub fn account_checklist() -> String {
+    let mut s = String::from(
+        "The biggest iPhone risk is often not on the phone but someone else's access to the client's Apple Account. Go through these with the client; record their answers:\n",
+    );
+    for (i, t) in ACCOUNT_CHECKLIST.iter().enumerate() {
+        s.push_str(&format!("{}. {t}\n", i + 1));
+    }
+    s
+}
+
+/// Jailbreak tools and package managers, by bundle id.
+pub const JAILBREAK_APPS: &[(&str, &str)] = &[
+    ("com.saurik.Cydia", "Cydia"),
+    ("org.coolstar.SileoStore", "Sileo"),
+    ("org.coolstar.sileo", "Sileo"),
+    ("xyz.willy.Zebra", "Zebra"),
+    ("com.tigisoftware.Filza", "Filza"),
+    ("me.apptapp.installer", "Installer"),
+    ("science.xnu.undecimus", "unc0ver"),
+    ("com.electrateam.chimera", "Chimera"),
+    ("org.coolstar.odyssey", "Odyssey"),
+    ("com.opa334.Dopamine", "Dopamine"),
+    ("com.opa334.TrollStore", "TrollStore"),
+    ("kjc.loader", "checkra1n"),
+];
+
+/// iOS major versions and the day each `.0` came out (Apple's release notes and the
+/// "Apple security releases" page, https://support.apple.com/en-us/100100).
+pub const IOS_RELEASES: &[(u32, &str)] = &[
+    (12, "2018-09-17"),
+    (13, "2019-09-19"),
+    (14, "2020-09-16"),
+    (15, "2021-09-20"),
+    (16, "2022-09-12"),
+    (17, "2023-09-18"),
+    (18, "2024-09-16"),
+    (26, "2025-09-15"),
+];
+
+/// Payload types that let someone manage the phone or read its encrypted traffic.
+const HIGH_PAYLOADS: &[(&str, &str)] = &[
+    (
+        "com.apple.mdm",
+        "device management (MDM): a server can install apps and profiles and see details of this phone",
+    ),
+    (
+        "com.apple.security.root",
+        "a root certificate: with it, someone in the middle can read this phone's encrypted connections",
+    ),
+];
+
+/// Payload types that route or filter the phone's traffic.
+const MEDIUM_PAYLOADS: &[(&str, &str)] = &[
+    (
+        "com.apple.vpn.managed",
+        "a VPN: the phone's traffic can go through someone else's server",
+    ),
+    (
+        "com.apple.vpn.managed.applayer",
+        "a per-app VPN: some apps' traffic goes through someone else's server",
+    ),
+    (
+        "com.apple.proxy.http.global",
+        "a global proxy: the phone's web traffic goes through someone else's server",
+    ),
+    (
+        "com.apple.dnsProxy.managed",
+        "a DNS proxy: the names the phone looks up go to someone else's server",
+    ),
+    (
+        "com.apple.dnsSettings.managed",
+        "encrypted DNS settings: the names the phone looks up go to a chosen server",
+    ),
+    (
+        "com.apple.webcontent-filter",
+        "a content filter: the pages the phone visits can be seen",
+    ),
+    (
+        "com.apple.relay.managed",
+        "a relay: the phone's traffic can go through someone else's server",
+    ),
+];
+
+#[derive(Debug, Default)]
+struct Phone {
+    device: Option<IosDevice>,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    apps: BTreeMap<String, (Timestamp, IosApp)>,
+    profiles: BTreeMap<String, (Timestamp, IosProfile)>,
+    dropped: u64,
+}
+
+/// The iPhone part of the engine.
+pub struct IphoneState {
+    entries: Vec<Entry>,
+    stalkerware: HashMap<String, usize>,
+    dual: HashMap<String, usize>,
+    phones: BTreeMap<String, Phone>,
+    dropped: u64,
+}
+
+impl IphoneState {
+    pub fn new(sigs: &SignatureSet) -> Self {
+        let mut s = Self {
+            entries: Vec::new(),
+            stalkerware: HashMap::new(),
+            dual: HashMap::new(),
+            phones: BTreeMap::new(),
+            dropped: 0,
+        };
+        for e in &sigs.entries {
+            let MatchRule::App { packages, .. } = &e.rule else {
+                continue;
+            };
+            let i = s.entries.len();
+            s.entries.push(e.clone());
+            let map = if e.category == Category::Stalkerware {
+                &mut s.stalkerware
+            } else {
+                &mut s.dual
+            };
+            for p in packages {
+                map.entry(p.trim().to_string()).or_insert(i);
+            }
+        }
+        s
+    }
+
+    fn phone(&mut self, udid: &str, t: Timestamp) -> Option<&mut Phone> {
+        if !self.phones.contains_key(udid) && self.phones.len() >= MAX_PHONES {
+            self.dropped += 1;
+            return None;
+        }
+        let p = self.phones.entry(udid.to_string()).or_default();
+        p.first = Some(p.first.map_or(t, |f| f.min(t)));
+        p.last = Some(p.last.map_or(t, |l| l.max(t)));
+        Some(p)
+    }
+
+    pub fn ingest(&mut self, t: Timestamp, obs: &Observation, _ctx: &Context) {
+        match obs {
+            Observation::IosDevice(d) => {
+                if let Some(p) = self.phone(&d.udid, t) {
+                    p.device = Some(d.clone());
+                }
+            }
+            Observation::IosApp(a) => {
+                if let Some(p) = self.phone(&a.udid, t) {
+                    if p.apps.len() >= MAX_APPS && !p.apps.contains_key(&a.bundle_id) {
+                        p.dropped += 1;
+                    } else {
+                        p.apps.insert(a.bundle_id.clone(), (t, a.clone()));
+                    }
+                }
+            }
+            Observation::IosProfile(x) => {
+                if let Some(p) = self.phone(&x.udid, t) {
+                    if p.profiles.len() >= MAX_PROFILES && !p.profiles.contains_key(&x.file) {
+                        p.dropped += 1;
+                    } else {
+                        p.profiles.insert(x.file.clone(), (t, (**x).clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Phones, apps and profiles forgotten because of the caps.
+    pub fn dropped(&self) -> u64 {
+        self.dropped + self.phones.values().map(|p| p.dropped).sum::<u64>()
+    }
+
+    /// How many apps were read, on every iPhone.
+    pub fn app_count(&self) -> usize {
+        self.phones.values().map(|p| p.apps.len()).sum()
+    }
+
+    pub fn findings(&self, out: &mut Vec<Finding>) {
+        let mut n = 0usize;
+        for phone in self.phones.values() {
+            let mut found = Vec::new();
+            self.phone_findings(phone, &mut found);
+            for mut f in found {
+                n += 1;
+                f.id = format!("iphone-{n}");
+                out.push(f);
+            }
+        }
+    }
+
+    fn phone_findings(&self, phone: &Phone, out: &mut Vec<Finding>) {
+        let dev = phone.device.as_ref();
+        let model = dev.and_then(|d| {
+            d.model
+                .clone()
+                .or_else(|| d.product_type.clone())
+                .map(|m| crate::sanitize::name(&m))
+        });
+        let version = dev.and_then(|d| d.ios_version.clone());
+        let subject = |bundle: Option<&str>| Subject {
+            kind: "phone".into(),
+            name: model.clone(),
+            ios_version: version.clone(),
+            bundle_id: bundle.map(crate::sanitize::name),
+            ..Subject::default()
+        };
+        let phone_t = phone.first.unwrap_or_default();
+        // Profiles.
+        for (t, p) in phone.profiles.values() {
+            if let Some(f) = profile_finding(*t, p, subject(None)) {
+                out.push(f);
+            }
+        }
+        // Apps on the lists.
+        for (t, a) in phone.apps.values() {
+            let listed = self
+                .stalkerware
+                .get(a.bundle_id.as_str())
+                .or_else(|| self.dual.get(a.bundle_id.as_str()));
+            if let Some(&i) = listed {
+                out.push(listed_app(
+                    *t,
+                    a,
+                    &self.entries[i],
+                    subject(Some(&a.bundle_id)),
+                ));
+            }
+        }
+        // Jailbreak signs.
+        let jb: Vec<(&Timestamp, &IosApp, &str)> = phone
+            .apps
+            .values()
+            .filter_map(|(t, a)| {
+                JAILBREAK_APPS
+                    .iter()
+                    .find(|(b, _)| *b == a.bundle_id)
+                    .map(|(_, name)| (t, a, *name))
+            })
+            .collect();
+        if !jb.is_empty() {
+            let names: Vec<&str> = jb.iter().map(|(_, _, n)| *n).collect();
+            let first = jb.iter().map(|(t, _, _)| **t).min().unwrap_or(phone_t);
+            let last = jb.iter().map(|(t, _, _)| **t).max().unwrap_or(phone_t);
+            out.push(Finding {
+                id: String::new(),
+                category: Category::PhoneSetting,
+                severity: Severity::Medium,
+                signature: "ios-jailbreak".into(),
+                title: format!(
+                    "Signs of a jailbreak on this iPhone: {} installed",
+                    names.join(", ")
+                ),
+                subject: subject(None),
+                first_seen: first,
+                last_seen: last,
+                evidence: jb
+                    .iter()
+                    .map(|(t, a, n)| Evidence {
+                        t: Some(**t),
+                        text: format!(
+                            "{n} ({}) is in the backup's app list ({})",
+                            crate::sanitize::name(&a.bundle_id),
+                            a.found_in.join(", ")
+                        ),
+                    })
+                    .collect(),
+                evidence_dropped: 0,
+                meaning: "These apps are used on jailbroken iPhones. A jailbreak removes the phone's own protections, so monitoring software that the App Store would never allow can be installed and hidden. A jailbreak cannot be ruled out; this is not proof of one, nor of monitoring: the client may have done it themselves, or the app may be left over.".into(),
+                confidence: Confidence {
+                    level: "medium".into(),
+                    text: "The apps are listed in the backup; whether the phone is jailbroken now cannot be told from a backup.".into(),
+                },
+                next_steps: vec![
+                    "Ask the client: Did you jailbreak this phone, or ask someone to? Did you install these apps? Has anyone else had the phone in their hands?".into(),
+                    "A phone that may be jailbroken cannot be checked fully: consider a specialist check, or a new phone the other person has never held, with the advocate.".into(),
+                    SAFETY_STEP.into(),
+                    APP_EVIDENCE_STEP.into(),
+                ],
+                recognised: None,
+                signal: Vec::new(),
+                indicators: jb
+                    .iter()
+                    .map(|(_, a, _)| Indicator {
+                        kind: IndicatorType::Package,
+                        value: crate::sanitize::name(&a.bundle_id),
+                        listed: a.bundle_id.clone(),
+                        matched: "ios-jailbreak".into(),
+                        count: 1,
+                    })
+                    .collect(),
+                indicators_dropped: 0,
+            });
+        }
+        // Old iOS, judged against the backup's own time.
+        if let Some(v) = &version
+            && let Some((major, next, since)) = behind(v, phone.last.unwrap_or(phone_t))
+        {
+            out.push(Finding {
+                id: String::new(),
+                category: Category::PhoneSetting,
+                severity: Severity::Low,
+                signature: "ios-old-version".into(),
+                title: format!("This iPhone runs iOS {}, more than a year behind", crate::sanitize::name(v)),
+                subject: subject(None),
+                first_seen: phone_t,
+                last_seen: phone.last.unwrap_or(phone_t),
+                evidence: vec![Evidence {
+                    t: Some(phone_t),
+                    text: format!(
+                        "iOS {} (major version {major}); iOS {next} came out on {since}",
+                        crate::sanitize::name(v)
+                    ),
+                }],
+                evidence_dropped: 0,
+                meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when this backup was made. An old iOS lacks security fixes that spyware sold to the public can use, and newer privacy protections. If this phone cannot update any further, it gets fewer fixes than a newer one."),
+                confidence: Confidence {
+                    level: "high".into(),
+                    text: "The version is the one the phone reported in its backup.".into(),
+                },
+                next_steps: vec![
+                    "Ask the client whether the phone offers an update (Settings, General, Software Update) and whether they want to install it, after deciding with the advocate.".into(),
+                    SAFETY_STEP.into(),
+                ],
+                recognised: None,
+                signal: Vec::new(),
+                indicators: Vec::new(),
+                indicators_dropped: 0,
+            });
+        }
+    }
+}
+
+/// The major version of a phone that is more than a year behind at `at`: (its major, the
+/// next major, the day the next came out).
+pub fn behind(version: &str, at: Timestamp) -> Option<(u32, u32, &'static str)> {
+    let major: u32 = version.trim().split('.').next()?.parse().ok()?;
+    let (next, day) = IOS_RELEASES.iter().find(|(m, _)| *m > major)?;
+    let date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?;
+    let released = date.and_hms_opt(0, 0, 0)?.and_utc();
+    (at - released > chrono::Duration::days(365)).then_some((major, *next, *day))
+}
+
+fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Finding> {
+    let name = p
+        .name
+        .as_deref()
+        .map(crate::sanitize::name)
+        .unwrap_or_else(|| "(no name)".into());
+    let org = p.organisation.as_deref().map(crate::sanitize::name);
+    let mut evidence = vec![Evidence {
+        t: p.installed.or(Some(t)),
+        text: format!(
+            "Profile \"{name}\"{}{}, read from {}",
+            org.as_ref()
+                .map(|o| format!(" from \"{o}\""))
+                .unwrap_or_default(),
+            p.installed
+                .map(|i| {
+                    let what = match p.profile {
+                        IosProfileKind::Provisioning => "created",
+                        IosProfileKind::Configuration => "installed",
+                    };
+                    format!(", {what} {}", i.format("%Y-%m-%d %H:%M UTC"))
+                })
+                .unwrap_or_default(),
+            crate::sanitize::message(&p.file)
+        ),
+    }];
+    let (severity, title, meaning, signature) = match p.profile {
+        IosProfileKind::Provisioning => {
+            let how = if p.all_devices {
+                "signed for a company (enterprise), which can be installed on any iPhone outside the App Store".to_string()
+            } else if let Some(n) = p.devices {
+                format!("signed by a developer for {n} listed phone(s), outside the App Store")
+            } else {
+                "signed outside the App Store".to_string()
+            };
+            evidence.push(Evidence {
+                t: None,
+                text: format!(
+                    "For app {}: {how}",
+                    p.identifier
+                        .as_deref()
+                        .map(crate::sanitize::name)
+                        .unwrap_or_else(|| "(not named)".into())
+                ),
+            });
+            (
+                Severity::Medium,
+                format!(
+                    "An app signed outside the App Store can run on this iPhone (profile \"{name}\")"
+                ),
+                format!(
+                    "A provisioning profile lets apps run that were {how}. Apps from an employer, a school or a developer friend come this way; so does monitoring software, which the App Store does not allow. Find out which app it is for and whether the client installed it."
+                ),
+                if p.all_devices {
+                    "ios-provisioning-enterprise"
+                } else {
+                    "ios-provisioning-developer"
+                },
+            )
+        }
+        IosProfileKind::Configuration => {
+            let high: Vec<&str> = HIGH_PAYLOADS
+                .iter()
+                .filter(|(k, _)| p.payload_types.iter().any(|t| t == k))
+                .map(|(_, w)| *w)
+                .collect();
+            let medium: Vec<&str> = MEDIUM_PAYLOADS
+                .iter()
+                .filter(|(k, _)| p.payload_types.iter().any(|t| t == k))
+                .map(|(_, w)| *w)
+                .collect();
+            let (severity, what, signature) = if !high.is_empty() {
+                let mdm = p.payload_types.iter().any(|t| t == "com.apple.mdm");
+                (
+                    Severity::High,
+                    if mdm {
+                        "A management (MDM) profile"
+                    } else {
+                        "A profile with a root certificate"
+                    },
+                    if mdm {
+                        "ios-profile-mdm"
+                    } else {
+                        "ios-profile-root-certificate"
+                    },
+                )
+            } else if !medium.is_empty() {
+                (
+                    Severity::Medium,
+                    "A profile that routes this phone's traffic",
+                    "ios-profile-traffic",
+                )
+            } else {
+                return None;
+            };
+            let powers: Vec<&str> = high.into_iter().chain(medium).collect();
+            evidence.push(Evidence {
+                t: None,
+                text: format!(
+                    "Payloads: {}",
+                    p.payload_types
+                        .iter()
+                        .map(|t| crate::sanitize::name(t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+            (
+                severity,
+                format!(
+                    "{what} is installed on this iPhone: \"{name}\"{}",
+                    org.as_ref()
+                        .map(|o| format!(" from \"{o}\""))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "Someone may be able to see or control this phone's traffic. This profile installs {}. Profiles like this are normal on a phone from an employer or school; on a personal phone that nobody manages, they are worth asking about: does it belong to an employer or school?",
+                    powers.join("; and ")
+                ),
+                signature,
+            )
+        }
+    };
+    let mut next_steps = vec![format!(
+        "Go through the profile with the client (Settings, General, VPN & Device Management): {}",
+        PROFILE_QUESTIONS.join(" ")
+    )];
+    next_steps.push(SAFETY_STEP.into());
+    next_steps.push(EVIDENCE_STEP.into());
+    Some(Finding {
+        id: String::new(),
+        category: if p.profile == IosProfileKind::Provisioning {
+            Category::PhoneApp
+        } else {
+            Category::PhoneSetting
+        },
+        severity,
+        signature: signature.into(),
+        title,
+        subject,
+        first_seen: t,
+        last_seen: t,
+        evidence,
+        evidence_dropped: 0,
+        meaning,
+        confidence: Confidence {
+            level: "high".into(),
+            text: "The profile is installed (read from the phone's backup); whether it is unwanted, only the client can say.".into(),
+        },
+        next_steps,
+        recognised: None,
+        signal: Vec::new(),
+        indicators: Vec::new(),
+        indicators_dropped: 0,
+    })
+}
+
+fn listed_app(t: Timestamp, a: &IosApp, e: &Entry, subject: Subject) -> Finding {
+    let bundle = crate::sanitize::name(&a.bundle_id);
+    let stalkerware = e.category == Category::Stalkerware;
+    let mut next_steps = vec![format!(
+        "Go through the app with the client: {}",
+        APP_QUESTIONS.join(" ")
+    )];
+    next_steps.extend(e.next_steps.iter().cloned());
+    next_steps.push(SAFETY_STEP.into());
+    next_steps.push(APP_EVIDENCE_STEP.into());
+    Finding {
+        id: String::new(),
+        category: e.category,
+        severity: if stalkerware {
+            Severity::High
+        } else {
+            e.severity
+        },
+        signature: e.id.clone(),
+        title: if stalkerware {
+            format!("The stalkerware app {} is installed on this iPhone", e.name)
+        } else {
+            format!("{} is installed on this iPhone", e.name)
+        },
+        subject,
+        first_seen: t,
+        last_seen: t,
+        evidence: vec![Evidence {
+            t: Some(t),
+            text: format!(
+                "{bundle}{} is in the backup's app list ({})",
+                a.name
+                    .as_deref()
+                    .map(|n| format!(" (\"{}\")", crate::sanitize::name(n)))
+                    .unwrap_or_default(),
+                a.found_in.join(", ")
+            ),
+        }],
+        evidence_dropped: 0,
+        meaning: e.meaning.clone(),
+        confidence: Confidence {
+            level: "high".into(),
+            text: "The app's bundle id is on the list; the app is in the phone's backup.".into(),
+        },
+        next_steps,
+        recognised: None,
+        signal: Vec::new(),
+        indicators: vec![Indicator {
+            kind: IndicatorType::Package,
+            value: bundle,
+            listed: a.bundle_id.clone(),
+            matched: e.id.clone(),
+            count: 1,
+        }],
+        indicators_dropped: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("time")
+    }
+
+    #[test]
+    fn age_is_judged_against_the_given_time() {
+        // iOS 17 came out 2023-09-18: iOS 16 is a year behind from 2024-09-18 on.
+        assert_eq!(behind("16.7.2", at("2024-09-01T00:00:00Z")), None);
+        assert_eq!(
+            behind("16.7.2", at("2024-10-01T00:00:00Z")),
+            Some((16, 17, "2023-09-18"))
+        );
+        assert_eq!(behind("26.1", at("2030-01-01T00:00:00Z")), None);
+        assert_eq!(behind("not a version", at("2030-01-01T00:00:00Z")), None);
+    }
+
+    #[test]
+    fn checklist_names_safety_check_and_find_my() {
+        let c = account_checklist();
+        assert!(c.contains("Safety Check (iOS 16 and later)"));
+        assert!(c.contains("Find My"));
+        assert!(c.contains("Family Sharing"));
+    }
+}
