@@ -444,7 +444,15 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     }
     for p in &args.report {
         let result = report::Format::from_path(p)
-            .and_then(|f| report::render(&report, f))
+            .and_then(|f| {
+                let options = report::RenderOptions {
+                    pdf: crate::report::pdf::PdfOptions {
+                        paper: args.paper,
+                        ..Default::default()
+                    },
+                };
+                report::render_with(&report, f, &options)
+            })
             .and_then(|bytes| {
                 report::write_atomic(p, &bytes, args.overwrite)
                     .map_err(|e| format!("{}: {e}", p.display()))

@@ -346,3 +346,32 @@ fn report_render_keeps_a4_and_render_with_takes_the_paper() {
     );
     assert!(run("pdfinfo", &[], &letter).contains("(letter)"));
 }
+
+#[test]
+#[ignore = "needs poppler-utils"]
+fn sweep_scan_paper_letter_writes_letter_pages() {
+    let d = tempfile::tempdir().expect("tmp");
+    let pdf = d.path().join("letter.pdf");
+    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "scan",
+            "--from",
+            "demo/clinic-session.jsonl",
+            "--paper",
+            "letter",
+            "--report",
+        ])
+        .arg(&pdf)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("612 x 792 pts"), "{info}");
+}

@@ -173,3 +173,41 @@ fn start_screen_reopens_the_last_case_from_its_journal() {
     t.wait_for("this tracker moved with the client");
     t.keys(&["q"]);
 }
+
+/// A tracker whose advertised name carries a line separator (U+2028), zero-width and filler
+/// characters: Escape clears the whole terminal, and nothing of the findings is left on it.
+#[test]
+#[ignore = "needs tmux"]
+fn hide_after_a_hostile_name_leaves_nothing_on_screen() {
+    let home = tempfile::tempdir().expect("tmp");
+    let case = home.path().join("cases").join("20261122T100000Z-C-11");
+    std::fs::create_dir_all(&case).expect("case dir");
+    let mut journal = String::new();
+    for i in 0..30 {
+        journal.push_str(&format!(
+            "{{\"t\":\"2026-11-22T10:00:{:02}Z\",\"kind\":\"ble\",\"address\":\"C0:FF:EE:00:00:01\",\"rssi\":-60,\"name\":\"TILE\\u2028ZZQX\\u200b\\u3164HIDDENWORD\\u2029END\",\"services\":[\"feed\"]}}\n",
+            i * 2
+        ));
+    }
+    std::fs::write(case.join("journal.jsonl"), journal).expect("journal");
+    let t = Tmux::start_in(env!("CARGO_BIN_EXE_sweep"), home);
+    t.wait_for("start a check");
+    t.keys(&["o"]);
+    t.wait_for("20261122T100000Z-C-11");
+    t.keys(&["Enter"]);
+    t.wait("the tracker's row", |p| p.contains("Tile"));
+    // Its details show the name cleaned: the separators and fillers are gone, on one line.
+    t.keys(&["Enter"]);
+    t.wait("the cleaned name", |p| p.contains("TILEZZQXHIDDENWORDEND"));
+    t.keys(&["Escape"]);
+    let hidden = t.wait("the neutral screen", |p| p.contains("Shopping"));
+    for word in ["ZZQX", "HIDDENWORD", "END", "Tile", "tracker", "C0:FF:EE"] {
+        assert!(
+            !hidden.contains(word),
+            "{word:?} left on screen after Escape:\n{hidden}"
+        );
+    }
+    t.keys(&["b", "a", "c", "k"]);
+    t.wait("back", |p| p.contains("TILEZZQXHIDDENWORDEND"));
+    t.keys(&["q", "q"]);
+}

@@ -393,7 +393,8 @@ fn clean(s: &str) -> String {
     sanitize::clean(s, 2000)
 }
 
-fn what(f: &Finding) -> String {
+/// What a finding is about, with the addresses and name a client can recognise it by.
+pub fn what(f: &Finding) -> String {
     let mut s = clean(&f.title);
     match f.subject.kind.as_str() {
         "bluetooth" => {

@@ -733,6 +733,7 @@ fn draw_review(
         let response = engine.consultation().responses.get(&f.id);
         let mut lines = vec![
             Line::from(Span::styled(clean(&f.title, 200), bold)),
+            Line::from(crate::report::view::what(f)),
             Line::from(crate::report::view::recognise_words(f)),
             Line::from(""),
             Line::from(Span::styled("Ask the client", bold)),
