@@ -508,40 +508,30 @@ mod tests {
         );
     }
 
-    #[test]
-    fn ran_but_heard_nothing_says_so() {
+    /// Bluetooth asked for and run for a minute, having heard `devices` devices.
+    fn a_minute_of_bluetooth(devices: u64) -> Coverage {
         let mut log = CoverageLog::default();
         log.ingest(t(0), &ev(SourceKind::Ble, SourceState::Running, None));
         log.ingest(t(60), &ev(SourceKind::Ble, SourceState::Finished, None));
-        let c = coverage_of(
-            &log,
-            &[Asked {
-                check: Check::Bluetooth,
-                duration: Some(Duration::from_secs(60)),
-            }],
-            &saw(0),
-            None,
-        );
-        assert_eq!(c[0].status, CoverageStatus::SawNothing);
-        assert!(c[0].summary.contains("heard no device at all"));
+        let asked = [Asked {
+            check: Check::Bluetooth,
+            duration: Some(Duration::from_secs(60)),
+        }];
+        coverage_of(&log, &asked, &saw(devices), None).remove(0)
+    }
+
+    #[test]
+    fn ran_but_heard_nothing_says_so() {
+        let c = a_minute_of_bluetooth(0);
+        assert_eq!(c.status, CoverageStatus::SawNothing);
+        assert!(c.summary.contains("heard no device at all"));
     }
 
     #[test]
     fn full_run_that_saw_devices_is_complete() {
-        let mut log = CoverageLog::default();
-        log.ingest(t(0), &ev(SourceKind::Ble, SourceState::Running, None));
-        log.ingest(t(60), &ev(SourceKind::Ble, SourceState::Finished, None));
-        let c = coverage_of(
-            &log,
-            &[Asked {
-                check: Check::Bluetooth,
-                duration: Some(Duration::from_secs(60)),
-            }],
-            &saw(1),
-            None,
-        );
-        assert_eq!(c[0].status, CoverageStatus::Complete);
-        assert_eq!(c[0].summary, "Ran for 1 minute; saw 1 device.");
+        let c = a_minute_of_bluetooth(1);
+        assert_eq!(c.status, CoverageStatus::Complete);
+        assert_eq!(c.summary, "Ran for 1 minute; saw 1 device.");
     }
 
     #[test]

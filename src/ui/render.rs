@@ -205,14 +205,19 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
     }
 }
 
-fn draw_dialog(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
-    let w = area.width.min(70);
-    let r = Rect {
+/// A box at most `width` wide, centred across `area`, `top` rows down, `height` tall.
+fn centred(area: Rect, width: u16, top: u16, height: u16) -> Rect {
+    let w = area.width.min(width);
+    Rect {
         x: area.x + (area.width - w) / 2,
-        y: area.y + area.height / 3,
+        y: area.y + top,
         width: w,
-        height: 8.min(area.height),
-    };
+        height: height.min(area.height),
+    }
+}
+
+fn draw_dialog(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
+    let r = centred(area, 70, area.height / 3, 8);
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(
@@ -431,13 +436,7 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
                 c.words()
             )));
         }
-        let w = area.width.min(70);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + area.height / 5,
-            width: w,
-            height: 11.min(area.height),
-        };
+        let r = centred(area, 70, area.height / 5, 11);
         frame.render_widget(Clear, r);
         frame.render_widget(
             Paragraph::new(l).block(
@@ -453,13 +452,7 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             .scopes
             .get(f.interface)
             .map_or("every address of its network", String::as_str);
-        let w = area.width.min(70);
-        let r = Rect {
-            x: area.x + (area.width - w) / 2,
-            y: area.y + area.height / 4,
-            width: w,
-            height: 10.min(area.height),
-        };
+        let r = centred(area, 70, area.height / 4, 10);
         frame.render_widget(Clear, r);
         frame.render_widget(
             Paragraph::new(vec![
