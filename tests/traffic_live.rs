@@ -121,8 +121,7 @@ fn quiet_interface_is_reported_while_running_and_cleared_by_traffic() {
         .spawn()
         .expect("start sweep");
     let mut sweep = Kid(sweep);
-    let want =
-        "No traffic seen on lo yet: is the phone connected to this hotspot? (See docs/hotspot.md.)";
+    let want = "No traffic seen on lo yet: is the phone connected to this hotspot? (Join the phone to the hotspot: the start screen's ? explains how.)";
     // Wait for the notice in the journal, then send one datagram.
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {

@@ -1,6 +1,8 @@
 //! End to end: `sweep demo` in a real terminal (tmux), driven by keys, read back with
 //! capture-pane. Waits poll the pane for expected text with a deadline; no fixed sleeps.
 
+mod support;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -210,4 +212,58 @@ fn hide_after_a_hostile_name_leaves_nothing_on_screen() {
     t.keys(&["b", "a", "c", "k"]);
     t.wait("back", |p| p.contains("TILEZZQXHIDDENWORDEND"));
     t.keys(&["q", "q"]);
+}
+
+/// The start screen lists the interfaces of a network namespace made by the test: the one
+/// that is up is offered first, described (virtual, up, its address), and a traffic check
+/// on the one that is down is refused with the reason before anything starts.
+#[test]
+#[ignore = "needs tmux, root and network namespaces"]
+fn start_screen_offers_an_up_interface_and_refuses_a_down_one() {
+    let ns = support::netns::Netns::new("ifs");
+    let n = ns.name().to_string();
+    for args in [
+        vec![
+            "-n", &n, "link", "add", "aup0", "type", "veth", "peer", "name", "aup1",
+        ],
+        vec![
+            "-n", &n, "link", "add", "bdown0", "type", "veth", "peer", "name", "bdown1",
+        ],
+        vec!["-n", &n, "addr", "add", "10.77.0.1/24", "dev", "aup0"],
+        vec!["-n", &n, "link", "set", "aup0", "up"],
+        vec!["-n", &n, "link", "set", "aup1", "up"],
+    ] {
+        support::netns::ip(&args);
+    }
+    let home = tempfile::tempdir().expect("tmp");
+    let cases = home.path().join("cases");
+    let cmd = format!("ip netns exec {n} {}", env!("CARGO_BIN_EXE_sweep"));
+    let t = Tmux::start_in(&cmd, home);
+    // The up interface is the default, described; nothing says "none found".
+    t.wait("the up interface first", |p| {
+        p.contains("Network interface (← →): aup0 (virtual, up, 10.77.0.1/24)")
+    });
+    // Select phone traffic (the third check), move to the interface row, pick bdown0.
+    t.keys(&["Down", "Down", "Space", "Down"]);
+    let line = |p: &str| {
+        p.lines()
+            .find(|l| l.contains("Network interface"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut current = line(&t.wait_for("[x] Phone traffic"));
+    for _ in 0..4 {
+        if current.contains("bdown0 (virtual, down") {
+            break;
+        }
+        t.keys(&["Right"]);
+        let before = current.clone();
+        current = line(&t.wait("the next interface", |p| line(p) != before));
+    }
+    assert!(current.contains("bdown0 (virtual, down"), "{current}");
+    t.keys(&["s"]);
+    t.wait("the refusal", |p| p.contains("bdown0 is down"));
+    // Nothing started: no case folder was made.
+    assert!(!cases.exists() || std::fs::read_dir(&cases).map(|d| d.count()).unwrap_or(0) == 0);
+    t.keys(&["q"]);
 }

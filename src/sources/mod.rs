@@ -250,7 +250,7 @@ pub fn open_link_here(interface: &str, what: &str, opts: LinkOptions) -> Result<
             SourceError::Unavailable {
                 reason: format!("There is no network interface called {interface:?}."),
                 fix: format!(
-                    "Pick one of: {}. For a hotspot, see docs/hotspot.md.",
+                    "Pick one of: {}. For a hotspot, start it first (the start screen's ? explains how).",
                     names.join(", ")
                 ),
             }

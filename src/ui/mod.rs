@@ -57,12 +57,17 @@ pub fn interface_info(i: &pnet::datalink::NetworkInterface) -> InterfaceInfo {
     }
 }
 
-/// Which interface to offer first: the hotspot, else an interface that is up and not
-/// virtual, else any that is up; never a virtual one that is down unless nothing else.
+/// Which interface to offer first: the hotspot, else one that is up with an address (a
+/// real one before a virtual one), else any that is up; a down one only if nothing is up.
 pub fn default_interface(info: &[InterfaceInfo]) -> usize {
+    let with_address = |i: &InterfaceInfo| i.up && i.address.is_some();
     info.iter()
         .position(|i| i.hotspot && i.up)
-        .or_else(|| info.iter().position(|i| i.up && i.kind != "virtual"))
+        .or_else(|| {
+            info.iter()
+                .position(|i| with_address(i) && i.kind != "virtual")
+        })
+        .or_else(|| info.iter().position(with_address))
         .or_else(|| info.iter().position(|i| i.up))
         .unwrap_or(0)
 }

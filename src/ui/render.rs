@@ -667,8 +667,8 @@ fn draw_detail(frame: &mut Frame, app: &App, findings: &[Finding], area: Rect) {
     }
     lines.push(Line::from(format!(
         "First seen {}   last seen {}",
-        f.first_seen.format("%H:%M:%S"),
-        f.last_seen.format("%H:%M:%S")
+        crate::report::view::local_time(&f.first_seen),
+        crate::report::view::local_time(&f.last_seen)
     )));
     lines.push(Line::from(format!(
         "How sure: {}",

@@ -46,7 +46,7 @@ impl LiveTrafficSource {
 /// The message shown while an interface carries nothing.
 pub fn quiet_reason(iface: &str) -> String {
     format!(
-        "No traffic seen on {iface} yet: is the phone connected to this hotspot? (See docs/hotspot.md.)"
+        "No traffic seen on {iface} yet: is the phone connected to this hotspot? (Join the phone to the hotspot: the start screen's ? explains how.)"
     )
 }
 
