@@ -675,22 +675,30 @@ fn hex_list(v: Option<&Value>, len: usize) -> Result<Vec<String>, String> {
         .collect()
 }
 
-/// `apks.json`: an array of [`ApkRecord`]. A broken element is skipped and reported; a file
-/// that is not JSON at all is one problem naming the line and column.
-pub fn apks_json(file: &str, text: &str) -> Parsed<Vec<ApkRecord>> {
-    let mut p = Problems::new(file);
-    let v: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
+/// A JSON file that must hold an array (of `what`): its items, or a problem naming the line
+/// and column (not JSON) or the whole file (not an array).
+fn json_array(p: &mut Problems, text: &str, what: &str) -> Option<Vec<Value>> {
+    match serde_json::from_str(text) {
+        Ok(Value::Array(items)) => Some(items),
+        Ok(_) => {
+            p.whole(format!("expected a JSON array of {what}"));
+            None
+        }
         Err(e) => {
             p.at(
                 e.line(),
                 format!("column {}: not valid JSON: {e}", e.column()),
             );
-            return p.done(Vec::new());
+            None
         }
-    };
-    let Value::Array(items) = v else {
-        p.whole("expected a JSON array of apps");
+    }
+}
+
+/// `apks.json`: an array of [`ApkRecord`]. A broken element is skipped and reported; a file
+/// that is not JSON at all is one problem naming the line and column.
+pub fn apks_json(file: &str, text: &str) -> Parsed<Vec<ApkRecord>> {
+    let mut p = Problems::new(file);
+    let Some(items) = json_array(&mut p, text, "apps") else {
         return p.done(Vec::new());
     };
     let mut out = Vec::new();
@@ -761,18 +769,7 @@ fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 /// sha256, certificate: {Sha1, Sha256}}]}]` (keys read case-insensitively).
 pub fn androidqf_packages(file: &str, text: &str) -> Parsed<Vec<QfPackage>> {
     let mut p = Problems::new(file);
-    let v: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            p.at(
-                e.line(),
-                format!("column {}: not valid JSON: {e}", e.column()),
-            );
-            return p.done(Vec::new());
-        }
-    };
-    let Value::Array(items) = v else {
-        p.whole("expected a JSON array of packages");
+    let Some(items) = json_array(&mut p, text, "packages") else {
         return p.done(Vec::new());
     };
     let mut out = Vec::new();
