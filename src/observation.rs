@@ -65,6 +65,8 @@ pub enum Observation {
     Answer(AnswerObs),
     /// A note of the volunteer's (never the client's name).
     Note(NoteObs),
+    /// One item of the account-access checklist, gone through with the client.
+    AccountCheck(AccountCheckObs),
     /// An SSDP (UPnP) notice: a device announcing itself on the local network.
     Ssdp(SsdpNotice),
     /// An Android phone checked over USB (or from its snapshot folder): who it is.
@@ -104,6 +106,7 @@ impl Observation {
             Observation::Concerns(_) => "concerns",
             Observation::Answer(_) => "answer",
             Observation::Note(_) => "note",
+            Observation::AccountCheck(_) => "account-check",
             Observation::Ssdp(_) => "ssdp",
             Observation::AndroidDevice(_) => "android-device",
             Observation::AndroidApp(_) => "android-app",
@@ -316,6 +319,80 @@ pub struct AnswerObs {
 #[serde(deny_unknown_fields)]
 pub struct NoteObs {
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+/// The account-access checklist (Apple Account and its sharing): reviewed by the
+/// volunteer with the client, never automated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccountItem {
+    /// The devices signed in to the client's Apple Account.
+    AppleAccountDevices,
+    /// Family Sharing: the group and its organiser.
+    FamilySharing,
+    /// Find My: people the location is shared with, items registered to others.
+    FindMySharing,
+    /// Safety Check (iOS 16 and later): who and which apps have access.
+    SafetyCheck,
+    /// Who knows the account password and passcode; where two-factor codes go.
+    PasswordsAndCodes,
+}
+
+impl AccountItem {
+    pub const ALL: [AccountItem; 5] = [
+        AccountItem::AppleAccountDevices,
+        AccountItem::FamilySharing,
+        AccountItem::FindMySharing,
+        AccountItem::SafetyCheck,
+        AccountItem::PasswordsAndCodes,
+    ];
+
+    /// A short title.
+    pub fn title(self) -> &'static str {
+        match self {
+            AccountItem::AppleAccountDevices => "Apple Account devices",
+            AccountItem::FamilySharing => "Family Sharing",
+            AccountItem::FindMySharing => "Find My sharing",
+            AccountItem::SafetyCheck => "Safety Check",
+            AccountItem::PasswordsAndCodes => "Passwords and codes",
+        }
+    }
+}
+
+/// What the volunteer and client found on one checklist item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccountAnswer {
+    /// Looked at together; the client recognises everything there.
+    NothingUnexpected,
+    /// Looked at together; something the client does not recognise or did not agree to.
+    SomethingUnexpected,
+    /// Not looked at (no time, no access, the client chose not to).
+    NotChecked,
+}
+
+impl AccountAnswer {
+    pub fn words(self) -> &'static str {
+        match self {
+            AccountAnswer::NothingUnexpected => {
+                "looked at with the client: nothing the client does not recognise"
+            }
+            AccountAnswer::SomethingUnexpected => {
+                "looked at with the client: something the client does not recognise"
+            }
+            AccountAnswer::NotChecked => "not looked at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountCheckObs {
+    pub item: AccountItem,
+    pub answer: AccountAnswer,
+    /// Initials of the volunteer who recorded it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::observation::{ClientAnswer, Concern, Decision, Observation, Timestamp};
+use crate::observation::{
+    AccountAnswer, AccountItem, ClientAnswer, Concern, Decision, Observation, Timestamp,
+};
 
 /// Most notes and answers kept (a consultation has a handful).
 pub const MAX_NOTES: usize = 1_000;
@@ -47,6 +49,15 @@ pub struct Note {
     pub text: String,
 }
 
+/// The latest answer to one item of the account-access checklist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountCheckRecord {
+    pub answer: AccountAnswer,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    pub at: Timestamp,
+}
+
 /// Everything said and decided in the consultation (`consultation` in the findings JSON).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Consultation {
@@ -57,6 +68,9 @@ pub struct Consultation {
     pub responses: BTreeMap<String, ClientResponse>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<Note>,
+    /// The account-access checklist as gone through with the client (latest answer per item).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub account_checks: BTreeMap<AccountItem, AccountCheckRecord>,
 }
 
 impl Consultation {
@@ -94,12 +108,25 @@ impl Consultation {
                 by: n.by.clone(),
                 text: n.text.clone(),
             }),
+            Observation::AccountCheck(a) => {
+                self.account_checks.insert(
+                    a.item,
+                    AccountCheckRecord {
+                        answer: a.answer,
+                        by: a.by.clone(),
+                        at: t,
+                    },
+                );
+            }
             _ => {}
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.concerns.is_none() && self.responses.is_empty() && self.notes.is_empty()
+        self.concerns.is_none()
+            && self.responses.is_empty()
+            && self.notes.is_empty()
+            && self.account_checks.is_empty()
     }
 }
 
@@ -164,5 +191,27 @@ mod tests {
             Some(vec![Concern::KnowsWhereIAm, Concern::UntrustedItem])
         );
         assert_eq!(live.notes.len(), 1);
+    }
+
+    #[test]
+    fn the_latest_account_check_answer_counts_and_keeps_its_json_spelling() {
+        let t0 = chrono::DateTime::from_timestamp(1_764_000_000, 0).unwrap_or_default();
+        let line1 = r#"{"t":"2025-11-24T16:00:00Z","kind":"account-check","item":"find-my-sharing","answer":"not-checked","by":"VO"}"#;
+        let line2 = r#"{"t":"2025-11-24T16:05:00Z","kind":"account-check","item":"find-my-sharing","answer":"something-unexpected","by":"AB"}"#;
+        let mut c = Consultation::default();
+        for line in [line1, line2] {
+            let rec: Record = serde_json::from_str(line).expect("a valid account-check record");
+            c.ingest(rec.t, &rec.obs);
+        }
+        let r = &c.account_checks[&crate::observation::AccountItem::FindMySharing];
+        assert_eq!(r.answer, AccountAnswer::SomethingUnexpected);
+        assert_eq!(r.by.as_deref(), Some("AB"));
+        assert_eq!(r.at, t0 + chrono::Duration::seconds(300));
+        let json = serde_json::to_value(&c).expect("serialises");
+        assert_eq!(
+            json["account_checks"]["find-my-sharing"]["answer"],
+            "something-unexpected"
+        );
+        assert!(!c.is_empty());
     }
 }

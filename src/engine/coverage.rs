@@ -99,7 +99,8 @@ impl Check {
             | Observation::Session(_)
             | Observation::Concerns(_)
             | Observation::Answer(_)
-            | Observation::Note(_) => None,
+            | Observation::Note(_)
+            | Observation::AccountCheck(_) => None,
         }
     }
 }

@@ -18,7 +18,9 @@ use crate::engine::Context;
 use crate::engine::finding::{
     Category, Confidence, Evidence, Finding, Indicator, IndicatorType, Severity, Subject,
 };
-use crate::observation::{IosApp, IosDevice, IosProfile, IosProfileKind, Observation, Timestamp};
+use crate::observation::{
+    AccountItem, IosApp, IosDevice, IosProfile, IosProfileKind, Observation, Timestamp,
+};
 use crate::signatures::{Entry, MatchRule, SignatureSet};
 
 /// Most apps and profiles kept per phone, and phones per scan.
@@ -55,21 +57,35 @@ pub const APP_EVIDENCE_STEP: &str = "Keep this report and the case folder somewh
 
 /// The biggest iPhone risk is often not on the phone: someone with the Apple Account.
 /// Gone through by the volunteer with the client and recorded as answers, never automated.
-pub const ACCOUNT_CHECKLIST: &[&str] = &[
-    "Apple Account devices: in Settings, tap the client's name and scroll to the device list. Does the client recognise every device? An unknown iPad, Mac or old phone can receive messages, photos and locations.",
-    "Family Sharing: in Settings, the client's name, then Family Sharing. Who is in the family group, and who is its organiser? The organiser can see purchases and, with Screen Time, control the phone.",
-    "Find My sharing: in the Find My app, People. With whom does the client share their location? Also check Devices for AirTags or items registered to someone else.",
-    "Safety Check (iOS 16 and later): Settings, Privacy & Security, Safety Check. Manage Sharing & Access lists the people and apps with access and can stop it; Emergency Reset stops all of it at once. Using it can be noticed by the other person: decide with the advocate first.",
-    "Who knows the Apple Account password and the phone's passcode? Is two-factor authentication on, and whose phone number receives its codes?",
-];
+/// What the volunteer goes through with the client for each checklist item.
+pub fn account_guidance(item: AccountItem) -> &'static str {
+    match item {
+        AccountItem::AppleAccountDevices => {
+            "Apple Account devices: in Settings, tap the client's name and scroll to the device list. Does the client recognise every device? An unknown iPad, Mac or old phone can receive messages, photos and locations."
+        }
+        AccountItem::FamilySharing => {
+            "Family Sharing: in Settings, the client's name, then Family Sharing. Who is in the family group, and who is its organiser? The organiser can see purchases and, with Screen Time, control the phone."
+        }
+        AccountItem::FindMySharing => {
+            "Find My sharing: in the Find My app, People. With whom does the client share their location? Also check Devices for AirTags or items registered to someone else."
+        }
+        AccountItem::SafetyCheck => {
+            "Safety Check (iOS 16 and later): Settings, Privacy & Security, Safety Check. Manage Sharing & Access lists the people and apps with access and can stop it; Emergency Reset stops all of it at once. Using it can be noticed by the other person: decide with the advocate first."
+        }
+        AccountItem::PasswordsAndCodes => {
+            "Who knows the Apple Account password and the phone's passcode? Is two-factor authentication on, and whose phone number receives its codes?"
+        }
+    }
+}
+
+/// Why the checklist matters, said once before it.
+pub const ACCOUNT_CHECKLIST_INTRO: &str = "The biggest iPhone risk is often not on the phone but someone else's access to the client's Apple Account. Go through these with the client; record their answers.";
 
 /// The checklist as plain text (for a review screen or a report appendix).
 pub fn account_checklist() -> String {
-    let mut s = String::from(
-        "The biggest iPhone risk is often not on the phone but someone else's access to the client's Apple Account. Go through these with the client; record their answers:\n",
-    );
-    for (i, t) in ACCOUNT_CHECKLIST.iter().enumerate() {
-        s.push_str(&format!("{}. {t}\n", i + 1));
+    let mut s = format!("{ACCOUNT_CHECKLIST_INTRO}\n");
+    for (i, item) in AccountItem::ALL.iter().enumerate() {
+        s.push_str(&format!("{}. {}\n", i + 1, account_guidance(*item)));
     }
     s
 }

@@ -99,6 +99,7 @@ impl Engine {
                 | Observation::Concerns(_)
                 | Observation::Answer(_)
                 | Observation::Note(_)
+                | Observation::AccountCheck(_)
         ) {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
             self.last = Some(self.last.map_or(t, |l| l.max(t)));
@@ -115,7 +116,10 @@ impl Engine {
                 self.session = Some(info.clone());
                 return;
             }
-            Observation::Concerns(_) | Observation::Answer(_) | Observation::Note(_) => {
+            Observation::Concerns(_)
+            | Observation::Answer(_)
+            | Observation::Note(_)
+            | Observation::AccountCheck(_) => {
                 self.consultation.ingest(t, &rec.obs);
                 return;
             }
@@ -158,7 +162,8 @@ impl Engine {
             | Observation::Session(_)
             | Observation::Concerns(_)
             | Observation::Answer(_)
-            | Observation::Note(_) => {}
+            | Observation::Note(_)
+            | Observation::AccountCheck(_) => {}
         }
     }
 
