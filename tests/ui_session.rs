@@ -14,7 +14,7 @@ use ratatui::backend::TestBackend;
 use sha2::{Digest, Sha256};
 use sweep::engine::Engine;
 use sweep::signatures::SignatureSet;
-use sweep::ui::app::{App, CheckChoice, StartForm};
+use sweep::ui::app::{App, CheckChoice, CheckKind, StartForm};
 use sweep::ui::{Events, IDLE_TICK, UiOptions, event_loop};
 
 /// Keys delivered only when the loop waits for input (nothing running), so the script
@@ -55,21 +55,10 @@ fn form(interfaces: Vec<String>, traffic: bool, last_case: Option<String>) -> St
         case_ref: String::new(),
         editing_case: false,
         checks: vec![
-            CheckChoice {
-                name: "Bluetooth trackers",
-                selected: false,
-                unavailable: None,
-            },
-            CheckChoice {
-                name: "This network (who is on it, cameras)",
-                selected: false,
-                unavailable: None,
-            },
-            CheckChoice {
-                name: "Phone traffic (phone on this laptop's hotspot)",
-                selected: traffic,
-                unavailable: None,
-            },
+            CheckChoice::new(CheckKind::Bluetooth, false, None),
+            CheckChoice::new(CheckKind::Network, false, None),
+            CheckChoice::new(CheckKind::PhoneTraffic, traffic, None),
+            CheckChoice::new(CheckKind::PhoneApps, false, None),
         ],
         focus: 3,
         scopes: interfaces.iter().map(|_| String::new()).collect(),

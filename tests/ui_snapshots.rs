@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use sweep::engine::Engine;
 use sweep::observation::Record;
 use sweep::signatures::SignatureSet;
-use sweep::ui::app::{Action, App, CaseRow, CheckChoice, Screen, StartForm};
+use sweep::ui::app::{Action, App, CaseRow, CheckChoice, CheckKind, Screen, StartForm};
 use sweep::ui::render::{self, Frame0, SessionState};
 
 fn demo_engine() -> Engine {
@@ -25,13 +25,14 @@ fn form() -> StartForm {
         case_ref: "C-104".into(),
         editing_case: false,
         checks: vec![
-            CheckChoice { name: "Bluetooth trackers", selected: true, unavailable: None },
-            CheckChoice {
-                name: "This network (who is on it, cameras)",
-                selected: false,
-                unavailable: Some("sweep may not capture on the network. Run once: sudo setcap cap_net_raw,cap_net_admin+eip /usr/local/bin/sweep".into()),
-            },
-            CheckChoice { name: "Phone traffic (phone on this laptop's hotspot)", selected: true, unavailable: None },
+            CheckChoice::new(CheckKind::Bluetooth, true, None),
+            CheckChoice::new(
+                CheckKind::Network,
+                false,
+                Some("sweep may not capture on the network. Run once: sudo setcap cap_net_raw,cap_net_admin+eip /usr/local/bin/sweep".into()),
+            ),
+            CheckChoice::new(CheckKind::PhoneTraffic, true, None),
+            CheckChoice::new(CheckKind::PhoneApps, false, None),
         ],
         focus: 3,
         interfaces: vec!["wlan0".into(), "eth0".into()],
@@ -100,6 +101,10 @@ fn app_at(screen: Screen, engine: &Engine) -> App {
             ];
             app.screen = Screen::Cases;
         }
+        Screen::UsbGuide => {
+            app.screen = Screen::Start;
+            app.update(Action::Guide, &findings);
+        }
     }
     assert_eq!(app.screen, screen);
     app
@@ -116,6 +121,7 @@ fn every_screen_at_two_sizes() {
             ("review", Screen::Review),
             ("locate", Screen::Locate),
             ("cases", Screen::Cases),
+            ("usb_guide", Screen::UsbGuide),
         ] {
             let app = app_at(screen, &e);
             insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen_text(&app, &e, w, h));
@@ -135,7 +141,7 @@ fn every_screen_at_two_sizes() {
         app.update(Action::Help, &findings);
         insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&app, &e, w, h));
         let mut app = app_at(Screen::Start, &e);
-        app.start.focus = 8;
+        app.start.focus = 9;
         app.update(Action::Toggle, &findings);
         assert!(app.start.confirming_active);
         insta::assert_snapshot!(
@@ -360,4 +366,139 @@ fn mine_confirms_and_undoes_and_review_records_answers() {
             decision: Some(Decision::DecideWithAdvocate)
         }
     );
+}
+
+/// The engine after the Android 14 snapshot folder was checked.
+fn phone_engine() -> Engine {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/android/android14");
+    let home = tempfile::tempdir().expect("tmp");
+    let mut s = sweep::session::Session::start(sweep::session::SessionSpec {
+        checks: vec![sweep::session::CheckRequest::File(dir)],
+        cases_dir: Some(home.path().to_path_buf()),
+        ..Default::default()
+    })
+    .expect("session");
+    let mut e = Engine::new(Arc::new(SignatureSet::embedded().expect("signatures")));
+    s.run_to_end(&mut e);
+    e
+}
+
+/// The phone's own findings have their pane; its app cards ask the clinic's questions with
+/// the safety text; the account checklist follows the findings; several phones ask which.
+#[test]
+fn phone_apps_pane_review_checklist_and_phone_choice() {
+    let e = phone_engine();
+    let findings = e.findings();
+    let mut app = App::new(form(), false);
+    app.colour = false;
+    app.screen = Screen::Live;
+    for _ in 0..3 {
+        app.update(Action::NextPane, &findings);
+    }
+    let pane = screen_text(&app, &e, 100, 30);
+    assert!(pane.contains("[Phone apps (10)]"), "{pane}");
+    assert!(pane.contains("Phone traffic (0)"), "{pane}");
+    insta::assert_snapshot!("phone_apps_pane_100x30", pane);
+
+    app.update(Action::Review, &findings);
+    let card = screen_text(&app, &e, 100, 40);
+    for q in sweep::engine::phone_texts::REVIEW_QUESTIONS {
+        assert!(card.contains(q), "{q} missing:\n{card}");
+    }
+    assert!(card.contains("Keep the client safe"), "{card}");
+    insta::assert_snapshot!("phone_app_review_100x40", card);
+
+    // No checklist unless asked for: after the findings comes the summary.
+    for _ in 0..findings.len() {
+        app.update(Action::NextFinding, &findings);
+    }
+    assert!(screen_text(&app, &e, 100, 30).contains("summary"));
+    app.account_checklist = true;
+    let checklist = screen_text(&app, &e, 100, 30);
+    assert!(
+        checklist.contains("Account access, 1 of 5: Apple Account devices"),
+        "{checklist}"
+    );
+    insta::assert_snapshot!("account_checklist_100x30", checklist);
+    // Its keys record checklist answers, not answers about a finding.
+    use sweep::observation::{AccountAnswer, AccountItem, ClientAnswer};
+    use sweep::ui::app::Effect;
+    assert_eq!(
+        app.update(Action::Answer(ClientAnswer::NotSure), &findings),
+        Effect::AccountCheck(AccountItem::AppleAccountDevices, AccountAnswer::NotChecked)
+    );
+    for _ in 0..5 {
+        app.update(Action::NextFinding, &findings);
+    }
+    assert!(screen_text(&app, &e, 100, 30).contains("summary"));
+
+    // Two phones, one not yet allowed: the chooser says which and why.
+    use sweep::ui::app::UsbPhone;
+    let mut app = App::new(form(), false);
+    app.colour = false;
+    app.phones_listed(
+        CheckKind::PhoneApps,
+        Ok(vec![
+            UsbPhone {
+                id: "A1".into(),
+                words: "Pixel 7 (serial A1)".into(),
+                problem: None,
+            },
+            UsbPhone {
+                id: "B2".into(),
+                words: "Galaxy S21 (serial B2)".into(),
+                problem: Some("accept \"Allow USB debugging\" on the phone's screen (unlock it first), then select this check again.".into()),
+            },
+        ]),
+    );
+    // One ready phone is chosen at once: no question.
+    assert!(app.start.choosing_phone.is_none());
+    let choice = |app: &App| {
+        app.start
+            .checks
+            .iter()
+            .find(|c| c.kind == CheckKind::PhoneApps)
+            .cloned()
+            .expect("phone apps row")
+    };
+    assert_eq!(choice(&app).device.as_deref(), Some("A1"));
+    assert!(choice(&app).selected);
+    app.phones_listed(
+        CheckKind::PhoneApps,
+        Ok(vec![
+            UsbPhone {
+                id: "A1".into(),
+                words: "Pixel 7 (serial A1)".into(),
+                problem: None,
+            },
+            UsbPhone {
+                id: "C3".into(),
+                words: "Pixel 8 (serial C3)".into(),
+                problem: None,
+            },
+        ]),
+    );
+    let chooser = screen_text(&app, &e, 100, 30);
+    assert!(chooser.contains("Which phone?"), "{chooser}");
+    insta::assert_snapshot!("phone_chooser_100x30", chooser);
+    app.update(Action::Down, &findings);
+    app.update(Action::Open, &findings);
+    assert_eq!(choice(&app).device.as_deref(), Some("C3"));
+    // None ready: the check stays unselected and says what to do.
+    app.phones_listed(
+        CheckKind::PhoneApps,
+        Ok(vec![UsbPhone {
+            id: "B2".into(),
+            words: "Galaxy S21 (serial B2)".into(),
+            problem: Some("accept \"Allow USB debugging\" on the phone's screen".into()),
+        }]),
+    );
+    assert!(!choice(&app).selected);
+    assert!(
+        choice(&app)
+            .detail
+            .is_some_and(|d| d.contains("Allow USB debugging"))
+    );
+    app.phones_listed(CheckKind::PhoneApps, Err("No adb server answers".into()));
+    assert_eq!(choice(&app).device, None);
 }

@@ -1,6 +1,7 @@
 //! End to end: `sweep demo` in a real terminal (tmux), driven by keys, read back with
 //! capture-pane. Waits poll the pane for expected text with a deadline; no fixed sleeps.
 
+mod android_support;
 mod support;
 
 use std::process::Command;
@@ -18,6 +19,11 @@ impl Tmux {
 
     /// Panics when tmux is missing: the tests here are `#[ignore = "needs tmux"]`.
     fn start_in(cmd: &str, home: tempfile::TempDir) -> Tmux {
+        Self::start_with(cmd, home, &[])
+    }
+
+    /// With more environment variables for the program (`NAME=value`).
+    fn start_with(cmd: &str, home: tempfile::TempDir, env: &[String]) -> Tmux {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let socket = format!(
             "sweep-test-{}-{}",
@@ -37,6 +43,7 @@ impl Tmux {
                 "-e",
             ])
             .arg(format!("SWEEP_HOME={}", home.path().display()))
+            .args(env.iter().flat_map(|e| ["-e", e.as_str()]))
             .arg(cmd)
             .status()
             .expect("tmux is needed (apt-get install tmux)");
@@ -266,4 +273,87 @@ fn start_screen_offers_an_up_interface_and_refuses_a_down_one() {
     // Nothing started: no case folder was made.
     assert!(!cases.exists() || std::fs::read_dir(&cases).map(|d| d.count()).unwrap_or(0) == 0);
     t.keys(&["q"]);
+}
+
+/// The phone apps check from the start screen: with two phones attached the volunteer is
+/// asked which one, only that phone is read, its leads land in the Phone apps pane, and the
+/// review asks the clinic's questions with the safety text.
+#[test]
+#[ignore = "needs tmux"]
+fn phone_apps_check_asks_which_phone_and_reviews_its_apps() {
+    use android_support::{FakeAdb, phone_from_folder};
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/android");
+    let server = FakeAdb::start(vec![
+        phone_from_folder("PHONE-A", &fixtures.join("android11")),
+        phone_from_folder("PHONE-B", &fixtures.join("android14")),
+    ]);
+    let home = tempfile::tempdir().expect("tmp");
+    let cases = home.path().join("cases");
+    let cmd = env!("CARGO_BIN_EXE_sweep").to_string();
+    let t = Tmux::start_with(
+        &cmd,
+        home,
+        &[format!("ADB_SERVER_SOCKET={}", server.socket())],
+    );
+    t.wait_for("start a check");
+    // The client worries about their accounts: the review ends with the account checklist.
+    t.keys(&["Up", "Enter"]);
+    t.wait_for("What is the client worried about?");
+    t.keys(&["Down", "Down", "Down", "Space", "Enter"]);
+    t.wait_for("Client's concerns: Someone got into my accounts");
+    // The phone is chosen when the check is: Down to its row, space.
+    t.keys(&["Down", "Down", "Down", "Down"]);
+    t.wait_for("› [ ] Phone apps (USB)");
+    t.keys(&["Space"]);
+    let p = t.wait_for("Which phone?");
+    assert!(p.contains("PHONE-A") && p.contains("PHONE-B"), "{p}");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("will check Fake Phone (serial PHONE-B)");
+    t.wait_for("[x] Phone apps (USB)");
+    t.keys(&["s"]);
+    // Its findings are in their own pane, not among the traffic's.
+    t.wait("the phone's findings", |p| p.contains("Phone apps (10)"));
+    t.keys(&["Tab", "Tab", "Tab"]);
+    let p = t.wait_for("TheTruthSpy");
+    assert!(p.contains("Phone traffic (0)"), "{p}");
+    t.keys(&["r"]);
+    let p = t.wait_for("Did you know this app was installed?");
+    assert!(p.contains("Did you install it?"), "{p}");
+    t.wait_for("Do not uninstall the app");
+    // After the ten findings, the account checklist: recorded as the client's answers.
+    for _ in 0..10 {
+        t.keys(&["Right"]);
+    }
+    t.wait_for("Account access, 1 of 5: Apple Account devices");
+    t.keys(&["x"]);
+    t.wait_for("Recorded: looked at with the client: something the client does not recognise");
+    t.keys(&["Right"]);
+    t.wait_for("Account access, 2 of 5: Family Sharing");
+    t.keys(&["q", "q"]);
+    t.wait("sweep to quit", |_| !t.alive());
+    // Only the chosen phone was read; its snapshot is in the case folder.
+    let case = std::fs::read_dir(&cases)
+        .expect("cases")
+        .next()
+        .expect("one case")
+        .expect("entry")
+        .path();
+    assert!(case.join("android/PHONE-B/manifest.json").is_file());
+    assert!(!case.join("android/PHONE-A").exists());
+    let journal = std::fs::read_to_string(case.join("journal.jsonl")).expect("journal");
+    assert!(
+        journal
+            .lines()
+            .any(|l| l.contains(r#""kind":"account-check""#)
+                && l.contains(r#""item":"apple-account-devices""#)
+                && l.contains(r#""answer":"something-unexpected""#)),
+        "{journal}"
+    );
+    let reqs = server.requests();
+    assert!(
+        !reqs
+            .iter()
+            .any(|r| r.contains("PHONE-A") && r.contains("transport")),
+        "{reqs:?}"
+    );
 }

@@ -2,7 +2,7 @@
 //! rendering (`render.rs`) reads `App` and the engine and nothing else.
 
 use crate::engine::finding::{Category, Finding};
-use crate::observation::{ClientAnswer, Concern, Decision, MacAddr};
+use crate::observation::{AccountAnswer, AccountItem, ClientAnswer, Concern, Decision, MacAddr};
 
 /// The screens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,8 @@ pub enum Screen {
     Detail,
     Review,
     Locate,
+    /// The guide to turning USB debugging on (and off again afterwards).
+    UsbGuide,
 }
 
 /// Panes of the live screen.
@@ -22,39 +24,143 @@ pub enum Pane {
     Trackers,
     Network,
     Traffic,
+    /// What the check of the phone itself found (apps, settings, profiles).
+    PhoneApps,
 }
 
 impl Pane {
+    pub const ALL: [Pane; 4] = [
+        Pane::Trackers,
+        Pane::Network,
+        Pane::Traffic,
+        Pane::PhoneApps,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Pane::Trackers => "Trackers",
             Pane::Network => "Network devices",
             Pane::Traffic => "Phone traffic",
+            Pane::PhoneApps => "Phone apps",
         }
     }
     pub fn next(self) -> Pane {
         match self {
             Pane::Trackers => Pane::Network,
             Pane::Network => Pane::Traffic,
-            Pane::Traffic => Pane::Trackers,
+            Pane::Traffic => Pane::PhoneApps,
+            Pane::PhoneApps => Pane::Trackers,
+        }
+    }
+    pub fn prev(self) -> Pane {
+        match self {
+            Pane::Trackers => Pane::PhoneApps,
+            Pane::Network => Pane::Trackers,
+            Pane::Traffic => Pane::Network,
+            Pane::PhoneApps => Pane::Traffic,
         }
     }
     pub fn holds(self, f: &Finding) -> bool {
+        // A stalkerware match found on the phone itself names its app; one found in the
+        // phone's traffic names a domain.
+        let on_phone = f.subject.package.is_some() || f.subject.bundle_id.is_some();
         match self {
             Pane::Trackers => f.category == Category::Tracker,
             Pane::Network => f.category == Category::NetworkDevice,
-            Pane::Traffic => matches!(f.category, Category::Stalkerware | Category::HiddenLookups),
+            Pane::Traffic => {
+                f.category == Category::HiddenLookups
+                    || (f.category == Category::Stalkerware && !on_phone)
+            }
+            Pane::PhoneApps => {
+                matches!(f.category, Category::PhoneApp | Category::PhoneSetting)
+                    || (f.category == Category::Stalkerware && on_phone)
+            }
         }
+    }
+}
+
+/// The checks the start screen offers (a closed set: each becomes one `CheckRequest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    Bluetooth,
+    Network,
+    PhoneTraffic,
+    /// An Android phone's apps over USB (adb).
+    PhoneApps,
+    /// An iPhone over USB (usbmuxd and lockdown).
+    Iphone,
+}
+
+impl CheckKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckKind::Bluetooth => "Bluetooth trackers",
+            CheckKind::Network => "This network (who is on it, cameras)",
+            CheckKind::PhoneTraffic => "Phone traffic (phone on this laptop's hotspot)",
+            CheckKind::PhoneApps => "Phone apps (USB): an Android phone's apps and settings",
+            CheckKind::Iphone => "iPhone (USB): apps, profiles and settings",
+        }
+    }
+
+    /// A check on a phone over USB: choosing it asks which phone is attached.
+    pub fn over_usb(self) -> bool {
+        matches!(self, CheckKind::PhoneApps | CheckKind::Iphone)
+    }
+
+    /// A check that listens on the chosen network interface.
+    pub fn needs_interface(self) -> bool {
+        matches!(self, CheckKind::Network | CheckKind::PhoneTraffic)
     }
 }
 
 /// Which checks the start screen offers, and whether each can run here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckChoice {
-    pub name: &'static str,
+    pub kind: CheckKind,
     pub selected: bool,
     /// Why it cannot run and how to fix it; `None` when it can.
     pub unavailable: Option<String>,
+    /// The phone chosen for a check over USB (serial or UDID).
+    pub device: Option<String>,
+    /// What was found when the phones were listed: the chosen phone, or why none can be
+    /// checked and what to do.
+    pub detail: Option<String>,
+}
+
+impl CheckChoice {
+    pub fn new(kind: CheckKind, selected: bool, unavailable: Option<String>) -> Self {
+        CheckChoice {
+            kind,
+            selected,
+            unavailable,
+            device: None,
+            detail: None,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+}
+
+/// A phone attached over USB, as listed for the start screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsbPhone {
+    /// Serial (Android) or UDID (iPhone): what the check is asked for.
+    pub id: String,
+    /// "Pixel 7 (serial 1A2B…)".
+    pub words: String,
+    /// Why it cannot be checked yet and what to do ("accept Allow USB debugging…"); `None`
+    /// when it is ready.
+    pub problem: Option<String>,
+}
+
+/// The list of attached phones, open when more than one could be checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneChooser {
+    pub kind: CheckKind,
+    pub phones: Vec<UsbPhone>,
+    pub focus: usize,
 }
 
 /// What a volunteer needs to recognise an interface.
@@ -126,6 +232,8 @@ pub struct StartForm {
     pub confirming_active: bool,
     /// The most recent case folder, as listed by `sweep cases`, offered for reopening.
     pub last_case: Option<String>,
+    /// Several phones are attached: which one to check.
+    pub choosing_phone: Option<PhoneChooser>,
 }
 
 /// Every input the UI reacts to.
@@ -164,6 +272,8 @@ pub enum Action {
     Decide(Decision),
     /// Start typing a note.
     Note,
+    /// Open the guide to USB debugging.
+    Guide,
 }
 
 /// What the event loop must do after an update.
@@ -189,6 +299,10 @@ pub enum Effect {
     },
     /// Record a note of the volunteer's.
     Note(String),
+    /// List the phones attached over USB for this check (then `App::phones_listed`).
+    ListPhones(CheckKind),
+    /// Record an answer on the account-access checklist.
+    AccountCheck(AccountItem, AccountAnswer),
 }
 
 /// A question the volunteer must answer before something is done.
@@ -235,6 +349,13 @@ pub struct App {
     pub case_selected: usize,
     /// Finding ids the client recognised (for the rows' marks; set by the loop).
     pub answered: std::collections::BTreeMap<String, ClientAnswer>,
+    /// Review ends with the account-access checklist (an iPhone was checked, or the client
+    /// worries about their accounts; set by the loop).
+    pub account_checklist: bool,
+    /// Lines scrolled in the USB-debugging guide.
+    pub guide_scroll: u16,
+    /// Where the guide returns to.
+    guide_from: Option<Screen>,
 }
 
 impl StartForm {
@@ -267,6 +388,74 @@ impl App {
             cases: Vec::new(),
             case_selected: 0,
             answered: std::collections::BTreeMap::new(),
+            account_checklist: false,
+            guide_scroll: 0,
+            guide_from: None,
+        }
+    }
+
+    /// How many review cards follow the findings: the account-access checklist's items.
+    pub fn checklist_cards(&self) -> usize {
+        if self.account_checklist {
+            AccountItem::ALL.len()
+        } else {
+            0
+        }
+    }
+
+    /// The checklist item on the review card shown, if it is one.
+    pub fn review_account_item(&self, findings: &[Finding]) -> Option<AccountItem> {
+        let n = Self::review_findings(findings).len();
+        self.review_index
+            .checked_sub(n)
+            .filter(|i| *i < self.checklist_cards())
+            .map(|i| AccountItem::ALL[i])
+    }
+
+    /// The phones attached for a USB check, as the loop listed them: none ready leaves the
+    /// check unselected and says why; one is chosen at once; several open the chooser.
+    pub fn phones_listed(&mut self, kind: CheckKind, listed: Result<Vec<UsbPhone>, String>) {
+        let Some(choice) = self.start.checks.iter_mut().find(|c| c.kind == kind) else {
+            return;
+        };
+        let phones = match listed {
+            Ok(p) => p,
+            Err(why) => {
+                choice.selected = false;
+                choice.device = None;
+                choice.detail = Some(why);
+                return;
+            }
+        };
+        let ready: Vec<&UsbPhone> = phones.iter().filter(|p| p.problem.is_none()).collect();
+        match ready.as_slice() {
+            [] => {
+                choice.selected = false;
+                choice.device = None;
+                choice.detail = Some(match phones.first() {
+                    Some(p) => format!(
+                        "{}: {}",
+                        p.words,
+                        p.problem.as_deref().unwrap_or_default()
+                    ),
+                    None => match kind {
+                        CheckKind::Iphone => "No iPhone is connected. Connect it with a cable, unlock it and tap Trust, then select this again.".into(),
+                        _ => "No phone is connected. Connect it with a data cable, turn on USB debugging (g: how) and select this again.".into(),
+                    },
+                });
+            }
+            [one] => {
+                choice.selected = true;
+                choice.device = Some(one.id.clone());
+                choice.detail = Some(format!("will check {}", one.words));
+            }
+            _ => {
+                self.start.choosing_phone = Some(PhoneChooser {
+                    kind,
+                    phones,
+                    focus: 0,
+                });
+            }
         }
     }
 
@@ -375,6 +564,15 @@ impl App {
             self.note_input = Some(String::new());
             return Effect::None;
         }
+        if action == Action::Guide
+            && !matches!(self.screen, Screen::UsbGuide | Screen::Review)
+            && !(self.screen == Screen::Start && self.start.editing())
+        {
+            self.guide_from = Some(self.screen);
+            self.guide_scroll = 0;
+            self.screen = Screen::UsbGuide;
+            return Effect::None;
+        }
         if action == Action::Help && !(self.screen == Screen::Start && self.start.editing()) {
             self.help = true;
             return Effect::None;
@@ -416,7 +614,18 @@ impl App {
                 _ => Effect::None,
             },
             Screen::Review => {
-                let n = Self::review_findings(findings).len();
+                let n = Self::review_findings(findings).len() + self.checklist_cards();
+                if let Some(item) = self.review_account_item(findings)
+                    && let Action::Answer(a) = action
+                {
+                    let answer = match a {
+                        ClientAnswer::Recognised => AccountAnswer::NothingUnexpected,
+                        ClientAnswer::NotRecognised => AccountAnswer::SomethingUnexpected,
+                        ClientAnswer::NotSure => AccountAnswer::NotChecked,
+                    };
+                    self.status = Some(format!("Recorded: {}: {}.", item.title(), answer.words()));
+                    return Effect::AccountCheck(item, answer);
+                }
                 match action {
                     Action::Back | Action::Quit => self.screen = Screen::Live,
                     Action::NextFinding | Action::Right | Action::Open | Action::Toggle => {
@@ -465,6 +674,17 @@ impl App {
                 }
                 _ => Effect::None,
             },
+            Screen::UsbGuide => {
+                match action {
+                    Action::Back | Action::Quit | Action::Guide => {
+                        self.screen = self.guide_from.take().unwrap_or(Screen::Start);
+                    }
+                    Action::Down => self.guide_scroll = self.guide_scroll.saturating_add(3),
+                    Action::Up => self.guide_scroll = self.guide_scroll.saturating_sub(3),
+                    _ => {}
+                }
+                Effect::None
+            }
         }
     }
 
@@ -535,7 +755,7 @@ impl App {
                 self.selected = 0;
             }
             Action::Left => {
-                self.pane = self.pane.next().next();
+                self.pane = self.pane.prev();
                 self.selected = 0;
             }
             Action::Open if n > 0 => self.screen = Screen::Detail,
@@ -566,6 +786,30 @@ impl App {
                 f.active = yes;
             } else if matches!(action, Action::Back | Action::Quit) {
                 f.confirming_active = false;
+            }
+            return Effect::None;
+        }
+        if let Some(ch) = f.choosing_phone.as_mut() {
+            match action {
+                Action::Up => ch.focus = ch.focus.saturating_sub(1),
+                Action::Down => ch.focus = (ch.focus + 1).min(ch.phones.len().saturating_sub(1)),
+                Action::Open | Action::Toggle => {
+                    let kind = ch.kind;
+                    if let Some(p) = ch.phones.get(ch.focus).cloned() {
+                        if let Some(why) = &p.problem {
+                            self.status = Some(format!("{}: {why}", p.words));
+                            return Effect::None;
+                        }
+                        f.choosing_phone = None;
+                        if let Some(c) = f.checks.iter_mut().find(|c| c.kind == kind) {
+                            c.selected = true;
+                            c.device = Some(p.id.clone());
+                            c.detail = Some(format!("will check {}", p.words));
+                        }
+                    }
+                }
+                Action::Back | Action::Quit => f.choosing_phone = None,
+                _ => {}
             }
             return Effect::None;
         }
@@ -625,7 +869,15 @@ impl App {
                 } else if f.focus < FORM_HEAD + n {
                     let c = &mut f.checks[f.focus - FORM_HEAD];
                     if c.unavailable.is_none() {
+                        if c.kind.over_usb() && !c.selected {
+                            // Which phone? Asked of the attached ones when chosen.
+                            return Effect::ListPhones(c.kind);
+                        }
                         c.selected = !c.selected;
+                        if !c.selected {
+                            c.device = None;
+                            c.detail = None;
+                        }
                     }
                 } else if f.focus == FORM_HEAD + n + 2 {
                     if f.active {
@@ -677,8 +929,7 @@ impl App {
         let wants_iface = f
             .checks
             .iter()
-            .skip(1)
-            .any(|c| c.selected && c.unavailable.is_none());
+            .any(|c| c.kind.needs_interface() && c.selected && c.unavailable.is_none());
         if wants_iface
             && let (Some(name), Some(info)) = (
                 f.interfaces.get(f.interface),

@@ -2,6 +2,8 @@
 //! to `app::Action`s and draws with `render`; it only reads the engine's state.
 
 pub mod app;
+pub mod help;
+pub mod phone;
 pub mod render;
 
 use std::path::PathBuf;
@@ -11,11 +13,16 @@ use std::time::{Duration, Instant};
 use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use crate::engine::Engine;
-use crate::observation::{AnswerObs, ClientAnswer, ConcernsObs, Decision, NoteObs};
+use crate::observation::{
+    AccountCheckObs, AnswerObs, ClientAnswer, Concern, ConcernsObs, Decision, NoteObs,
+};
 use crate::observation::{MineMark, Observation, PlaceMark, Record};
 use crate::pipeline::Pump;
 use crate::session::{CheckRequest, Mode, Session, SessionSpec};
-use app::{Action, App, CaseRow, CheckChoice, Effect, FORM_HEAD, InterfaceInfo, Screen, StartForm};
+use app::{
+    Action, App, CaseRow, CheckChoice, CheckKind, Effect, FORM_HEAD, InterfaceInfo, Screen,
+    StartForm, UsbPhone,
+};
 use render::{Frame0, SessionState};
 
 /// The recorded clinic session shown by `sweep demo`.
@@ -92,21 +99,24 @@ pub fn start_form() -> StartForm {
     );
     StartForm {
         checks: vec![
-            CheckChoice {
-                name: "Bluetooth trackers",
-                selected: bt,
-                unavailable: (!bt).then(|| "No Bluetooth adapter was found. Plug in a Bluetooth USB dongle, or start the bluetooth service.".into()),
-            },
-            CheckChoice {
-                name: "This network (who is on it, cameras)",
-                selected: false,
-                unavailable: if interfaces.is_empty() { Some("No network interface was found. Join the client's network first.".into()) } else if !raw { Some(no_raw.clone()) } else { None },
-            },
-            CheckChoice {
-                name: "Phone traffic (phone on this laptop's hotspot)",
-                selected: false,
-                unavailable: if interfaces.is_empty() { Some("No network interface was found. Start the hotspot first (? for help).".into()) } else if !raw { Some(no_raw) } else { None },
-            },
+            CheckChoice::new(
+                CheckKind::Bluetooth,
+                bt,
+                (!bt).then(|| "No Bluetooth adapter was found. Plug in a Bluetooth USB dongle, or start the bluetooth service.".into()),
+            ),
+            CheckChoice::new(
+                CheckKind::Network,
+                false,
+                if interfaces.is_empty() { Some("No network interface was found. Join the client's network first.".into()) } else if !raw { Some(no_raw.clone()) } else { None },
+            ),
+            CheckChoice::new(
+                CheckKind::PhoneTraffic,
+                false,
+                if interfaces.is_empty() { Some("No network interface was found. Start the hotspot first (? for help).".into()) } else if !raw { Some(no_raw) } else { None },
+            ),
+            // Which phone is asked when the check is chosen (the phone may be plugged in
+            // after this screen opens).
+            CheckChoice::new(CheckKind::PhoneApps, false, None),
         ],
         focus: FORM_HEAD,
         scopes,
@@ -172,6 +182,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         KeyCode::Char('s') => Action::Start,
         KeyCode::Char('o') => Action::Reopen,
         KeyCode::Char('t') => Action::Note,
+        KeyCode::Char('g') => Action::Guide,
         KeyCode::Char('j') => Action::Down,
         KeyCode::Char('k') => Action::Up,
         _ => return None,
@@ -209,20 +220,23 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
     let f = &app.start;
     let iface = f.interfaces.get(f.interface).cloned();
     let mut checks = Vec::new();
-    for (i, c) in f.checks.iter().enumerate() {
+    for c in &f.checks {
         if !c.selected || c.unavailable.is_some() {
             continue;
         }
-        match (i, &iface) {
-            (0, _) => checks.push(CheckRequest::Bluetooth),
-            (1, Some(ifc)) => checks.push(CheckRequest::Network {
+        match (c.kind, &iface) {
+            (CheckKind::Bluetooth, _) => checks.push(CheckRequest::Bluetooth),
+            (CheckKind::Network, Some(ifc)) => checks.push(CheckRequest::Network {
                 interface: ifc.clone(),
                 active: f.active,
             }),
-            (2, Some(ifc)) => checks.push(CheckRequest::PhoneTraffic {
+            (CheckKind::PhoneTraffic, Some(ifc)) => checks.push(CheckRequest::PhoneTraffic {
                 interface: ifc.clone(),
             }),
-            _ => {}
+            (CheckKind::PhoneApps, _) => checks.push(CheckRequest::PhoneApps {
+                serial: c.device.clone(),
+            }),
+            (CheckKind::Iphone, _) | (CheckKind::Network | CheckKind::PhoneTraffic, None) => {}
         }
     }
     let operator = (!f.operator.is_empty())
@@ -246,6 +260,68 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
         cases_dir: opts.cases_dir.clone(),
         marks,
         ..SessionSpec::default()
+    }
+}
+
+/// The review ends with the account-access checklist when an iPhone was asked for or
+/// read, when the client worries about their accounts, or once an item was answered.
+pub fn wants_account_checklist(engine: &Engine) -> bool {
+    use crate::observation::Check;
+    let iphone_asked = engine
+        .session_info()
+        .is_some_and(|i| i.checks.iter().any(|c| c.check == Check::Iphone));
+    let iphone_read = engine
+        .coverage_log()
+        .observations
+        .get(&Check::Iphone)
+        .is_some_and(|o| o.count > 0);
+    let c = engine.consultation();
+    let worried = c
+        .concerns
+        .as_ref()
+        .is_some_and(|r| r.concerns.contains(&Concern::AccountsAccessed));
+    iphone_asked || iphone_read || worried || !c.account_checks.is_empty()
+}
+
+/// The phones attached for a check over USB, in the start screen's words.
+pub fn list_usb_phones(kind: CheckKind) -> Result<Vec<UsbPhone>, String> {
+    match kind {
+        CheckKind::PhoneApps => crate::sources::android::adb::list_phones()
+            .map(|listed| listed.into_iter().map(android_phone).collect())
+            .map_err(|e| e.to_string()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn android_phone(l: crate::sources::android::adb::Listed) -> UsbPhone {
+    let serial = crate::sanitize::name(&l.serial);
+    let words = match &l.model {
+        Some(m) => format!(
+            "{} (serial {serial})",
+            crate::sanitize::name(&m.replace('_', " "))
+        ),
+        None => format!("the phone with serial {serial}"),
+    };
+    let problem = match l.state.as_str() {
+        "device" => None,
+        "unauthorized" => Some(
+            "accept \"Allow USB debugging\" on the phone's screen (unlock it first), then select this check again.".to_string(),
+        ),
+        "offline" => Some(
+            "the phone is offline: unplug it, plug it in again, unlock it, then select this check again.".to_string(),
+        ),
+        "no permissions" => Some(
+            "this computer is not allowed to talk to the phone over USB. Install the android-sdk-platform-tools-common package (its udev rules), plug the phone in again, then select this check again.".to_string(),
+        ),
+        other => Some(format!(
+            "the phone is in \"{}\" mode, not ready for the check: restart it normally, unlock it, then select this check again.",
+            crate::sanitize::name(other)
+        )),
+    };
+    UsbPhone {
+        id: l.serial,
+        words,
+        problem,
     }
 }
 
@@ -443,6 +519,25 @@ where
                         app.status = Some("Notes are kept with a check: start one first.".into())
                     }
                 },
+                Effect::ListPhones(kind) => {
+                    let listed = list_usb_phones(kind);
+                    app.phones_listed(kind, listed);
+                }
+                Effect::AccountCheck(item, answer) => match session.as_mut() {
+                    Some(s) => {
+                        let by = s.operator.clone();
+                        s.add(
+                            engine,
+                            Record::new(
+                                chrono::Utc::now(),
+                                Observation::AccountCheck(AccountCheckObs { item, answer, by }),
+                            ),
+                        );
+                    }
+                    None => {
+                        app.status = Some("Answers are kept with a check: start one first.".into())
+                    }
+                },
                 Effect::ListCases => {
                     app.cases = case_rows(&cases_root);
                     app.case_selected = app.cases.len().saturating_sub(1);
@@ -504,6 +599,7 @@ where
             if changed || snap.report.is_none() || running {
                 snap.findings = engine.findings();
                 snap.report = session.as_ref().map(|s| s.report(engine));
+                app.account_checklist = wants_account_checklist(engine);
             }
             let f0 = Frame0 {
                 progress: session

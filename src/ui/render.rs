@@ -16,6 +16,8 @@ use crate::observation::SourceState;
 use crate::report::view::BEFORE_YOU_ACT;
 use crate::sanitize::clean;
 use crate::ui::app::{App, FORM_HEAD, Pane, Pending, Screen};
+use crate::ui::help::draw_help;
+use crate::ui::phone;
 
 /// Where the session stands, as the header says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -141,6 +143,7 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
         Screen::Detail => draw_detail(frame, app, findings, area),
         Screen::Review => draw_review(frame, app, engine, findings, f0, area),
         Screen::Locate => draw_locate(frame, app, engine, findings, f0, area),
+        Screen::UsbGuide => phone::draw_guide(frame, app, area),
     }
     if app.help {
         draw_help(frame, app, area);
@@ -206,7 +209,7 @@ pub fn draw(frame: &mut Frame, app: &App, engine: &Engine, findings: &[Finding],
 }
 
 /// A box at most `width` wide, centred across `area`, `top` rows down, `height` tall.
-fn centred(area: Rect, width: u16, top: u16, height: u16) -> Rect {
+pub(crate) fn centred(area: Rect, width: u16, top: u16, height: u16) -> Rect {
     let w = area.width.min(width);
     Rect {
         x: area.x + (area.width - w) / 2,
@@ -251,7 +254,7 @@ pub fn draw_hidden(frame: &mut Frame, area: Rect) {
     );
 }
 
-fn header(app: &App, title: &str) -> Line<'static> {
+pub(crate) fn header(app: &App, title: &str) -> Line<'static> {
     let case = if app.start.case_ref.is_empty() {
         String::new()
     } else {
@@ -271,7 +274,7 @@ fn header(app: &App, title: &str) -> Line<'static> {
     ])
 }
 
-fn footer(app: &App, keys: &str) -> Paragraph<'static> {
+pub(crate) fn footer(app: &App, keys: &str) -> Paragraph<'static> {
     let mut lines = vec![Line::from(keys.to_string())];
     if let Some(s) = &app.status {
         lines.insert(0, Line::from(clean(s, 200)));
@@ -368,7 +371,7 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             style = style.add_modifier(Modifier::DIM);
         }
         lines.push(Line::from(Span::styled(
-            format!("{} {tick} {}", mark(FORM_HEAD + i), c.name),
+            format!("{} {tick} {}", mark(FORM_HEAD + i), c.name()),
             style,
         )));
         if let Some(why) = &c.unavailable {
@@ -376,6 +379,12 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
                 format!("        not available: {}", clean(why, 300)),
                 style,
             )));
+        } else if let Some(d) = &c.detail {
+            lines.push(Line::from(format!("        {}", clean(d, 300))));
+        } else if c.kind == crate::ui::app::CheckKind::PhoneApps {
+            lines.push(Line::from(
+                "        connect the phone by cable first; g: how to turn on USB debugging",
+            ));
         }
     }
     let n = FORM_HEAD + f.checks.len();
@@ -419,7 +428,7 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         footer(
             app,
-            "↑↓ move · space select · s start · o reopen · ? keys · Esc hide · q quit",
+            "↑↓ move · space select · s start · o reopen · g USB debugging guide · ? keys · Esc hide · q quit",
         ),
         foot,
     );
@@ -446,6 +455,9 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             ),
             r,
         );
+    }
+    if let Some(ch) = &f.choosing_phone {
+        phone::draw_chooser(frame, area, ch);
     }
     if f.confirming_active {
         let scope = f
@@ -576,6 +588,8 @@ fn draw_live(
             tab(Pane::Network),
             Span::raw("|"),
             tab(Pane::Traffic),
+            Span::raw("|"),
+            tab(Pane::PhoneApps),
         ])),
         tabs,
     );
@@ -591,17 +605,40 @@ fn draw_live(
             finding_row(app, f, answer, f0.now)
         })
         .collect();
-    let devices = engine.devices();
-    let kind = match app.pane {
-        Pane::Trackers => "bluetooth",
-        Pane::Network => "network",
-        Pane::Traffic => "phone",
+    let title = match app.pane {
+        Pane::PhoneApps => {
+            use crate::observation::Check;
+            let apps = |c| engine.saw(c).get("apps").copied().unwrap_or(0);
+            let n = apps(Check::PhoneApps) + apps(Check::Iphone);
+            format!(
+                " {} · {} read from the phone ",
+                app.pane.title(),
+                crate::report::view::plural(n as usize, "app", "apps")
+            )
+        }
+        pane => {
+            let kind = match pane {
+                Pane::Trackers => "bluetooth",
+                Pane::Network => "network",
+                _ => "phone",
+            };
+            let seen = engine.devices().iter().filter(|d| d.kind == kind).count();
+            format!(
+                " {} · {} seen ",
+                pane.title(),
+                crate::report::view::plural(seen, "device", "devices")
+            )
+        }
     };
-    let seen = devices.iter().filter(|d| d.kind == kind).count();
-    let title = format!(" {} · {seen} device(s) seen ", app.pane.title());
     if items.is_empty() {
+        let empty = if app.pane == Pane::PhoneApps {
+            "Nothing to show here yet. The phone itself is checked over USB: choose \"Phone apps (USB)\" on the start screen (g: how to turn on USB debugging)."
+        } else {
+            "Nothing to show here yet."
+        };
         frame.render_widget(
-            Paragraph::new("Nothing to show here yet.")
+            Paragraph::new(empty)
+                .wrap(Wrap { trim: false })
                 .block(Block::default().borders(Borders::ALL).title(title)),
             body,
         );
@@ -724,15 +761,24 @@ fn draw_review(
             h,
         );
         let response = engine.consultation().responses.get(&f.id);
+        let what = crate::report::view::what(f);
         let mut lines = vec![
             Line::from(Span::styled(clean(&f.title, 200), bold)),
-            Line::from(crate::report::view::what(f)),
             Line::from(crate::report::view::recognise_words(f)),
             Line::from(""),
             Line::from(Span::styled("Ask the client", bold)),
         ];
-        for q in crate::report::view::questions(f) {
-            lines.push(Line::from(format!("  {q}")));
+        if what != clean(&f.title, 200) {
+            lines.insert(1, Line::from(what));
+        }
+        if phone::about_the_phone(f) {
+            for q in phone::app_questions() {
+                lines.push(Line::from(format!("  {q}")));
+            }
+        } else {
+            for q in crate::report::view::questions(f) {
+                lines.push(Line::from(format!("  {q}")));
+            }
         }
         lines.push(Line::from(format!(
             "  Answer: {}   Decided: {}",
@@ -746,6 +792,11 @@ fn draw_review(
         lines.push(Line::from(
             "  y recognises · x does not · u not sure  |  1 keep as evidence · 2 leave for now · 3 decide with advocate",
         ));
+        if phone::about_the_phone(f) {
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("Keep the client safe", bold)));
+            lines.push(Line::from(crate::engine::phone_texts::SAFETY_TEXT));
+        }
         lines.extend([
             Line::from(""),
             Line::from(Span::styled("What it may mean", bold)),
@@ -766,6 +817,19 @@ fn draw_review(
         }
         frame.render_widget(
             Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll((app.review_scroll, 0))
+                .block(Block::default().borders(Borders::ALL)),
+            body,
+        );
+    } else if let Some(item) = app.review_account_item(findings) {
+        let k = app.review_index - list.len();
+        frame.render_widget(
+            Paragraph::new(header(app, "the client's accounts (reviewed together)")),
+            h,
+        );
+        frame.render_widget(
+            Paragraph::new(phone::account_card(engine, item, k, app.checklist_cards()))
                 .wrap(Wrap { trim: false })
                 .scroll((app.review_scroll, 0))
                 .block(Block::default().borders(Borders::ALL)),
@@ -913,122 +977,6 @@ fn draw_locate(
     );
     draw_signal(frame, &l.history, " Recent signal ", spark);
     frame.render_widget(footer(app, "q back · Esc hide"), foot);
-}
-
-/// Keys of the live screen (and the details, locate and review screens' common keys).
-pub const HELP: &[(&str, &str)] = &[
-    (
-        "Esc",
-        "hide the screen at once (type b a c k to bring it back)",
-    ),
-    ("↑ ↓", "move"),
-    ("Tab / ← →", "switch pane"),
-    ("Enter", "details of the selected row"),
-    ("r", "review the findings with the client, one at a time"),
-    ("l", "locate the selected tracker (warmer / colder)"),
-    ("p", "we have moved to a new place"),
-    (
-        "m",
-        "the client's own device (asks first; m again takes it back)",
-    ),
-    ("t", "type a note for the case"),
-    ("e", "export the reports beside the case's files"),
-    (
-        "q / Backspace",
-        "go back (on the main screen: quit; asks first while a check runs)",
-    ),
-    ("?", "show or hide these keys"),
-];
-
-/// Keys of the start screen.
-pub const HELP_START: &[(&str, &str)] = &[
-    (
-        "Esc",
-        "hide the screen at once (type b a c k to bring it back)",
-    ),
-    ("↑ ↓", "move between the rows"),
-    (
-        "Enter",
-        "type the case reference or initials; choose concerns",
-    ),
-    ("space", "select or unselect a check"),
-    ("← →", "change the interface or how long"),
-    ("s", "start the checks"),
-    (
-        "o",
-        "reopen an earlier case (read-only), chosen from a list",
-    ),
-    ("q", "quit"),
-    ("", "Phone traffic: start this laptop's hotspot first"),
-    (
-        "",
-        "(Settings › Wi-Fi › Turn On Wi-Fi Hotspot), then join the",
-    ),
-    (
-        "",
-        "client's phone to it; choose the hotspot's interface here.",
-    ),
-    ("?", "show or hide these keys"),
-];
-
-/// Keys of the review screen.
-pub const HELP_REVIEW: &[(&str, &str)] = &[
-    (
-        "Esc",
-        "hide the screen at once (type b a c k to bring it back)",
-    ),
-    ("→ / ←", "next / previous finding"),
-    ("↑ ↓", "scroll"),
-    (
-        "y / x / u",
-        "the client recognises it / does not / is not sure",
-    ),
-    (
-        "1 / 2 / 3",
-        "keep as evidence / leave it for now / decide with the advocate",
-    ),
-    ("m", "the client's own device (asks first)"),
-    ("t", "type a note for the case"),
-    ("q", "back"),
-    ("?", "show or hide these keys"),
-];
-
-/// Keys of the case list.
-pub const HELP_CASES: &[(&str, &str)] = &[
-    ("↑ ↓", "choose a case folder"),
-    ("Enter", "reopen it read-only: its files are never changed"),
-    ("q", "back to the start screen"),
-    ("?", "show or hide these keys"),
-];
-
-fn help_for(screen: Screen) -> &'static [(&'static str, &'static str)] {
-    match screen {
-        Screen::Start => HELP_START,
-        Screen::Review => HELP_REVIEW,
-        Screen::Cases => HELP_CASES,
-        Screen::Live | Screen::Detail | Screen::Locate => HELP,
-    }
-}
-
-fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
-    let help = help_for(app.screen);
-    let w = area.width.min(78);
-    let hgt = (help.len() as u16 + 2).min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - hgt) / 2,
-        width: w,
-        height: hgt,
-    };
-    frame.render_widget(Clear, r);
-    let lines: Vec<Line> = help
-        .iter()
-        .map(|(k, v)| Line::from(format!(" {k:<14} {v}")))
-        .collect();
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).title(" Keys ")),
-        r,
-    );
 }
 
 /// The latest signal points that fit, as a sparkline in a titled box.
