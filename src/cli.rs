@@ -97,8 +97,8 @@ pub struct ScanArgs {
     /// Capture phone traffic on this interface (the laptop's hotspot).
     #[arg(long, value_name = "IFACE")]
     pub traffic: Option<String>,
-    /// How long live checks run, in seconds.
-    #[arg(long, value_name = "SECS")]
+    /// How long live checks run, in seconds (at most a day).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub duration: Option<u64>,
     /// Write the findings JSON here ("-" for standard output).
     #[arg(long, value_name = "PATH")]

@@ -162,3 +162,79 @@ fn truncated_last_line_is_only_a_warning() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["scan"]["counters"]["by_kind"]["ble"], 2);
 }
+
+/// Hostile files in a `--signatures` folder: a FIFO (would block forever), a link to
+/// /dev/zero (would be read without end) and an id defined in two files: each is a clear
+/// error naming the file, at once.
+#[test]
+fn hostile_signature_files_are_refused_by_name() {
+    let header = "[source]\nname = \"x\"\nversion = \"1\"\ndescription = \"d\"\nsource = \"s\"\nlicence = \"MIT\"\n";
+    let entry = "\n[[entry]]\nid = \"dup.one\"\nname = \"n\"\ncategory = \"tracker\"\nseverity = \"low\"\ntitle = \"t\"\nmeaning = \"m\"\nnext_steps = [\"s\"]\n\n[entry.match]\ntype = \"find-my\"\ndevice_type = 1\n";
+    let check = |dir: &Path| {
+        let out = sweep()
+            .args(["signatures", "check"])
+            .arg(dir)
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let fifo = tempfile::tempdir().expect("tmp");
+    let status = Command::new("mkfifo")
+        .arg(fifo.path().join("pipe.toml"))
+        .status()
+        .expect("mkfifo (coreutils)");
+    assert!(status.success());
+    let (code, err) = check(fifo.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("pipe.toml") && err.contains("not a regular file"),
+        "{err}"
+    );
+
+    let zero = tempfile::tempdir().expect("tmp");
+    std::os::unix::fs::symlink("/dev/zero", zero.path().join("zero.toml")).expect("symlink");
+    let (code, err) = check(zero.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("zero.toml") && err.contains("not a regular file"),
+        "{err}"
+    );
+
+    // A regular file larger than the limit is refused by what is read.
+    let big = tempfile::tempdir().expect("tmp");
+    let mut text = String::from(header);
+    text.push_str(&"# padding padding padding padding padding padding padding\n".repeat(300_000));
+    std::fs::write(big.path().join("big.toml"), text).expect("write");
+    let (code, err) = check(big.path());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("big.toml") && err.contains("limit"), "{err}");
+
+    let dup = tempfile::tempdir().expect("tmp");
+    std::fs::write(dup.path().join("a.toml"), format!("{header}{entry}")).expect("write");
+    std::fs::write(dup.path().join("b.toml"), format!("{header}\n\n{entry}")).expect("write");
+    let (code, err) = check(dup.path());
+    assert_eq!(code, Some(2), "{err}");
+    // The second definition is named by file and line, the first one too.
+    assert!(err.contains("b.toml:11:"), "{err}");
+    assert!(err.contains("a.toml:9)"), "{err}");
+    assert!(err.contains("defined twice"), "{err}");
+}
+
+/// A live check longer than a day is a usage error, not a panic.
+#[test]
+fn absurd_duration_is_a_usage_error() {
+    for d in ["9223372036854775807", "86401", "0"] {
+        let out = sweep()
+            .args(["scan", "--ble", "--duration", d])
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{d}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(err.contains("--duration"), "{err}");
+    }
+}

@@ -5,6 +5,7 @@ pub mod echap;
 pub mod isdi;
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -192,6 +193,8 @@ pub struct LoadedFile {
 pub struct SignatureSet {
     pub files: Vec<LoadedFile>,
     pub entries: Vec<Entry>,
+    /// Where each entry was defined (file, line), in the order of `entries`.
+    origins: Vec<(String, usize)>,
 }
 
 /// A signature file problem, with where it is.
@@ -420,21 +423,32 @@ impl SignatureSet {
         }
     }
 
+    /// Read one signature file: only a regular file (a FIFO would block, a device never
+    /// end), and never more than the size limit, whatever `stat` says (a link to /dev/zero).
     fn load_path(&mut self, p: &Path) -> Result<(), SignatureError> {
         const MAX: u64 = 16 * 1024 * 1024;
+        let at = |message: String| SignatureError {
+            file: p.display().to_string(),
+            line: 0,
+            column: 0,
+            message,
+        };
         let meta = std::fs::metadata(p).map_err(|e| io_error(p, &e))?;
-        if meta.len() > MAX {
-            return Err(SignatureError {
-                file: p.display().to_string(),
-                line: 0,
-                column: 0,
-                message: format!(
-                    "file is {} bytes; signature files are limited to {MAX} bytes",
-                    meta.len()
-                ),
-            });
+        if !meta.is_file() {
+            return Err(at(
+                "not a regular file (a signature file must be a plain .toml file)".into(),
+            ));
         }
-        let bytes = std::fs::read(p).map_err(|e| io_error(p, &e))?;
+        let file = std::fs::File::open(p).map_err(|e| io_error(p, &e))?;
+        let mut bytes = Vec::new();
+        file.take(MAX + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(p, &e))?;
+        if bytes.len() as u64 > MAX {
+            return Err(at(format!(
+                "file is larger than {MAX} bytes, the limit for a signature file"
+            )));
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, column) = line_col(
                 &String::from_utf8_lossy(e.as_bytes()),
@@ -459,19 +473,37 @@ impl SignatureSet {
             source: parsed.source,
             entries: parsed.entries.len(),
         });
+        // The line of each entry's id: the n-th `"id"` for its n-th definition in this file.
+        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for e in &parsed.entries {
+            let nth = seen.entry(e.id.as_str()).or_default();
+            let needle = format!("\"{}\"", e.id);
+            let line = text
+                .match_indices(&needle)
+                .nth(*nth)
+                .map_or(0, |(off, _)| line_col(text, off).0);
+            *nth += 1;
+            self.origins.push((file.to_string(), line));
+        }
         self.entries.extend(parsed.entries);
         Ok(())
     }
 
     fn check_duplicates(&self) -> Result<(), SignatureError> {
-        let mut seen = std::collections::HashSet::new();
-        for e in &self.entries {
-            if !seen.insert(e.id.as_str()) {
+        let mut seen = std::collections::HashMap::new();
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Some(first) = seen.insert(e.id.as_str(), i) {
+                let origin = |k: usize| self.origins.get(k).cloned().unwrap_or_default();
+                let (file, line) = origin(i);
+                let (first_file, first_line) = origin(first);
                 return Err(SignatureError {
-                    file: "(signatures)".into(),
-                    line: 0,
-                    column: 0,
-                    message: format!("signature id {:?} is defined twice", e.id),
+                    file,
+                    line,
+                    column: 1,
+                    message: format!(
+                        "signature id {:?} is defined twice (first at {first_file}:{first_line})",
+                        e.id
+                    ),
                 });
             }
         }
