@@ -391,6 +391,7 @@ impl Session {
 
     /// Move what the sources sent into the engine (see `Pipeline::pump`).
     pub fn pump(&mut self, engine: &mut Engine, wait: Duration) -> Pump {
+        engine.set_latest_plausible(self.started + chrono::Duration::days(1));
         let p = self.pipeline.pump(engine, wait);
         if p == Pump::Done && self.ended.is_none() {
             self.ended = Some(chrono::Utc::now());

@@ -238,3 +238,45 @@ fn absurd_duration_is_a_usage_error() {
         assert!(err.contains("--duration"), "{err}");
     }
 }
+
+/// Records with times that cannot be right (a device clock never set, a typo'd year) are
+/// kept and counted, and never stretch the scan's window.
+#[test]
+fn absurd_record_times_are_kept_but_do_not_stretch_the_window() {
+    let d = tempfile::tempdir().expect("tmp");
+    let p = d.path().join("clock.jsonl");
+    let at = |t: &str| GOOD.replace("2026-11-22T10:00:00Z", t);
+    let lines = [
+        at("1970-01-01T00:00:05Z"),
+        GOOD.to_string(),
+        at("2026-11-22T10:05:00Z"),
+        at("2099-01-01T00:00:00Z"),
+    ];
+    std::fs::write(&p, lines.join("\n") + "\n").expect("write");
+    let out = sweep()
+        .args(["scan", "--from"])
+        .arg(&p)
+        .args(["--json", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v["scan"]["started"], "2026-11-22T10:00:00Z",
+        "{:#}",
+        v["scan"]
+    );
+    assert_eq!(
+        v["scan"]["ended"], "2026-11-22T10:05:00Z",
+        "{:#}",
+        v["scan"]
+    );
+    assert_eq!(v["scan"]["counters"]["implausible_times"], 2);
+    // All four were analysed.
+    assert_eq!(v["scan"]["counters"]["by_kind"]["ble"], 4);
+}

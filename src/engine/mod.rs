@@ -38,7 +38,19 @@ pub struct Counters {
     pub by_kind: BTreeMap<&'static str, u64>,
     /// Devices forgotten because the device cap was reached (oldest, least useful first).
     pub devices_dropped: u64,
+    /// Records kept whose time cannot be right (before 2000, or more than a day after the
+    /// check started): they never stretch the scan's window.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub implausible_times: u64,
 }
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// Before this, an observation's time is a wrong clock (a capture from a device whose clock
+/// was never set starts in 1970).
+pub const EARLIEST_PLAUSIBLE: &str = "2000-01-01T00:00:00Z";
 
 /// Shared, read-only context the parts of the engine may consult.
 pub struct Context<'a> {
@@ -60,10 +72,25 @@ pub struct Engine {
     places: Vec<Place>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
+    /// Records after this have an implausible time (set from the session's start).
+    latest_plausible: Option<Timestamp>,
     counters: Counters,
 }
 
 impl Engine {
+    /// Times later than `t` are implausible (the session layer sets its start plus a day;
+    /// the engine itself never reads the clock).
+    pub fn set_latest_plausible(&mut self, t: Timestamp) {
+        self.latest_plausible = Some(t);
+    }
+
+    fn plausible(&self, t: Timestamp) -> bool {
+        let earliest = chrono::DateTime::parse_from_rfc3339(EARLIEST_PLAUSIBLE)
+            .map(|d| d.to_utc())
+            .unwrap_or_default();
+        t >= earliest && self.latest_plausible.is_none_or(|l| t <= l)
+    }
+
     pub fn new(signatures: Arc<SignatureSet>) -> Self {
         let trackers = trackers::TrackerState::new(&signatures);
         let lan = lan::LanState::new(&signatures);
@@ -84,6 +111,7 @@ impl Engine {
             places: Vec::new(),
             first: None,
             last: None,
+            latest_plausible: None,
             counters: Counters::default(),
         }
     }
@@ -101,8 +129,12 @@ impl Engine {
                 | Observation::Note(_)
                 | Observation::AccountCheck(_)
         ) {
-            self.first = Some(self.first.map_or(t, |f| f.min(t)));
-            self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            if self.plausible(t) {
+                self.first = Some(self.first.map_or(t, |f| f.min(t)));
+                self.last = Some(self.last.map_or(t, |l| l.max(t)));
+            } else {
+                self.counters.implausible_times += 1;
+            }
         }
         self.counters.observations += 1;
         *self.counters.by_kind.entry(rec.obs.kind()).or_default() += 1;

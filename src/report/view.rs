@@ -736,10 +736,19 @@ impl View {
                 })
                 .collect(),
             findings_json_sha256: findings_json_sha256(r),
-            counters: format!(
-                "{} observations; {} devices set aside by the memory limits.",
-                c.observations, c.devices_dropped
-            ),
+            counters: {
+                let mut t = format!(
+                    "{} observations; {} devices set aside by the memory limits.",
+                    c.observations, c.devices_dropped
+                );
+                if c.implausible_times > 0 {
+                    t.push_str(&format!(
+                        " {} with a time that cannot be right (before 2000, or more than a day after the check began): kept in the evidence, not used for the times of the check.",
+                        plural(c.implausible_times as usize, "record", "records")
+                    ));
+                }
+                t
+            },
             generated: generated_at
                 .format("%Y-%m-%d %H:%M:%S (UTC%:z)")
                 .to_string(),
