@@ -31,6 +31,16 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Create a new file with mode 0600; fails if it exists (never overwrite silently).
+/// An I/O error in words a volunteer can act on: a full disk says so, with what to do.
+pub fn io_words(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::StorageFull => "disk full: free some space on this laptop (what was analysed until now is still counted and reported)".into(),
+        io::ErrorKind::QuotaExceeded => "disk full for this user (quota reached): free some space (what was analysed until now is still counted and reported)".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "the disk is read-only: choose a folder on a writable disk".into(),
+        _ => e.to_string(),
+    }
+}
+
 pub fn create_private_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .write(true)

@@ -438,7 +438,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         } else {
             match report::write_atomic(j, report.to_json().as_bytes(), args.overwrite) {
                 Ok(()) => written.push(j.display().to_string()),
-                Err(e) => failed.push(format!("{}: {e}", j.display())),
+                Err(e) => failed.push(format!("{}: {}", j.display(), crate::case::io_words(&e))),
             }
         }
     }
@@ -455,7 +455,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
             })
             .and_then(|bytes| {
                 report::write_atomic(p, &bytes, args.overwrite)
-                    .map_err(|e| format!("{}: {e}", p.display()))
+                    .map_err(|e| format!("{}: {}", p.display(), crate::case::io_words(&e)))
             });
         match result {
             Ok(()) => written.push(p.display().to_string()),

@@ -16,6 +16,8 @@ pub struct Journal {
     out: BufWriter<File>,
     last_sync: Instant,
     dirty: bool,
+    /// One record's line, reused (the I/O error of a write keeps its kind: "disk full").
+    line: Vec<u8>,
 }
 
 impl Journal {
@@ -27,6 +29,7 @@ impl Journal {
             out: BufWriter::with_capacity(1 << 16, file),
             last_sync: Instant::now(),
             dirty: false,
+            line: Vec::with_capacity(512),
         })
     }
 
@@ -35,8 +38,10 @@ impl Journal {
     }
 
     pub fn append(&mut self, rec: &Record) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.out, rec).map_err(std::io::Error::other)?;
-        self.out.write_all(b"\n")?;
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, rec).map_err(std::io::Error::other)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)?;
         self.dirty = true;
         self.maybe_sync()
     }

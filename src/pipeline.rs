@@ -224,8 +224,9 @@ impl Pipeline {
             && let Err(e) = j.append(&rec)
         {
             self.journal_error = Some(format!(
-                "{}: cannot write the journal: {e}",
-                j.path().display()
+                "{}: cannot write the journal: {}",
+                j.path().display(),
+                crate::case::io_words(&e)
             ));
             self.journal = None;
         }

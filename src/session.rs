@@ -486,7 +486,11 @@ impl Session {
                 let p = dir.join("findings.json");
                 let r = self.report(engine);
                 if let Err(e) = report::write_atomic(&p, r.to_json().as_bytes(), false) {
-                    self.close_errors.push(format!("{}: {e}", p.display()));
+                    self.close_errors.push(format!(
+                        "{}: {}",
+                        p.display(),
+                        crate::case::io_words(&e)
+                    ));
                 }
             }
         }

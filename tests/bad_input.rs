@@ -280,3 +280,38 @@ fn absurd_record_times_are_kept_but_do_not_stretch_the_window() {
     // All four were analysed.
     assert_eq!(v["scan"]["counters"]["by_kind"]["ble"], 4);
 }
+
+/// A disk that fills up while recording says "disk full", and the findings still count
+/// everything that was analysed. A 64 KiB tmpfs in a private mount namespace is the disk.
+#[test]
+#[ignore = "needs root (mounts a small tmpfs in a private mount namespace)"]
+fn a_full_disk_says_so_and_the_summary_counts_everything() {
+    let d = tempfile::tempdir().expect("tmp");
+    let rec = d.path().join("many.jsonl");
+    let mut text = String::new();
+    for i in 0..5_000u32 {
+        text.push_str(&GOOD.replace("10:00:00", &format!("10:{:02}:{:02}", i / 60 % 60, i % 60)));
+        text.push('\n');
+    }
+    std::fs::write(&rec, text).expect("write");
+    let small = d.path().join("small");
+    std::fs::create_dir(&small).expect("dir");
+    let script = format!(
+        "mount -t tmpfs -o size=64k tmpfs '{}' && exec '{}' scan --from '{}' --record '{}' --json -",
+        small.display(),
+        env!("CARGO_BIN_EXE_sweep"),
+        rec.display(),
+        small.join("copy.jsonl").display()
+    );
+    let out = Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .env("SWEEP_HOME", d.path().join("home"))
+        .output()
+        .expect("unshare (util-linux)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("disk full"), "{err}");
+    assert!(!err.contains("Error reading bytes"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json on stdout");
+    assert_eq!(v["scan"]["counters"]["by_kind"]["ble"], 5_000, "{err}");
+}

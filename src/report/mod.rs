@@ -359,7 +359,8 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     ] {
         let path = free_name(dir, stem, ext);
         let result = render(report, format).and_then(|bytes| {
-            write_atomic(&path, &bytes, false).map_err(|e| format!("{}: {e}", path.display()))
+            write_atomic(&path, &bytes, false)
+                .map_err(|e| format!("{}: {}", path.display(), crate::case::io_words(&e)))
         });
         match result {
             Ok(()) => written.push(path),

@@ -130,7 +130,7 @@ impl Source for LiveTrafficSource {
                         match w.write_pcapng_block(epb) {
                             Ok(_) => {}
                             Err(e) => {
-                                write_error = Some(e.to_string());
+                                write_error = Some(pcap_words(&e));
                                 writer = None;
                             }
                         }
@@ -230,15 +230,23 @@ fn open_writer(p: &std::path::Path) -> Result<Writer, String> {
     Ok(w)
 }
 
+/// pcap-file's write errors say "Error reading bytes" for any I/O error: name the cause.
+fn pcap_words(e: &pcap_file::PcapError) -> String {
+    match e {
+        pcap_file::PcapError::IoError(io) => crate::case::io_words(io),
+        other => other.to_string(),
+    }
+}
+
 fn finish_writer(w: Option<Writer>) -> Result<(), String> {
     if let Some(w) = w {
         let mut inner = w.into_inner();
-        inner.flush().map_err(|e| e.to_string())?;
+        inner.flush().map_err(|e| crate::case::io_words(&e))?;
         inner
             .inner
             .get_ref()
             .sync_all()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| crate::case::io_words(&e))?;
     }
     Ok(())
 }
