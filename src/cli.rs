@@ -361,7 +361,9 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
         record: args.record.clone(),
         marks,
         speed: args.speed,
+        opener: None,
     };
+    let root = crate::privilege::running_as_root();
     let mut session = match Session::start(spec) {
         Ok(s) => s,
         Err(e @ SessionError::Input(_)) => {
@@ -416,6 +418,12 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     }
     if let Some(e) = session.journal_error() {
         eprintln!("sweep: {e}");
+    }
+    if let Some(e) = session.privilege_error() {
+        eprintln!("sweep: warning: {e}; the check ran with more privileges than it needs");
+    }
+    if root {
+        eprintln!("sweep: {}", crate::privilege::root_not_needed());
     }
     let report = session.close(&engine);
     for e in &session.close_errors {

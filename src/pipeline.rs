@@ -63,6 +63,8 @@ pub struct Pipeline {
     done: bool,
     pub errors: Vec<SourceError>,
     pub journal_error: Option<String>,
+    /// The capabilities could not be dropped after the sockets were opened.
+    pub privilege_error: Option<String>,
 }
 
 /// SHA-256 and size of a file, streamed.
@@ -135,7 +137,7 @@ impl Pipeline {
                 }
             }
         }
-        let _ = crate::privilege::drop_all();
+        let privilege_error = crate::privilege::drop_all().err();
         // A source's file that is also an input to checksum is read once, for both.
         let mut jobs: Vec<HashJob> = plan.inputs.iter().cloned().map(HashJob::File).collect();
         for s in &mut ready {
@@ -191,6 +193,7 @@ impl Pipeline {
             done: false,
             errors,
             journal_error: None,
+            privilege_error,
         })
     }
 

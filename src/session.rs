@@ -92,6 +92,8 @@ pub struct SessionSpec {
     pub marks: Vec<Record>,
     /// Replay speed for recordings (`None`: as fast as possible).
     pub speed: Option<f64>,
+    /// Opens raw sockets for a caller that has dropped its capabilities (the screens).
+    pub opener: Option<crate::sources::LinkOpener>,
 }
 
 /// A running or finished session.
@@ -246,10 +248,10 @@ impl Session {
                     sources.push(Box::new(crate::sources::ble::BleSource::new()))
                 }
                 CheckRequest::Network { interface, active } => {
-                    sources.push(Box::new(crate::sources::lan::LanSource::new(
-                        interface.clone(),
-                        *active,
-                    )));
+                    sources.push(Box::new(
+                        crate::sources::lan::LanSource::new(interface.clone(), *active)
+                            .with_opener(spec.opener.clone()),
+                    ));
                     // mDNS browsing sends queries, so it is part of the active check;
                     // passive listening still hears announcements through the LAN source.
                     if *active {
@@ -261,7 +263,10 @@ impl Session {
                 CheckRequest::PhoneTraffic { interface } => {
                     let p = case_dir.as_ref().map(|d| d.join("capture.pcapng"));
                     live_capture = p.clone();
-                    sources.push(Box::new(LiveTrafficSource::new(interface.clone(), p)));
+                    sources.push(Box::new(
+                        LiveTrafficSource::new(interface.clone(), p)
+                            .with_opener(spec.opener.clone()),
+                    ));
                 }
                 CheckRequest::PhoneApps { serial } => {
                     if let Some(d) = &case_dir {
@@ -443,6 +448,12 @@ impl Session {
         self.pipeline.journal_error.as_deref()
     }
 
+    /// The capabilities could not be dropped after the sockets were opened: the check ran
+    /// with more privileges than it should have.
+    pub fn privilege_error(&self) -> Option<&str> {
+        self.pipeline.privilege_error.as_deref()
+    }
+
     pub fn journal_path(&self) -> Option<&Path> {
         self.pipeline.journal_path()
     }
@@ -579,6 +590,9 @@ impl EngineLoad {
         match std::thread::Builder::new()
             .name("signatures".into())
             .spawn(|| {
+                // Started before the sources open their sockets: this thread gives up
+                // every capability first, so parsing never runs with one.
+                crate::privilege::drop_all()?;
                 SignatureSet::embedded()
                     .map(|s| Engine::new(Arc::new(s)))
                     .map_err(|e| e.to_string())

@@ -29,7 +29,7 @@ fn form() -> StartForm {
             CheckChoice::new(
                 CheckKind::Network,
                 false,
-                Some("sweep may not capture on the network. Run once: sudo setcap cap_net_raw,cap_net_admin+eip /usr/local/bin/sweep".into()),
+                Some("sweep may not capture on the network. Run once: sudo setcap cap_net_raw+eip /usr/local/bin/sweep".into()),
             ),
             CheckChoice::new(CheckKind::PhoneTraffic, true, None),
             CheckChoice::new(CheckKind::PhoneApps, false, None),

@@ -49,6 +49,8 @@ pub struct LanSource {
     /// Send ARP requests and probes (only when the volunteer asked for it).
     pub active: bool,
     channel: Option<Link>,
+    /// Opens the raw socket for a caller without CAP_NET_RAW (the screens).
+    opener: Option<crate::sources::LinkOpener>,
 }
 
 impl LanSource {
@@ -57,7 +59,14 @@ impl LanSource {
             interface: interface.into(),
             active,
             channel: None,
+            opener: None,
         }
+    }
+
+    /// Open the raw socket through `opener` instead of on the calling thread.
+    pub fn with_opener(mut self, opener: Option<crate::sources::LinkOpener>) -> Self {
+        self.opener = opener;
+        self
     }
 }
 
@@ -253,14 +262,18 @@ fn target_count(interface: &str) -> usize {
 
 /// The link: passive listening wakes at most every 100 ms; an active check reads with a
 /// timeout of one batch interval (its pacing) and a receive queue sized for its targets.
-fn open(interface: &str, active: bool) -> Result<Link, SourceError> {
+fn open(
+    interface: &str,
+    active: bool,
+    opener: Option<&crate::sources::LinkOpener>,
+) -> Result<Link, SourceError> {
     let mut opts = crate::sources::LinkOptions::new(1 << 20);
     if active {
         opts.read_timeout = SWEEP_INTERVAL;
         opts.socket_buffer =
             Some((target_count(interface) * QUEUE_PER_TARGET).clamp(256 << 10, 16 << 20));
     }
-    crate::sources::open_link_with(interface, "listen", opts)
+    crate::sources::open_link_with(interface, "listen", opts, opener)
 }
 
 fn arp_request(
@@ -430,14 +443,14 @@ impl Source for LanSource {
     }
 
     fn prepare(&mut self) -> Result<(), SourceError> {
-        self.channel = Some(open(&self.interface, self.active)?);
+        self.channel = Some(open(&self.interface, self.active, self.opener.as_ref())?);
         Ok(())
     }
 
     fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
         let (mut tx, mut rx, iface) = match self.channel.take() {
             Some(c) => c,
-            None => open(&self.interface, self.active)?,
+            None => open(&self.interface, self.active, self.opener.as_ref())?,
         };
         let own = iface.mac;
         let now = chrono::Utc::now;

@@ -196,33 +196,46 @@ impl LinkOptions {
     }
 }
 
-/// Opens links on behalf of a thread that has dropped its capabilities (the screens).
-pub type LinkOpener =
-    Box<dyn Fn(&str, &str, LinkOptions) -> Result<Link, SourceError> + Send + Sync>;
+/// Opens links on behalf of a thread that has dropped its capabilities (the screens'
+/// `privilege::Opener`), passed to the sources that need raw sockets.
+#[derive(Clone)]
+pub struct LinkOpener(pub std::sync::Arc<OpenLink>);
 
-static OPENER: std::sync::Mutex<Option<LinkOpener>> = std::sync::Mutex::new(None);
+/// Open a link: interface, what it is for, options.
+pub type OpenLink = dyn Fn(&str, &str, LinkOptions) -> Result<Link, SourceError> + Send + Sync;
 
-/// Route `open_link` through `opener` (see `privilege::Opener`).
-pub fn set_link_opener(opener: Option<LinkOpener>) {
-    if let Ok(mut o) = OPENER.lock() {
-        *o = opener;
+impl std::fmt::Debug for LinkOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkOpener")
     }
+}
+
+/// The exact line that gives the binary what the network checks need: CAP_NET_RAW only.
+pub fn setcap_line() -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "$(command -v sweep)".into());
+    format!("sudo setcap cap_net_raw+eip {exe}")
 }
 
 /// Open a raw Ethernet channel on an interface (needs CAP_NET_RAW). `what` says what the
 /// channel is for ("capture traffic", "listen"); errors say what to do.
 pub fn open_link(interface: &str, what: &str, read_buffer: usize) -> Result<Link, SourceError> {
-    open_link_with(interface, what, LinkOptions::new(read_buffer))
+    open_link_with(interface, what, LinkOptions::new(read_buffer), None)
 }
 
-/// [`open_link`] with every option.
-pub fn open_link_with(interface: &str, what: &str, opts: LinkOptions) -> Result<Link, SourceError> {
-    if let Ok(o) = OPENER.lock()
-        && let Some(f) = o.as_ref()
-    {
-        return f(interface, what, opts);
+/// [`open_link`] with every option, through `opener` when one is given (a thread that
+/// holds CAP_NET_RAW for a caller that does not), else on the calling thread.
+pub fn open_link_with(
+    interface: &str,
+    what: &str,
+    opts: LinkOptions,
+    opener: Option<&LinkOpener>,
+) -> Result<Link, SourceError> {
+    match opener {
+        Some(o) => (o.0)(interface, what, opts),
+        None => open_link_here(interface, what, opts),
     }
-    open_link_here(interface, what, opts)
 }
 
 /// An AF_PACKET socket for every protocol with a receive queue of `bytes` (pnet binds it).
@@ -283,7 +296,7 @@ fn link_error(interface: &str, what: &str, e: std::io::Error) -> SourceError {
             reason: format!(
                 "sweep is not allowed to {what} on {interface} (it needs CAP_NET_RAW: {e})."
             ),
-            fix: format!("Run once: {}", crate::privilege::setcap_line()),
+            fix: format!("Run once: {}", setcap_line()),
         }
     } else {
         SourceError::Unavailable {

@@ -38,6 +38,8 @@ pub struct UiOptions {
     pub demo_speed: Option<f64>,
     /// Folder for case folders (default `case::cases_root()`).
     pub cases_dir: Option<PathBuf>,
+    /// Opens raw sockets for the checks started here (the screens hold no capability).
+    pub opener: Option<crate::sources::LinkOpener>,
 }
 
 /// What a volunteer needs to recognise an interface: Wi-Fi, wired or virtual (from
@@ -259,6 +261,7 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
         operator,
         cases_dir: opts.cases_dir.clone(),
         marks,
+        opener: opts.opener.clone(),
         ..SessionSpec::default()
     }
 }
@@ -339,8 +342,20 @@ pub fn run(opts: UiOptions) -> anyhow::Result<u8> {
     let form = start_form();
     // ...then the screens run without any; a small opener thread keeps CAP_NET_RAW only to
     // open the raw sockets of a check the volunteer starts.
-    let _opener = crate::privilege::Opener::start_and_drop();
+    let root = crate::privilege::running_as_root();
+    let opener = crate::privilege::Opener::start_and_drop();
+    let opts = UiOptions {
+        opener: Some(opener.link()),
+        ..opts
+    };
     let mut app = App::new(form, demo);
+    app.status = match (&opener.problem, root) {
+        (Some(p), _) => Some(format!(
+            "Warning: {p}; checks started here would run with more privileges than they need."
+        )),
+        (None, true) => Some(crate::privilege::root_not_needed()),
+        (None, false) => None,
+    };
     if let Some(c) = &opts.case {
         app.start.case_ref = crate::case::safe_ref(c);
     }

@@ -31,6 +31,8 @@ pub struct LiveTrafficSource {
     pub save_to: Option<PathBuf>,
     /// The capture channel, opened by `prepare` while the process still holds CAP_NET_RAW.
     rx: Option<Box<dyn DataLinkReceiver>>,
+    /// Opens the raw socket for a caller without CAP_NET_RAW (the screens).
+    opener: Option<crate::sources::LinkOpener>,
 }
 
 impl LiveTrafficSource {
@@ -39,7 +41,14 @@ impl LiveTrafficSource {
             interface: interface.into(),
             save_to,
             rx: None,
+            opener: None,
         }
+    }
+
+    /// Open the raw socket through `opener` instead of on the calling thread.
+    pub fn with_opener(mut self, opener: Option<crate::sources::LinkOpener>) -> Self {
+        self.opener = opener;
+        self
     }
 }
 
@@ -52,8 +61,17 @@ pub fn quiet_reason(iface: &str) -> String {
 
 /// Open the capture channel (needs CAP_NET_RAW): called from `prepare`, on the main
 /// thread, before the process drops its capabilities.
-fn open_channel(interface: &str) -> Result<Box<dyn DataLinkReceiver>, SourceError> {
-    crate::sources::open_link(interface, "capture traffic", 1 << 20).map(|(_, rx, _)| rx)
+fn open_channel(
+    interface: &str,
+    opener: Option<&crate::sources::LinkOpener>,
+) -> Result<Box<dyn DataLinkReceiver>, SourceError> {
+    crate::sources::open_link_with(
+        interface,
+        "capture traffic",
+        crate::sources::LinkOptions::new(1 << 20),
+        opener,
+    )
+    .map(|(_, rx, _)| rx)
 }
 
 impl Source for LiveTrafficSource {
@@ -62,14 +80,14 @@ impl Source for LiveTrafficSource {
     }
 
     fn prepare(&mut self) -> Result<(), SourceError> {
-        self.rx = Some(open_channel(&self.interface)?);
+        self.rx = Some(open_channel(&self.interface, self.opener.as_ref())?);
         Ok(())
     }
 
     fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
         let mut rx = match self.rx.take() {
             Some(rx) => rx,
-            None => open_channel(&self.interface)?,
+            None => open_channel(&self.interface, self.opener.as_ref())?,
         };
         let mut writer = match &self.save_to {
             Some(p) => Some(open_writer(p).map_err(|e| {
