@@ -529,14 +529,35 @@ pub struct ProbeResult {
     pub ip: IpAddr,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<MacAddr>,
-    /// "tcp", "rtsp", "onvif".
-    pub probe: String,
+    pub probe: Probe,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
     pub open: bool,
     /// Short, sanitised detail (e.g. the RTSP `Server` header).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+/// The active probes of the network check (`probe` in the replay format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Probe {
+    /// A TCP connection to a camera port was accepted.
+    Tcp,
+    /// The port answered an RTSP OPTIONS request.
+    Rtsp,
+    /// The device answered an ONVIF WS-Discovery probe.
+    Onvif,
+}
+
+impl Probe {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Probe::Tcp => "tcp",
+            Probe::Rtsp => "rtsp",
+            Probe::Onvif => "onvif",
+        }
+    }
 }
 
 // ---------------------------------------------------------------- traffic
@@ -567,7 +588,7 @@ pub struct DnsObs {
     pub response: bool,
     /// "udp" or "tcp".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transport: Option<String>,
+    pub transport: Option<Transport>,
     /// Names whose HTTPS/SVCB answer carries an Encrypted Client Hello configuration
     /// (SvcParam `ech`): the phone was given a key to hide its ClientHello for them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

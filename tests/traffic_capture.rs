@@ -426,7 +426,7 @@ fn dns_answers_carry_addresses() {
             "api.copy9.com"
         ]
     );
-    assert_eq!(resp.transport.as_deref(), Some("udp"));
+    assert_eq!(resp.transport, Some(Transport::Udp));
     assert!(resp.offset.is_some());
 }
 

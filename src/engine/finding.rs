@@ -43,6 +43,26 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// How serious, as a number: info 0, low 1, medium 2, high 3.
+    pub fn rank(self) -> u8 {
+        match self {
+            Severity::High => 3,
+            Severity::Medium => 2,
+            Severity::Low => 1,
+            Severity::Info => 0,
+        }
+    }
+
+    /// This severity is `other` or more serious ("at least medium").
+    pub fn at_least(self, other: Severity) -> bool {
+        self.rank() >= other.rank()
+    }
+
+    /// This severity is `other` or less serious ("low or below").
+    pub fn at_most(self, other: Severity) -> bool {
+        self.rank() <= other.rank()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::High => "high",
@@ -56,16 +76,65 @@ impl Severity {
 /// How sure we are, in words a client can read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confidence {
-    /// "high", "medium" or "low".
-    pub level: String,
+    pub level: Level,
     pub text: String,
+}
+
+/// How sure a finding is (`confidence.level` in the JSON: "high", "medium" or "low").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    High,
+    Medium,
+    Low,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+        }
+    }
+}
+
+impl PartialEq<&str> for Level {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// What kind of device a finding or a device row is about (`kind` in the JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceKind {
+    Bluetooth,
+    #[default]
+    Network,
+    Phone,
+}
+
+impl DeviceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceKind::Bluetooth => "bluetooth",
+            DeviceKind::Network => "network",
+            DeviceKind::Phone => "phone",
+        }
+    }
+}
+
+impl PartialEq<&str> for DeviceKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// What a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Subject {
-    /// "bluetooth", "network" or "phone".
-    pub kind: String,
+    pub kind: DeviceKind,
     /// An iPhone: its iOS version, e.g. "17.5.1".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ios_version: Option<String>,
@@ -205,8 +274,7 @@ fn is_zero(v: &u64) -> bool {
 /// A device seen during the scan (every one, finding or not).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Device {
-    /// "bluetooth", "network" or "phone".
-    pub kind: String,
+    pub kind: DeviceKind,
     pub address: MacAddr,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub addresses: Vec<MacAddr>,

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::engine::Context;
 use crate::engine::finding::{
-    Category, Confidence, Evidence, Finding, Indicator, IndicatorType, Severity, Subject,
+    Category, Confidence, DeviceKind, Evidence, Finding, Indicator, IndicatorType, Level, Severity,
+    Subject,
 };
 use crate::observation::{
     AccountItem, IosApp, IosDevice, IosProfile, IosProfileKind, Observation, Timestamp,
@@ -282,7 +283,7 @@ impl IphoneState {
         });
         let version = dev.and_then(|d| d.ios_version.clone());
         let subject = |bundle: Option<&str>| Subject {
-            kind: "phone".into(),
+            kind: DeviceKind::Phone,
             name: model.clone(),
             ios_version: version.clone(),
             bundle_id: bundle.map(crate::sanitize::name),
@@ -351,7 +352,7 @@ impl IphoneState {
                 evidence_dropped: 0,
                 meaning: "These apps are used on jailbroken iPhones. A jailbreak removes the phone's own protections, so monitoring software that the App Store would never allow can be installed and hidden. A jailbreak cannot be ruled out; this is not proof of one, nor of monitoring: the client may have done it themselves, or the app may be left over.".into(),
                 confidence: Confidence {
-                    level: "medium".into(),
+                    level: Level::Medium,
                     text: "The apps are listed in the backup; whether the phone is jailbroken now cannot be told from a backup.".into(),
                 },
                 next_steps: vec![
@@ -398,7 +399,7 @@ impl IphoneState {
                 evidence_dropped: 0,
                 meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when this backup was made. An old iOS lacks security fixes that spyware sold to the public can use, and newer privacy protections. If this phone cannot update any further, it gets fewer fixes than a newer one."),
                 confidence: Confidence {
-                    level: "high".into(),
+                    level: Level::High,
                     text: "The version is the one the phone reported in its backup.".into(),
                 },
                 next_steps: vec![
@@ -570,7 +571,7 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
         evidence_dropped: 0,
         meaning,
         confidence: Confidence {
-            level: "high".into(),
+            level: Level::High,
             text: "The profile is installed (read from the phone's backup); whether it is unwanted, only the client can say.".into(),
         },
         next_steps,
@@ -622,7 +623,7 @@ fn listed_app(t: Timestamp, a: &IosApp, e: &Entry, subject: Subject) -> Finding 
         evidence_dropped: 0,
         meaning: e.meaning.clone(),
         confidence: Confidence {
-            level: "high".into(),
+            level: Level::High,
             text: "The app's bundle id is on the list; the app is in the phone's backup.".into(),
         },
         next_steps,

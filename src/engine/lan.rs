@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use crate::engine::Context;
 use crate::engine::finding::{
-    Category, Confidence, Device, Evidence, Finding, Recognised, Severity, Subject,
+    Category, Confidence, Device, DeviceKind, Evidence, Finding, Level, Recognised, Severity,
+    Subject,
 };
 use crate::observation::{MacAddr, Observation, Timestamp};
 use crate::signatures::{Entry, MatchRule, SignatureSet};
@@ -54,6 +55,8 @@ struct Host {
     services: BTreeMap<String, BTreeSet<String>>,
     open_ports: BTreeSet<u16>,
     probes: Vec<String>,
+    /// Which probes were answered (for signatures that need one).
+    answered: std::collections::BTreeSet<crate::observation::Probe>,
     /// DHCP vendor classes (option 60).
     vendor_classes: BTreeSet<String>,
     /// Models announced in mDNS TXT records (`model=`).
@@ -223,10 +226,13 @@ impl LanState {
                     {
                         h.open_ports.insert(port);
                     }
+                    if p.open {
+                        h.answered.insert(p.probe);
+                    }
                     if p.open && h.probes.len() < 32 {
                         h.probes.push(format!(
                             "{} {}{}",
-                            p.probe,
+                            p.probe.as_str(),
                             p.port
                                 .map(|x| format!("port {x} open"))
                                 .unwrap_or_else(|| "answered".into()),
@@ -235,7 +241,7 @@ impl LanState {
                                 .map(|d| format!(": {}", crate::sanitize::clean(d, 100)))
                                 .unwrap_or_default()
                         ));
-                        if p.probe == "onvif" {
+                        if p.probe == crate::observation::Probe::Onvif {
                             h.open_ports.insert(3702);
                         }
                     }
@@ -302,11 +308,7 @@ impl LanState {
                     .open_ports
                     .iter()
                     .filter(|p| ports.contains(p))
-                    .filter(|_| {
-                        probe
-                            .as_ref()
-                            .is_none_or(|pr| h.probes.iter().any(|x| x.starts_with(pr.as_str())))
-                    })
+                    .filter(|_| probe.is_none_or(|pr| h.answered.contains(&pr)))
                     .map(|p| format!("Port {p} open (active check)."))
                     .collect(),
                 _ => vec![],
@@ -330,12 +332,16 @@ impl LanState {
                 .collect();
             let (entry, mut evidence, level) = if !camera.is_empty() {
                 let ev: Vec<String> = camera.iter().flat_map(|(_, v)| v.iter().cloned()).collect();
-                let level = if camera.len() > 1 { "medium" } else { "low" };
+                let level = if camera.len() > 1 {
+                    Level::Medium
+                } else {
+                    Level::Low
+                };
                 (camera[0].0, ev, level)
             } else if let Some((e, ev)) = m.first() {
-                (*e, ev.clone(), "medium")
+                (*e, ev.clone(), Level::Medium)
             } else if let Some(e) = self.entries.iter().find(|e| e.id == "network.unknown") {
-                (e, vec![], "low")
+                (e, vec![], Level::Low)
             } else {
                 continue;
             };
@@ -386,7 +392,7 @@ impl LanState {
                     .join(", ")
             ));
             let confidence = match (entry.severity, level) {
-                (Severity::Medium, "medium") => {
+                (Severity::Medium, Level::Medium) => {
                     "Medium: several signs point to a camera, but only a look around the rooms can tell."
                 }
                 (Severity::Medium, _) => {
@@ -417,7 +423,7 @@ impl LanState {
                 signature: entry.id.clone(),
                 title,
                 subject: Subject {
-                    kind: "network".into(),
+                    kind: DeviceKind::Network,
                     address: h.mac,
                     addresses: h.mac.into_iter().collect(),
                     ip: h.ips.iter().next().copied(),
@@ -433,7 +439,7 @@ impl LanState {
                 evidence_dropped: 0,
                 meaning: entry.meaning.clone(),
                 confidence: Confidence {
-                    level: level.into(),
+                    level,
                     text: confidence.into(),
                 },
                 next_steps: entry.next_steps.clone(),
@@ -457,7 +463,11 @@ impl LanState {
             }
             let phone = phone_words(h);
             out.push(Device {
-                kind: if phone.is_some() { "phone" } else { "network" }.into(),
+                kind: if phone.is_some() {
+                    DeviceKind::Phone
+                } else {
+                    DeviceKind::Network
+                },
                 address: h.mac.unwrap_or_default(),
                 addresses: Vec::new(),
                 ips: h.ips.iter().copied().collect(),

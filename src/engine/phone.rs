@@ -17,7 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::engine::Context;
 use crate::engine::finding::{
-    Category, Confidence, Evidence, Finding, Indicator, IndicatorType, Severity, Subject,
+    Category, Confidence, DeviceKind, Evidence, Finding, Indicator, IndicatorType, Level, Severity,
+    Subject,
 };
 use crate::engine::phone_texts as texts;
 use crate::observation::{
@@ -240,7 +241,7 @@ impl PhoneState {
                 format!("phone-{n}")
             };
             let subject = |package: Option<&str>| Subject {
-                kind: "phone".into(),
+                kind: DeviceKind::Phone,
                 serial: Some(serial.clone()),
                 model: phone.device.as_ref().and_then(|d| d.model.clone()),
                 android_version: phone
@@ -362,7 +363,7 @@ impl PhoneState {
                 evidence_dropped: 0,
                 meaning,
                 confidence: Confidence {
-                    level: "high".into(),
+                    level: Level::High,
                     text: if renamed {
                         "The app's signing certificate or its APK file is on Echap's stalkerware list: only the vendor holds that key.".into()
                     } else {
@@ -437,7 +438,7 @@ impl PhoneState {
             ));
         }
         let mut next_steps = vec![texts::REVIEW_STEP.to_string()];
-        if severity <= Severity::Low {
+        if severity.at_least(Severity::Low) {
             next_steps.push(texts::SAFETY_STEP.to_string());
             next_steps.push(texts::EVIDENCE_STEP.to_string());
         }
@@ -461,7 +462,7 @@ impl PhoneState {
             evidence_dropped: 0,
             meaning,
             confidence: Confidence {
-                level: "low".into(),
+                level: Level::Low,
                 text:
                     "A lead to ask about, not a verdict: nothing here says the app is stalkerware."
                         .into(),
@@ -504,7 +505,7 @@ impl PhoneState {
             evidence_dropped: 0,
             meaning,
             confidence: Confidence {
-                level: "medium".into(),
+                level: Level::Medium,
                 text: "Read from the phone's own settings and state.".into(),
             },
             next_steps,

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use crate::engine::Context;
 use crate::engine::finding::{
-    Category, Confidence, Device, Evidence, Finding, Indicator, IndicatorType,
+    Category, Confidence, Device, DeviceKind, Evidence, Finding, Indicator, IndicatorType, Level,
     MAX_INDICATORS_PER_FINDING, Severity, Subject,
 };
 use crate::engine::lan::{LanState, vendor};
@@ -596,7 +596,11 @@ impl TrafficState {
             ClientKey::Ip(_) => None,
         };
         Subject {
-            kind: if phone { "phone" } else { "network" }.into(),
+            kind: if phone {
+                DeviceKind::Phone
+            } else {
+                DeviceKind::Network
+            },
             address: mac,
             addresses: mac.into_iter().collect(),
             ip: Some(ip),
@@ -632,11 +636,11 @@ impl TrafficState {
         evidence.extend(h.evidence.iter().cloned());
         let confidence = match role {
             "c2" => Confidence {
-                level: "high".into(),
+                level: Level::High,
                 text: "High: this name or address is on a public list of servers used by this stalkerware (Echap). Lists can be out of date, and a shared server can occasionally serve something else.".into(),
             },
             _ => Confidence {
-                level: "low".into(),
+                level: Level::Low,
                 text: "Low as a sign of stalkerware: visiting a vendor's site happens when people research these apps.".into(),
             },
         };
@@ -729,7 +733,7 @@ impl TrafficState {
             evidence_dropped: 0,
             meaning: meaning.trim_end().to_string(),
             confidence: Confidence {
-                level: "high".into(),
+                level: Level::High,
                 text: "High that the phone uses these; they are common and usually harmless, but they limit what this check can see.".into(),
             },
             next_steps: steps,
@@ -755,20 +759,20 @@ impl TrafficState {
             );
             let none = MacAddr::default();
             let same = out.iter_mut().find(|d| {
-                d.kind != "bluetooth"
+                d.kind != DeviceKind::Bluetooth
                     && (c.mac.is_some_and(|m| m == d.address && m != none)
                         || ((c.mac.is_none() || d.address == none)
                             && d.ips.iter().any(|i| c.ips.contains(i))))
             });
             if let Some(d) = same {
                 d.description = match &evidence {
-                    Some(ev) if d.kind != "phone" => {
+                    Some(ev) if d.kind != DeviceKind::Phone => {
                         format!("Phone ({ev}); {}; {traffic}", d.description)
                     }
                     _ => format!("{}; {traffic}", d.description),
                 };
                 if evidence.is_some() {
-                    d.kind = "phone".into();
+                    d.kind = DeviceKind::Phone;
                 }
                 if d.address == none
                     && let Some(m) = c.mac
@@ -787,11 +791,14 @@ impl TrafficState {
                 continue;
             }
             let (kind, description) = match &evidence {
-                Some(ev) => ("phone", format!("Phone ({ev}), {traffic}")),
-                None => ("network", format!("Device on this network that {traffic}")),
+                Some(ev) => (DeviceKind::Phone, format!("Phone ({ev}), {traffic}")),
+                None => (
+                    DeviceKind::Network,
+                    format!("Device on this network that {traffic}"),
+                ),
             };
             out.push(Device {
-                kind: kind.into(),
+                kind,
                 address: c.mac.unwrap_or_default(),
                 addresses: Vec::new(),
                 ips: c.ips.iter().copied().collect(),

@@ -203,7 +203,7 @@ pub fn headline(r: &Report) -> Headline {
 
 /// "We found ..." for findings worth attention; `None` when there are none.
 fn found_words(active: &[&Finding]) -> Option<String> {
-    if active.iter().all(|f| f.severity >= Severity::Low) {
+    if active.iter().all(|f| f.severity.at_most(Severity::Low)) {
         return None;
     }
     let high = active
@@ -212,7 +212,7 @@ fn found_words(active: &[&Finding]) -> Option<String> {
         .count();
     let trackers = active
         .iter()
-        .filter(|f| f.category == Category::Tracker && f.severity <= Severity::Medium)
+        .filter(|f| f.category == Category::Tracker && f.severity.at_least(Severity::Medium))
         .count();
     let stalker = active
         .iter()
@@ -233,7 +233,7 @@ fn found_words(active: &[&Finding]) -> Option<String> {
     }
     let others = active
         .iter()
-        .filter(|f| f.severity <= Severity::Medium)
+        .filter(|f| f.severity.at_least(Severity::Medium))
         .count()
         .saturating_sub(trackers + stalker);
     if others > 0 {
@@ -692,7 +692,7 @@ impl View {
                 .devices
                 .iter()
                 .map(|d| DeviceView {
-                    kind: d.kind.clone(),
+                    kind: d.kind.as_str().to_string(),
                     address: d.address.to_string(),
                     name: d
                         .name

@@ -154,7 +154,7 @@ pub enum MatchRule {
     OpenPort {
         ports: Vec<u16>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        probe: Option<String>,
+        probe: Option<crate::observation::Probe>,
     },
     /// Encrypted-DNS resolvers, relays and VPN endpoints.
     Resolver {

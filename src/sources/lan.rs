@@ -20,7 +20,7 @@ use pnet::packet::ipv4::Ipv4Packet;
 use pnet::packet::udp::UdpPacket;
 use pnet::packet::{MutablePacket, Packet};
 
-use crate::observation::{MacAddr, Observation, ProbeResult, SourceKind, SourceState};
+use crate::observation::{MacAddr, Observation, Probe, ProbeResult, SourceKind, SourceState};
 use crate::sources::{Link, Sink, Source, SourceError, Stop, lanparse};
 
 /// Camera ports checked by the active check.
@@ -344,7 +344,7 @@ fn probe_host(ip: Ipv4Addr, mac: MacAddr, tx: mpsc::Sender<Observation>) {
             continue;
         };
         let mut detail = None;
-        let mut probe = "tcp";
+        let mut probe = Probe::Tcp;
         if port == 554 || port == 8554 {
             let _ = s.set_read_timeout(Some(Duration::from_millis(800)));
             let req = format!(
@@ -355,7 +355,7 @@ fn probe_host(ip: Ipv4Addr, mac: MacAddr, tx: mpsc::Sender<Observation>) {
                 if let Ok(n) = s.read(&mut buf) {
                     let text = String::from_utf8_lossy(&buf[..n]);
                     if text.starts_with("RTSP/") {
-                        probe = "rtsp";
+                        probe = Probe::Rtsp;
                         let status = text.lines().next().unwrap_or_default().to_string();
                         let server = text
                             .lines()
@@ -375,7 +375,7 @@ fn probe_host(ip: Ipv4Addr, mac: MacAddr, tx: mpsc::Sender<Observation>) {
         let _ = tx.send(Observation::Probe(ProbeResult {
             ip: IpAddr::V4(ip),
             mac: Some(mac),
-            probe: probe.into(),
+            probe,
             port: Some(port),
             open: true,
             detail,
@@ -428,7 +428,7 @@ fn onvif_probe(local: Ipv4Addr, tx: mpsc::Sender<Observation>) {
             let _ = tx.send(Observation::Probe(ProbeResult {
                 ip: from.ip(),
                 mac: None,
-                probe: "onvif".into(),
+                probe: Probe::Onvif,
                 port: Some(3702),
                 open: true,
                 detail: xaddrs(&text).map(|x| crate::sanitize::clean(x, 120)),

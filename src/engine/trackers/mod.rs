@@ -7,7 +7,8 @@ use std::collections::{HashMap, VecDeque};
 
 use crate::engine::Context;
 use crate::engine::finding::{
-    Category, Confidence, Device, Evidence, Finding, Recognised, Severity, SignalPoint, Subject,
+    Category, Confidence, Device, DeviceKind, Evidence, Finding, Level, Recognised, Severity,
+    SignalPoint, Subject,
 };
 use crate::engine::locate::{Locate, Trend};
 use crate::observation::{BleAdvert, MacAddr, Observation, Timestamp};
@@ -564,19 +565,19 @@ impl TrackerState {
         }
         let (level, text) = match (moved.is_some(), ever_separated) {
             (true, _) => (
-                "high",
+                Level::High,
                 "High: the advert identifies the tracker, and it stayed with the client across places.",
             ),
             (false, true) if e.severity == Severity::High => (
-                "high",
+                Level::High,
                 "High that this is a tracker away from its owner; we cannot tell from the signal alone who placed it or whether it belongs to someone nearby.",
             ),
             (false, true) => (
-                "medium",
+                Level::Medium,
                 "Medium: this is away from its owner, but ordinary Apple devices look the same as home-made trackers.",
             ),
             (false, false) => (
-                "medium",
+                Level::Medium,
                 "Medium: this is a tracker, but it cannot tell us whether its owner is nearby, so it may belong to someone else in the room.",
             ),
         };
@@ -601,7 +602,7 @@ impl TrackerState {
             signature: e.id.clone(),
             title,
             subject: Subject {
-                kind: "bluetooth".into(),
+                kind: DeviceKind::Bluetooth,
                 address: Some(address),
                 addresses: tr.addresses.clone(),
                 ip: None,
@@ -614,7 +615,7 @@ impl TrackerState {
             evidence_dropped: 0,
             meaning,
             confidence: Confidence {
-                level: level.into(),
+                level,
                 text: text.into(),
             },
             next_steps: e.next_steps.clone(),
@@ -629,7 +630,7 @@ impl TrackerState {
         for (a, d) in &self.devices {
             let tr = d.tracker.and_then(|i| self.trackers.get(&i));
             out.push(Device {
-                kind: "bluetooth".into(),
+                kind: DeviceKind::Bluetooth,
                 address: *a,
                 addresses: tr.map(|t| t.addresses.clone()).unwrap_or_default(),
                 ips: Vec::new(),

@@ -4,7 +4,9 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use crate::observation::{DnsObs, Endpoints, HttpObs, Observation, Record, Timestamp, TlsObs};
+use crate::observation::{
+    DnsObs, Endpoints, HttpObs, Observation, Record, Timestamp, TlsObs, Transport,
+};
 use crate::sanitize::clean;
 use crate::sources::traffic::hello::parse_client_hello;
 
@@ -69,14 +71,14 @@ impl Extractor {
         &mut self,
         p: &Pkt,
         payload: &[u8],
-        transport: &str,
+        transport: Transport,
         at: (Timestamp, u64),
     ) -> bool {
         let (h, sp, dp, (t, offset)) = (p, p.sp, p.dp, at);
         let Some(msg) = parse_dns(payload) else {
             return false;
         };
-        if transport == "udp" && self.dns_repeat(h, &msg, t) {
+        if transport == Transport::Udp && self.dns_repeat(h, &msg, t) {
             self.stats.dns_repeats += 1;
             return false;
         }
@@ -106,7 +108,7 @@ impl Extractor {
                 names: msg.names,
                 answers: msg.answers,
                 response: msg.response,
-                transport: Some(transport.to_string()),
+                transport: Some(transport),
                 ech_names: msg.ech_names,
                 offset: Some(offset),
             }),
@@ -152,7 +154,7 @@ impl Extractor {
             self.streams.remove(&key);
         }
         for (m, off, mt) in messages {
-            self.dns(p, &m, "tcp", (mt, off));
+            self.dns(p, &m, Transport::Tcp, (mt, off));
         }
     }
 

@@ -25,7 +25,7 @@ use std::net::{IpAddr, SocketAddr};
 use etherparse::{LaxNetSlice, LaxSlicedPacket, TransportSlice};
 use foldhash::HashMap;
 
-use crate::observation::{MacAddr, Observation, Record, Timestamp};
+use crate::observation::{MacAddr, Observation, Record, Timestamp, Transport};
 use crate::sources::lanparse;
 use crate::sources::traffic::FLUSH_BATCH;
 use crate::sources::traffic::quic::QuicTracker;
@@ -258,7 +258,7 @@ impl Extractor {
                 self.count_flow(&p, false, false, wire_len);
                 let payload = u.payload();
                 if is_dns_port(sp) || is_dns_port(dp) {
-                    if self.dns(&p, payload, "udp", (t, offset)) && sp == 5353 {
+                    if self.dns(&p, payload, Transport::Udp, (t, offset)) && sp == 5353 {
                         let mut obs = Vec::new();
                         lanparse::mdns_announcement(src, payload, &mut obs);
                         for o in obs {
