@@ -262,7 +262,7 @@ fn signatures(cmd: SigCommand) -> u8 {
 }
 
 /// Print what an import wrote, or its error (exit code 2).
-fn print_or_bad_input(r: Result<String, String>) -> u8 {
+fn print_or_bad_input(r: Result<String, crate::signatures::ImportError>) -> u8 {
     match r {
         Ok(msg) => {
             println!("{msg}");

@@ -59,7 +59,7 @@ pub struct Pipeline {
     started_at: Instant,
     duration: Option<Duration>,
     marks: Vec<Record>,
-    hasher: Option<JoinHandle<Vec<Result<InputFile, String>>>>,
+    hasher: Option<JoinHandle<Vec<Result<InputFile, InputError>>>>,
     done: bool,
     pub errors: Vec<SourceError>,
     pub journal_error: Option<String>,
@@ -67,9 +67,35 @@ pub struct Pipeline {
     pub privilege_error: Option<String>,
 }
 
+/// An input file that could not be checksummed.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: cannot open: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read: {}", path.display(), crate::case::io_words(source))]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A time on the command line that is not RFC 3339.
+#[derive(Debug, thiserror::Error)]
+#[error("{value:?} is not a time like 2026-11-22T10:00:00Z: {source}")]
+pub struct TimeError {
+    value: String,
+    source: chrono::ParseError,
+}
+
 /// SHA-256 and size of a file, streamed.
-pub fn hash_file(p: &Path) -> Result<InputFile, String> {
-    let chunks = feed::chunks(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
+pub fn hash_file(p: &Path) -> Result<InputFile, InputError> {
+    let chunks = feed::chunks(p).map_err(|source| InputError::Open {
+        path: p.to_path_buf(),
+        source,
+    })?;
     hash_chunks(p, chunks)
 }
 
@@ -77,11 +103,14 @@ pub fn hash_file(p: &Path) -> Result<InputFile, String> {
 fn hash_chunks(
     p: &Path,
     chunks: impl Iterator<Item = std::io::Result<feed::Chunk>>,
-) -> Result<InputFile, String> {
+) -> Result<InputFile, InputError> {
     let mut h = Sha256::new();
     let mut bytes = 0u64;
     for c in chunks {
-        let c = c.map_err(|e| format!("{}: cannot read: {e}", p.display()))?;
+        let c = c.map_err(|source| InputError::Read {
+            path: p.to_path_buf(),
+            source,
+        })?;
         bytes += c.len() as u64;
         h.update(&c[..]);
     }
@@ -137,7 +166,7 @@ impl Pipeline {
                 }
             }
         }
-        let privilege_error = crate::privilege::drop_all().err();
+        let privilege_error = crate::privilege::drop_all().err().map(|e| e.to_string());
         // A source's file that is also an input to checksum is read once, for both.
         let mut jobs: Vec<HashJob> = plan.inputs.iter().cloned().map(HashJob::File).collect();
         for s in &mut ready {
@@ -324,7 +353,7 @@ impl Pipeline {
     }
 
     /// Checksums of the input files (after the scan).
-    pub fn input_hashes(&mut self) -> Vec<Result<InputFile, String>> {
+    pub fn input_hashes(&mut self) -> Vec<Result<InputFile, InputError>> {
         self.hasher
             .take()
             .and_then(|h| h.join().ok())
@@ -337,8 +366,11 @@ impl Pipeline {
 }
 
 /// Parse RFC 3339 times given on the command line.
-pub fn parse_time(s: &str) -> Result<Timestamp, String> {
+pub fn parse_time(s: &str) -> Result<Timestamp, TimeError> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
-        .map_err(|e| format!("{s:?} is not a time like 2026-11-22T10:00:00Z: {e}"))
+        .map_err(|source| TimeError {
+            value: s.to_string(),
+            source,
+        })
 }

@@ -28,16 +28,26 @@ pub fn root_not_needed() -> String {
     )
 }
 
+/// Capabilities that could not be given up.
+#[derive(Debug, thiserror::Error)]
+pub enum PrivilegeError {
+    #[error("could not drop capabilities ({set}): {source}")]
+    Drop {
+        set: &'static str,
+        source: caps::errors::CapsError,
+    },
+    #[error("could not set no-new-privileges: {0}")]
+    NoNewPrivs(#[from] nix::Error),
+}
+
 /// Drop every capability of the calling thread except `keep` (effective, permitted,
 /// inheritable, ambient). When the thread may (root: CAP_SETPCAP), the bounding set is
 /// emptied too, and no-new-privileges is set, so nothing it runs can regain any. Threads
 /// spawned after this inherit the same. Returns what was held before.
-fn drop_except(keep: Option<Capability>) -> Result<Vec<String>, String> {
+fn drop_except(keep: Option<Capability>) -> Result<Vec<String>, PrivilegeError> {
     let held_set = caps::read(None, CapSet::Permitted).unwrap_or_default();
     let held: Vec<String> = held_set.iter().map(|c| c.to_string()).collect();
-    let err = |what: &str, e: caps::errors::CapsError| {
-        format!("could not drop capabilities ({what}): {e}")
-    };
+    let err = |set: &'static str, source| PrivilegeError::Drop { set, source };
     if caps::has_cap(None, CapSet::Effective, Capability::CAP_SETPCAP).unwrap_or(false) {
         for c in caps::read(None, CapSet::Bounding).unwrap_or_default() {
             if Some(c) != keep {
@@ -50,13 +60,12 @@ fn drop_except(keep: Option<Capability>) -> Result<Vec<String>, String> {
     let only: CapsHashSet = keep.filter(|k| held_set.contains(k)).into_iter().collect();
     caps::set(None, CapSet::Effective, &only).map_err(|e| err("effective", e))?;
     caps::set(None, CapSet::Permitted, &only).map_err(|e| err("permitted", e))?;
-    nix::sys::prctl::set_no_new_privs()
-        .map_err(|e| format!("could not set no-new-privileges: {e}"))?;
+    nix::sys::prctl::set_no_new_privs()?;
     Ok(held)
 }
 
 /// Drop every capability of the calling thread; see [`drop_except`].
-pub fn drop_all() -> Result<Vec<String>, String> {
+pub fn drop_all() -> Result<Vec<String>, PrivilegeError> {
     drop_except(None)
 }
 
@@ -94,14 +103,18 @@ impl Opener {
         let handle = std::thread::Builder::new()
             .name("link-opener".into())
             .spawn(move || {
-                let _ = ready_tx.send(drop_except(Some(Capability::CAP_NET_RAW)).err());
+                let _ = ready_tx.send(
+                    drop_except(Some(Capability::CAP_NET_RAW))
+                        .err()
+                        .map(|e| e.to_string()),
+                );
                 for (iface, what, opts, reply) in rx {
                     let _ = reply.send(crate::sources::open_link_here(&iface, &what, opts));
                 }
             })
             .ok();
         let opener_problem = ready_rx.recv().ok().flatten();
-        let problem = drop_all().err().or(opener_problem);
+        let problem = drop_all().err().map(|e| e.to_string()).or(opener_problem);
         let sender = std::sync::Mutex::new(tx.clone());
         let link = LinkOpener(std::sync::Arc::new(
             move |iface: &str, what: &str, opts: LinkOptions| {

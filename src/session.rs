@@ -471,7 +471,7 @@ impl Session {
             for h in self.pipeline.input_hashes() {
                 match h {
                     Ok(i) => self.inputs.push(i),
-                    Err(e) => self.close_errors.push(e),
+                    Err(e) => self.close_errors.push(e.to_string()),
                 }
             }
             let mut written: Vec<PathBuf> = self
@@ -488,7 +488,7 @@ impl Session {
             for p in &written {
                 match crate::pipeline::hash_file(p) {
                     Ok(i) => self.inputs.push(i),
-                    Err(e) => self.close_errors.push(e),
+                    Err(e) => self.close_errors.push(e.to_string()),
                 }
             }
             if self.live
@@ -592,7 +592,7 @@ impl EngineLoad {
             .spawn(|| {
                 // Started before the sources open their sockets: this thread gives up
                 // every capability first, so parsing never runs with one.
-                crate::privilege::drop_all()?;
+                crate::privilege::drop_all().map_err(|e| e.to_string())?;
                 SignatureSet::embedded()
                     .map(|s| Engine::new(Arc::new(s)))
                     .map_err(|e| e.to_string())

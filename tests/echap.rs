@@ -121,7 +121,8 @@ fn malformed_yaml_names_the_line() {
         "- name: A\n  type: stalkerware\n  c2:\n    domains: [a.example\n- name: B\n",
         None,
     )
-    .expect_err("must fail");
+    .expect_err("must fail")
+    .to_string();
     assert!(e.starts_with("bad.yaml:"), "{e}");
     let line: usize = e
         .split(':')
@@ -252,6 +253,7 @@ fn samples_add_apk_hashes_and_certificates_to_the_app() {
         "samples.csv",
         "SHA256,a,b,c,d\nzz,a,b,c,d\n",
     )
-    .expect_err("bad hash");
+    .expect_err("bad hash")
+    .to_string();
     assert!(e.starts_with("samples.csv:2:"), "{e}");
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::engine::finding::{Category, Severity};
 use crate::signatures::{
-    Entry, MatchRule, Provenance, SignatureFile, parse_ip_or_net, validate_domain,
+    Entry, ImportError, MatchRule, Provenance, SignatureFile, parse_ip_or_net, validate_domain,
 };
 
 /// Platforms shared by many unrelated customers: never match the platform itself.
@@ -133,10 +133,18 @@ const NEXT_WEBSITE: &[&str] = &[
 ];
 
 /// Convert the text of an Echap `ioc.yaml`.
-pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, String> {
+pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, ImportError> {
     let apps: Vec<App> = serde_yaml_ng::from_str(yaml).map_err(|e| match e.location() {
-        Some(l) => format!("{file}:{}:{}: {e}", l.line(), l.column()),
-        None => format!("{file}: {e}"),
+        Some(l) => ImportError::At {
+            file: file.to_string(),
+            line: l.line(),
+            column: Some(l.column()),
+            message: e.to_string(),
+        },
+        None => ImportError::File {
+            file: file.to_string(),
+            message: e.to_string(),
+        },
     })?;
     let shared: HashSet<&str> = SHARED_PLATFORMS.iter().copied().collect();
     let mut entries = Vec::new();
@@ -147,7 +155,10 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
     for app in &apps {
         let name = app.name.trim();
         if name.is_empty() {
-            return Err(format!("{file}: an app has an empty name"));
+            return Err(ImportError::File {
+                file: file.to_string(),
+                message: "an app has an empty name".into(),
+            });
         }
         if app.kind.as_deref().is_some_and(|k| k != "stalkerware") {
             continue;
@@ -303,7 +314,7 @@ pub fn convert(file: &str, yaml: &str, commit: Option<&str>) -> Result<Import, S
 /// SHA-256 goes to its app's entry (with the sample's certificate when the entry lacks it). Returns how many hashes were added; rows naming an unknown app are
 /// reported in `skipped`.
 /// Learn Echap's samples.csv into an import, and say so in its provenance.
-pub fn add_samples(import: &mut Import, file: &str, csv: &str) -> Result<usize, String> {
+pub fn add_samples(import: &mut Import, file: &str, csv: &str) -> Result<usize, ImportError> {
     let added = add_sample_rows(import, file, csv)?;
     import.file.source.source.push_str(" and samples.csv");
     if let Some(c) = import.file.source.converted.as_mut() {
@@ -312,7 +323,13 @@ pub fn add_samples(import: &mut Import, file: &str, csv: &str) -> Result<usize, 
     Ok(added)
 }
 
-fn add_sample_rows(import: &mut Import, file: &str, csv: &str) -> Result<usize, String> {
+fn add_sample_rows(import: &mut Import, file: &str, csv: &str) -> Result<usize, ImportError> {
+    let at = |line: usize, message: String| ImportError::At {
+        file: file.to_string(),
+        line,
+        column: None,
+        message,
+    };
     let mut added = 0;
     for (i, line) in csv.lines().enumerate() {
         let n = i + 1;
@@ -322,18 +339,19 @@ fn add_sample_rows(import: &mut Import, file: &str, csv: &str) -> Result<usize, 
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         if n == 1 {
             if f.first().map(|s| s.to_ascii_lowercase()) != Some("sha256".into()) {
-                return Err(format!(
-                    "{file}:1: expected the header SHA256,Package Name,Certificate,Version,App"
+                return Err(at(
+                    1,
+                    "expected the header SHA256,Package Name,Certificate,Version,App".into(),
                 ));
             }
             continue;
         }
         let [sha, package, cert, _version, app] = f.as_slice() else {
-            return Err(format!("{file}:{n}: expected 5 fields, found {}", f.len()));
+            return Err(at(n, format!("expected 5 fields, found {}", f.len())));
         };
         let sha = sha.to_ascii_lowercase();
         if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("{file}:{n}: {sha:?} is not a SHA-256"));
+            return Err(at(n, format!("{sha:?} is not a SHA-256")));
         }
         let Some((_, base)) = import
             .aliases
@@ -402,7 +420,7 @@ fn add_sample_rows(import: &mut Import, file: &str, csv: &str) -> Result<usize, 
 }
 
 /// `sweep signatures import-echap IOC_YAML --out DIR`.
-pub fn import_command(ioc: &Path, out: &Path, commit: Option<&str>) -> Result<String, String> {
+pub fn import_command(ioc: &Path, out: &Path, commit: Option<&str>) -> Result<String, ImportError> {
     import_command_with_samples(ioc, None, out, commit)
 }
 
@@ -412,22 +430,30 @@ pub fn import_command_with_samples(
     samples: Option<&Path>,
     out: &Path,
     commit: Option<&str>,
-) -> Result<String, String> {
-    let yaml =
-        std::fs::read_to_string(ioc).map_err(|e| format!("{}: cannot read: {e}", ioc.display()))?;
+) -> Result<String, ImportError> {
+    let read = |p: &Path| {
+        std::fs::read_to_string(p).map_err(|source| ImportError::Read {
+            path: p.to_path_buf(),
+            source,
+        })
+    };
+    let write = |p: &Path| {
+        let path = p.to_path_buf();
+        move |source| ImportError::Write { path, source }
+    };
+    let yaml = read(ioc)?;
     let mut import = convert(&ioc.display().to_string(), &yaml, commit)?;
     let mut hashes = 0;
     if let Some(s) = samples {
-        let csv =
-            std::fs::read_to_string(s).map_err(|e| format!("{}: cannot read: {e}", s.display()))?;
+        let csv = read(s)?;
         hashes = add_samples(&mut import, &s.display().to_string(), &csv)?;
     }
     let text = render(&import.file)?;
     // Check the output with the same strict loader the tool uses.
-    crate::signatures::parse_file("stalkerware.toml", &text).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    crate::signatures::parse_file("stalkerware.toml", &text)?;
+    std::fs::create_dir_all(out).map_err(write(out))?;
     let path = out.join("stalkerware.toml");
-    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, text).map_err(write(&path))?;
     for s in &import.skipped {
         eprintln!("note: skipped {s}");
     }
@@ -442,8 +468,8 @@ pub fn import_command_with_samples(
 }
 
 /// The TOML text of a converted file, with a header comment.
-pub fn render(file: &SignatureFile) -> Result<String, String> {
-    let body = toml::to_string(file).map_err(|e| format!("cannot write TOML: {e}"))?;
+pub fn render(file: &SignatureFile) -> Result<String, ImportError> {
+    let body = toml::to_string(file)?;
     Ok(format!(
         "# GENERATED by `sweep signatures import-echap` from Echap's ioc.yaml. Do not edit by hand.\n# Data licence: CC BY 4.0 (see signatures/LICENSE-echap.txt and [source].attribution).\n\n{body}"
     ))

@@ -4,7 +4,6 @@
 pub mod echap;
 pub mod isdi;
 
-use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -198,7 +197,8 @@ pub struct SignatureSet {
 }
 
 /// A signature file problem, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
 pub struct SignatureError {
     pub file: String,
     pub line: usize,
@@ -206,17 +206,48 @@ pub struct SignatureError {
     pub message: String,
 }
 
-impl fmt::Display for SignatureError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.message
-        )
-    }
+/// A value in a signature that is not what its field needs (a domain, an address, a MAC
+/// prefix); the caller adds the entry and file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{0:?} is not a lower-case domain name")]
+    Domain(String),
+    #[error("{0:?} is not an IP address or range")]
+    Address(String),
+    #[error("{0:?} is not a MAC prefix like AA:BB:CC")]
+    MacPrefix(String),
 }
 
-impl std::error::Error for SignatureError {}
+/// Converting another project's list (`sweep signatures import-echap`, `import-isdi`).
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A problem at a line (and column) of the input.
+    #[error("{file}:{line}{}: {message}", column.map(|c| format!(":{c}")).unwrap_or_default())]
+    At {
+        file: String,
+        line: usize,
+        column: Option<usize>,
+        message: String,
+    },
+    /// A problem with the input as a whole.
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {}", path.display(), crate::case::io_words(source))]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+    /// The converted file does not pass the tool's own strict loader.
+    #[error(transparent)]
+    Check(#[from] SignatureError),
+}
 
 /// Line and column (1-based) of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -334,7 +365,7 @@ fn validate_entry(e: &Entry) -> Result<(), String> {
 }
 
 /// A domain name as signatures hold it: lower case, no scheme, no trailing dot.
-pub fn validate_domain(d: &str) -> Result<(), String> {
+pub fn validate_domain(d: &str) -> Result<(), ValueError> {
     if d.is_empty()
         || d.starts_with('.')
         || d.ends_with('.')
@@ -343,35 +374,35 @@ pub fn validate_domain(d: &str) -> Result<(), String> {
             b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'_'
         })
     {
-        return Err(format!("{d:?} is not a lower-case domain name"));
+        return Err(ValueError::Domain(d.to_string()));
     }
     Ok(())
 }
 
 /// An IP address or a CIDR range.
-pub fn parse_ip_or_net(s: &str) -> Result<ipnet::IpNet, String> {
+pub fn parse_ip_or_net(s: &str) -> Result<ipnet::IpNet, ValueError> {
     if let Ok(net) = s.parse::<ipnet::IpNet>() {
         return Ok(net);
     }
     s.parse::<std::net::IpAddr>()
         .map(ipnet::IpNet::from)
-        .map_err(|_| format!("{s:?} is not an IP address or range"))
+        .map_err(|_| ValueError::Address(s.to_string()))
 }
 
 /// A MAC prefix "AA:BB:CC" (or longer), returned as bytes.
-pub fn parse_prefix(s: &str) -> Result<Vec<u8>, String> {
+pub fn parse_prefix(s: &str) -> Result<Vec<u8>, ValueError> {
+    let bad = || ValueError::MacPrefix(s.to_string());
     let parts: Vec<&str> = s.split([':', '-']).collect();
     if parts.is_empty() || parts.len() > 6 {
-        return Err(format!("{s:?} is not a MAC prefix like AA:BB:CC"));
+        return Err(bad());
     }
     parts
         .iter()
         .map(|p| {
             if p.len() != 2 {
-                return Err(format!("{s:?} is not a MAC prefix like AA:BB:CC"));
+                return Err(bad());
             }
-            u8::from_str_radix(p, 16)
-                .map_err(|_| format!("{s:?} is not a MAC prefix like AA:BB:CC"))
+            u8::from_str_radix(p, 16).map_err(|_| bad())
         })
         .collect()
 }

@@ -119,12 +119,19 @@ pub fn describe_scope(net: Option<(Ipv4Addr, u8)>) -> String {
     }
 }
 
+/// A network too large for the active sweep.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "The network is a /{prefix}: larger than a /{MIN_PREFIX}, too large to ask every address. Run the check without --active (listen only)."
+)]
+pub struct TooLarge {
+    pub prefix: u8,
+}
+
 /// Every host address of a subnet except ours; refuses anything larger than a /16.
-pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, String> {
+pub fn sweep_targets(ip: Ipv4Addr, prefix: u8) -> Result<Vec<Ipv4Addr>, TooLarge> {
     if prefix < MIN_PREFIX {
-        return Err(format!(
-            "The network is a /{prefix}: larger than a /{MIN_PREFIX}, too large to ask every address. Run the check without --active (listen only)."
-        ));
+        return Err(TooLarge { prefix });
     }
     if prefix >= 31 {
         return Ok(Vec::new());
@@ -465,8 +472,8 @@ impl Source for LanSource {
                 ),
                 fix: "Join the network first, then try again.".into(),
             })?;
-            targets = sweep_targets(ip, prefix).map_err(|reason| SourceError::Unavailable {
-                reason,
+            targets = sweep_targets(ip, prefix).map_err(|e| SourceError::Unavailable {
+                reason: e.to_string(),
                 fix: "Use a smaller network, or listen only.".into(),
             })?;
             src_ip = ip;
@@ -612,6 +619,7 @@ mod tests {
         assert!(
             sweep_targets(Ipv4Addr::new(10, 0, 0, 5), 8)
                 .expect_err("too large")
+                .to_string()
                 .contains("larger than a /16")
         );
         let t = sweep_targets(Ipv4Addr::new(10, 200, 0, 1), 24).expect("ok");

@@ -34,15 +34,18 @@ pub struct ReadSummary {
 }
 
 /// Parse one line (without its newline).
-pub fn parse_line(line: &str) -> Result<Record, String> {
-    serde_json::from_str::<Record>(line).map_err(|e| {
-        let msg = e.to_string();
-        // serde_json appends " at line 1 column N"; keep the column, drop the line.
-        match msg.rsplit_once(" at line 1 column ") {
-            Some((m, col)) => format!("{m} (column {col})"),
-            None => msg,
-        }
-    })
+pub fn parse_line(line: &str) -> Result<Record, serde_json::Error> {
+    serde_json::from_str::<Record>(line)
+}
+
+/// What is wrong with a line, for `file:line: ...` (serde_json appends " at line 1
+/// column N": keep the column, drop the line).
+pub fn line_message(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rsplit_once(" at line 1 column ") {
+        Some((m, col)) => format!("{m} (column {col})"),
+        None => msg,
+    }
 }
 
 /// Read every record from `reader`, calling `each` for each one in order.
@@ -109,7 +112,8 @@ pub fn read_records<R: Read>(
                     break;
                 }
             }
-            Err(message) => {
+            Err(e) => {
+                let message = line_message(&e);
                 if !complete && serde_json::from_str::<serde_json::Value>(text).is_err() {
                     summary.warning = Some(format!(
                         "{file}:{line_no}: last line is truncated (as a crash leaves it); skipped"

@@ -199,7 +199,7 @@ impl Source for LiveTrafficSource {
         ex.finish();
         send_out(&mut ex, sink);
         let closed = finish_writer(writer);
-        if let Some(e) = write_error.or(closed.err()) {
+        if let Some(e) = write_error.or(closed.err().map(|e| e.to_string())) {
             return Err(SourceError::Failed(format!(
                 "{}: the capture file could not be written completely: {e}",
                 self.save_to
@@ -231,20 +231,28 @@ impl Write for Counting {
     }
 }
 
-fn open_writer(p: &std::path::Path) -> Result<Writer, String> {
-    let f = crate::case::create_private_file(p).map_err(|e| e.to_string())?;
+/// The live capture file could not be written.
+#[derive(Debug, thiserror::Error)]
+enum CaptureFileError {
+    #[error("{}", crate::case::io_words(.0))]
+    Io(#[from] std::io::Error),
+    #[error("{}", pcap_words(.0))]
+    Pcap(#[from] pcap_file::PcapError),
+}
+
+fn open_writer(p: &std::path::Path) -> Result<Writer, CaptureFileError> {
+    let f = crate::case::create_private_file(p)?;
     let mut w = PcapNgWriter::new(Counting {
         inner: BufWriter::new(f),
         n: 0,
-    })
-    .map_err(|e| e.to_string())?;
+    })?;
     let idb = InterfaceDescriptionBlock {
         linktype: DataLink::ETHERNET,
         snaplen: 0,
         // pcap-file writes EPB timestamps in nanoseconds: say so (if_tsresol = 9).
         options: vec![InterfaceDescriptionOption::IfTsResol(9)],
     };
-    w.write_pcapng_block(idb).map_err(|e| e.to_string())?;
+    w.write_pcapng_block(idb)?;
     Ok(w)
 }
 
@@ -256,15 +264,11 @@ fn pcap_words(e: &pcap_file::PcapError) -> String {
     }
 }
 
-fn finish_writer(w: Option<Writer>) -> Result<(), String> {
+fn finish_writer(w: Option<Writer>) -> Result<(), CaptureFileError> {
     if let Some(w) = w {
         let mut inner = w.into_inner();
-        inner.flush().map_err(|e| crate::case::io_words(&e))?;
-        inner
-            .inner
-            .get_ref()
-            .sync_all()
-            .map_err(|e| crate::case::io_words(&e))?;
+        inner.flush()?;
+        inner.inner.get_ref().sync_all()?;
     }
     Ok(())
 }
