@@ -412,7 +412,8 @@ pub enum SourceKind {
     Capture,
     /// The Android app check (over USB, or a snapshot folder).
     Android,
-    /// An iPhone backup folder (Finder, iTunes, idevicebackup2).
+    /// An iPhone backup folder (Finder, iTunes, idevicebackup2), or the live check over USB
+    /// (`ios/<udid>/`).
     Ios,
 }
 
@@ -440,7 +441,7 @@ impl SourceKind {
             SourceKind::Replay => "Recorded session",
             SourceKind::Capture => "Saved phone traffic capture",
             SourceKind::Android => "Phone apps (USB)",
-            SourceKind::Ios => "iPhone backup",
+            SourceKind::Ios => "iPhone (backup or USB)",
         }
     }
 }
