@@ -906,3 +906,42 @@ fn the_real_tools_without_an_iphone() {
     }
     assert!(link.name().contains("ideviceinfo"), "{}", link.name());
 }
+
+#[test]
+fn a_stopped_check_keeps_what_it_read_and_says_the_rest_was_not_run() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    // Stopped as soon as the first answer is in.
+    let dir = work.path().join("ios").join(UDID);
+    let asked = std::cell::Cell::new(0);
+    let c = sweep::sources::ios::live::collect(&mut link, UDID, &dir, &at, &|| {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    })
+    .expect("collected");
+    assert!(c.manifest.partial);
+    assert!(c.stopped_by.is_none());
+    assert_eq!(link.asked, vec![Request::DeviceInfo]);
+    assert_eq!(c.manifest.files.len(), 1);
+    let (records, errors) = sweep::sources::ios::snapshot::read_folder(&dir);
+    assert!(errors.is_empty(), "{errors:?}");
+    let not_run: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.obs {
+            sweep::observation::Observation::IosPart(p)
+                if p.state == sweep::observation::PartState::NotDone =>
+            {
+                p.reason.clone()
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        not_run
+            .iter()
+            .filter(|r| r.contains("not run: the check was stopped"))
+            .count(),
+        4,
+        "{not_run:?}"
+    );
+}

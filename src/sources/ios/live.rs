@@ -86,6 +86,8 @@ pub trait IphoneLink {
     fn describe(&self, udid: &str, req: Request) -> String;
     /// Which link this is (the manifest's `link`).
     fn name(&self) -> String;
+    /// The check's stop flag, so a request in progress can be ended early.
+    fn set_stop(&mut self, _stop: Stop) {}
 }
 
 /// Said with every "not trusted" message: pairing is not invisible.
@@ -175,6 +177,16 @@ pub fn collect(
             Ok(a) => {
                 rec.exit_code = a.exit_code;
                 m.files.push(write_file(dir, file, &a.bytes)?);
+            }
+            Err(LinkError::Disconnected { partial, .. }) if stop() => {
+                m.partial = true;
+                gone = Some("the check was stopped".into());
+                rec.error = Some(
+                    "the check was stopped during this request; the answer is cut short".into(),
+                );
+                if !partial.is_empty() {
+                    m.files.push(write_file(dir, file, &partial)?);
+                }
             }
             Err(LinkError::Disconnected { reason, partial }) => {
                 m.partial = true;
@@ -285,6 +297,7 @@ pub fn run_check(
     stop: &Stop,
     clock: Clock,
 ) -> Result<PathBuf, SourceError> {
+    link.set_stop(stop.clone());
     let listed = link.list().map_err(source_error)?;
     let chosen = choose(&listed, udid)?;
     let ios = case_dir.join("ios");

@@ -343,6 +343,9 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
                 device = Some(d);
                 None
             }),
+            IosPartKind::Supervision if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Some(
+                format!("{name} is empty: the iPhone did not say whether it is supervised"),
+            )),
             IosPartKind::Supervision => {
                 match Value::from_reader(std::io::Cursor::new(&bytes[..])) {
                     Ok(v) => match v

@@ -20,6 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use super::live::{Answer, IphoneLink, LinkError, Listed, Request, UNAVAILABLE_FIX};
+use crate::sources::Stop;
 
 /// How long one command may take before it is stopped (a full app list takes seconds).
 pub const TIMEOUT: Duration = Duration::from_secs(180);
@@ -28,14 +29,19 @@ pub const TIMEOUT: Duration = Duration::from_secs(180);
 pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
 
 /// The command-line tools.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ToolsLink {
     pub timeout: Duration,
+    /// Set when the check is stopped: the running command is ended.
+    pub stop: Option<Stop>,
 }
 
 impl Default for ToolsLink {
     fn default() -> Self {
-        ToolsLink { timeout: TIMEOUT }
+        ToolsLink {
+            timeout: TIMEOUT,
+            stop: None,
+        }
     }
 }
 
@@ -82,6 +88,16 @@ fn read_capped(mut r: impl Read) -> Vec<u8> {
 
 /// Run one program and collect its output, stopping it after `timeout`.
 pub fn run_tool(program: &str, args: &[&str], timeout: Duration) -> Result<Ran, LinkError> {
+    run_tool_until(program, args, timeout, None)
+}
+
+/// [`run_tool`], also ending the program when `stop` is set.
+pub fn run_tool_until(
+    program: &str,
+    args: &[&str],
+    timeout: Duration,
+    stop: Option<&Stop>,
+) -> Result<Ran, LinkError> {
     let mut child = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -112,7 +128,7 @@ pub fn run_tool(program: &str, args: &[&str], timeout: Duration) -> Result<Ran, 
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break Some(s),
-            Ok(None) if start.elapsed() > timeout => {
+            Ok(None) if start.elapsed() > timeout || stop.is_some_and(Stop::is_stopped) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 break None;
@@ -125,11 +141,16 @@ pub fn run_tool(program: &str, args: &[&str], timeout: Duration) -> Result<Ran, 
     let stderr = err.and_then(|h| h.join().ok()).unwrap_or_default();
     let stderr = String::from_utf8_lossy(&stderr).into_owned();
     let Some(status) = status else {
-        return Err(LinkError::Disconnected {
-            reason: format!(
+        let reason = if stop.is_some_and(Stop::is_stopped) {
+            "the check was stopped".to_string()
+        } else {
+            format!(
                 "`{program}` gave no answer in {} seconds",
                 timeout.as_secs()
-            ),
+            )
+        };
+        return Err(LinkError::Disconnected {
+            reason,
             partial: stdout,
         });
     };
@@ -295,10 +316,11 @@ impl ToolsLink {
         crate::case::create_private_dir(&tmp)
             .map_err(|e| LinkError::Failed(format!("{}: cannot create: {e}", tmp.display())))?;
         let tmp_s = tmp.to_string_lossy().into_owned();
-        let result = run_tool(
+        let result = run_tool_until(
             "ideviceprovision",
             &["-u", udid, "copy", &tmp_s],
             self.timeout,
+            self.stop.as_ref(),
         )
         .and_then(|ran| {
             let code = ran.code;
@@ -397,8 +419,12 @@ impl IphoneLink for ToolsLink {
         }
         let (program, args) = Self::args(udid, req);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let ran = run_tool(program, &args, self.timeout)?;
+        let ran = run_tool_until(program, &args, self.timeout, self.stop.as_ref())?;
         self.finish(&self.describe(udid, req), ran)
+    }
+
+    fn set_stop(&mut self, stop: Stop) {
+        self.stop = Some(stop);
     }
 
     fn describe(&self, udid: &str, req: Request) -> String {
