@@ -695,6 +695,17 @@ fn a_cut_short_answer_names_the_file_and_keeps_the_rest() {
     let replay = run(c);
     assert_eq!(replay.code, 2, "{}", replay.stderr);
     assert_eq!(findings(&r), findings(&replay));
+    // A file changed after the check: read, but reported as not the one recorded.
+    std::fs::write(snap.join("developer-mode.txt"), "false\n").expect("write");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"]).arg(&snap);
+    let r = run(c);
+    assert!(by_signature(&r, "ios-developer-mode").is_empty());
+    let ev = by_signature(&r, "ios-check-incomplete")[0]["evidence"].to_string();
+    assert!(
+        ev.contains("developer-mode.txt has changed since the check"),
+        "{ev}"
+    );
     // A folder missing a file: that part is reported as not done, no error.
     std::fs::remove_file(snap.join("apps.plist")).expect("rm");
     let mut c = sweep(work.path(), &path);

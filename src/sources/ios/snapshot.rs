@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use plist::Value;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::backup;
 use super::live::REQUESTS;
@@ -337,6 +338,21 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
                 parts.push((part, PartState::NotDone, Some(e)));
                 continue;
             }
+        };
+        // The file as the check wrote it? (manifest.json has each file's SHA-256.)
+        let recorded = manifest
+            .as_ref()
+            .and_then(|m| m.files.iter().find(|f| f.file == name));
+        let changed = recorded
+            .filter(|f| !f.sha256.eq_ignore_ascii_case(&hex::encode(Sha256::digest(&bytes))))
+            .map(|_| {
+                format!(
+                    "{name} has changed since the check: its SHA-256 is not the one manifest.json recorded"
+                )
+            });
+        let note = match (note, changed) {
+            (Some(n), Some(c)) => Some(format!("{c}; {n}")),
+            (n, c) => c.or(n),
         };
         let result: Result<Option<String>, String> = match part {
             IosPartKind::DeviceInfo => parse_device_info(&shown, &bytes).map(|d| {
