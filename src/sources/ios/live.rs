@@ -91,7 +91,7 @@ pub trait IphoneLink {
 }
 
 /// Said with every "not trusted" message: pairing is not invisible.
-pub const PAIRING_NOTE: &str = "Pairing leaves a trusted-computer record on the iPhone (and one on this computer) until the iPhone's Location & Privacy settings are reset; talk it through with the client before tapping Trust (docs/ios.md, \"What pairing leaves behind\").";
+pub const PAIRING_NOTE: &str = "Pairing leaves a trusted-computer record on the iPhone (and one on this computer) until the iPhone's Location & Privacy settings are reset; talk it through with the client before tapping Trust.";
 
 /// The fix for a phone that has not trusted this computer.
 pub fn trust_fix() -> String {
@@ -271,9 +271,7 @@ fn source_error(e: LinkError) -> SourceError {
     match e {
         LinkError::Unavailable { reason, fix } => SourceError::Unavailable { reason, fix },
         LinkError::NotTrusted(reason) => SourceError::Unavailable {
-            reason: format!(
-                "The iPhone has not trusted this computer yet, or it is locked ({reason})."
-            ),
+            reason: format!("The iPhone cannot be read yet: {reason}."),
             fix: trust_fix(),
         },
         LinkError::Disconnected { reason, .. } => SourceError::Unavailable {

@@ -25,7 +25,7 @@ pub const MAX_FILE: u64 = 64 * 1024 * 1024;
 pub const MAX_ITEMS: usize = 20_000;
 
 /// Why configuration profiles are not read over USB (see docs/ios.md).
-pub const PROFILES_NOT_READ: &str = "configuration profiles cannot be listed over USB with Debian's libimobiledevice-utils (no tool reads them): make a backup and check it with sweep scan --from BACKUP_DIR (docs/ios.md), and look in Settings, General, VPN & Device Management with the client";
+pub const PROFILES_NOT_READ: &str = "configuration profiles cannot be listed over USB with Debian's libimobiledevice-utils (no tool reads them): make a backup and check it with sweep scan --from BACKUP_DIR, and look in Settings, General, VPN & Device Management with the client";
 
 /// `manifest.json` of an `ios/<udid>/` folder.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

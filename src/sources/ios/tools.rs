@@ -174,7 +174,7 @@ pub fn classify(stderr: &str) -> Option<LinkError> {
         "code -17",
     ]) {
         return Some(LinkError::NotTrusted(
-            "the iPhone is locked: lockdown said \"password protected\"".into(),
+            "it is locked (lockdown said \"password protected\")".into(),
         ));
     }
     if has(&[
@@ -185,7 +185,7 @@ pub fn classify(stderr: &str) -> Option<LinkError> {
         "accept the trust dialog",
     ]) {
         return Some(LinkError::NotTrusted(
-            "the iPhone is asking \"Trust This Computer?\" and nobody has answered yet".into(),
+            "it is asking \"Trust This Computer?\" and nobody has answered yet".into(),
         ));
     }
     if has(&[
@@ -195,7 +195,7 @@ pub fn classify(stderr: &str) -> Option<LinkError> {
         "code -18",
     ]) {
         return Some(LinkError::NotTrusted(
-            "\"Don't Trust\" was tapped on the iPhone".into(),
+            "\"Don't Trust\" was tapped on it".into(),
         ));
     }
     if has(&[
@@ -208,13 +208,12 @@ pub fn classify(stderr: &str) -> Option<LinkError> {
         "not paired",
     ]) {
         return Some(LinkError::NotTrusted(
-            "this computer is not paired with the iPhone".into(),
+            "this computer is not paired with it".into(),
         ));
     }
     if has(&["could not connect to lockdownd"]) {
         return Some(LinkError::NotTrusted(
-            "the iPhone refused the connection: it may be locked or not trust this computer yet"
-                .into(),
+            "it refused the connection (it may be locked, or not trust this computer yet)".into(),
         ));
     }
     if has(&["unable to retrieve device list", "usbmuxd"]) {
