@@ -55,6 +55,25 @@ pub struct Listed {
     pub ios_version: Option<String>,
 }
 
+impl Listed {
+    /// One line for a screen that asks which iPhone to check: name, model code, iOS and
+    /// UDID, each cleaned for the terminal (they come from the phone).
+    pub fn label(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(n) = &self.name {
+            parts.push(format!("\"{}\"", crate::sanitize::name(n)));
+        }
+        if let Some(m) = &self.product_type {
+            parts.push(crate::sanitize::name(m));
+        }
+        if let Some(v) = &self.ios_version {
+            parts.push(format!("iOS {}", crate::sanitize::name(v)));
+        }
+        parts.push(format!("UDID {}", crate::sanitize::name(&self.udid)));
+        parts.join(", ")
+    }
+}
+
 /// A request's answer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Answer {
@@ -373,5 +392,46 @@ impl Source for LiveSource {
             &chrono::Utc::now,
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listed_iphone_is_cleaned_for_the_screen() {
+        let l = Listed {
+            udid: "00008110-000A11112222801E".into(),
+            name: Some("Sam\u{1b}[2J's iPhone".into()),
+            product_type: Some("iPhone14,2".into()),
+            ios_version: Some("17.5.1".into()),
+        };
+        let s = l.label();
+        assert!(!s.contains('\u{1b}'), "{s}");
+        assert!(
+            s.contains("iPhone14,2, iOS 17.5.1, UDID 00008110-000A11112222801E"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn two_iphones_without_a_udid_is_a_usage_error_naming_both() {
+        let l = |u: &str| Listed {
+            udid: u.into(),
+            ..Listed::default()
+        };
+        match choose(&[l("A1"), l("B2")], None) {
+            Err(SourceError::Input(m)) => assert!(m.contains("A1, B2") && m.contains("--udid")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            choose(&[l("A1"), l("B2")], Some("b2")).map(|x| x.udid),
+            Ok("B2".into())
+        );
+        assert!(matches!(
+            choose(&[], None),
+            Err(SourceError::Unavailable { .. })
+        ));
     }
 }
