@@ -82,7 +82,8 @@ pub enum SigCommand {
 #[derive(Debug, Args, Default)]
 pub struct ScanArgs {
     /// Recordings (.jsonl), captures (.pcap, .pcapng) or phone snapshot folders (android/<serial>/,
-    /// a case folder holding one, or an AndroidQF folder) to analyse; the format is read from the file.
+    /// ios/<udid>/, a case folder holding them, an AndroidQF folder or an iPhone backup) to analyse;
+    /// the format is read from the file.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub from: Vec<PathBuf>,
     /// Scan for Bluetooth trackers (passive; sends nothing).
@@ -140,6 +141,14 @@ pub struct ScanArgs {
     /// Which phone, when several are connected (as `adb devices` lists it).
     #[arg(long, value_name = "SERIAL", requires = "android")]
     pub serial: Option<String>,
+    /// Check an iPhone connected over USB (through usbmuxd and libimobiledevice's tools;
+    /// read-only): apps and who signed them, provisioning profiles, Developer Mode,
+    /// supervision. The raw answers go into the case folder (ios/<udid>/).
+    #[arg(long)]
+    pub ios: bool,
+    /// Which iPhone, when several are connected (as `idevice_id -l` lists it).
+    #[arg(long, value_name = "UDID", requires = "ios")]
+    pub udid: Option<String>,
 }
 
 /// The clap command: `Cli` with the long version (`sweep --version`), which names the
@@ -277,10 +286,10 @@ fn print_or_bad_input(r: Result<String, crate::signatures::ImportError>) -> u8 {
 
 /// Headless scan: the same session layer as the screens.
 pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
-    let live = args.ble || args.lan.is_some() || args.traffic.is_some() || args.android;
+    let live = args.ble || args.lan.is_some() || args.traffic.is_some() || args.android || args.ios;
     if !live && args.from.is_empty() {
         eprintln!(
-            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE, --traffic IFACE or --android (see sweep scan --help)"
+            "sweep: nothing to scan: give --from FILE, or --ble, --lan IFACE, --traffic IFACE, --android or --ios (see sweep scan --help)"
         );
         return EXIT_BAD_INPUT;
     }
@@ -350,6 +359,11 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     if args.android {
         checks.push(CheckRequest::PhoneApps {
             serial: args.serial.clone(),
+        });
+    }
+    if args.ios {
+        checks.push(CheckRequest::Iphone {
+            udid: args.udid.clone(),
         });
     }
     let spec = SessionSpec {

@@ -286,3 +286,40 @@ pub fn ios_backup(data: &[u8]) -> bool {
     let _ = crate::report::render(&report, crate::report::Format::Markdown);
     ok
 }
+
+/// The live iPhone check's readers (`ios/<udid>/`): the first byte picks which answer the
+/// rest is (0 `device-info.plist`, 1 `apps.plist`, 2 `provisioning.plist`, 3
+/// `supervision.plist`, otherwise `developer-mode.txt`); the answer is written into a
+/// folder beside the others left out and read as `--from` reads it, and every record goes
+/// through the engine and a report.
+pub fn ios_live(data: &[u8]) -> bool {
+    use crate::sources::ios::snapshot;
+    let Some((&which, rest)) = data.split_first() else {
+        return false;
+    };
+    let file = match which {
+        0 => "device-info.plist",
+        1 => "apps.plist",
+        2 => "provisioning.plist",
+        3 => "supervision.plist",
+        _ => "developer-mode.txt",
+    };
+    let dir = std::env::temp_dir().join(format!(
+        "sweep-fuzz-ios-live-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    if std::fs::create_dir_all(&dir).is_err() || std::fs::write(dir.join(file), rest).is_err() {
+        return false;
+    }
+    let (records, errors) = snapshot::read_folder(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut engine = engine();
+    for r in &records {
+        engine.ingest(r);
+    }
+    let report = crate::report::Report::build(&engine, crate::report::ScanMeta::default());
+    let _ = crate::report::render(&report, crate::report::Format::Markdown);
+    errors.is_empty()
+}

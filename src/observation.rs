@@ -85,6 +85,8 @@ pub enum Observation {
     IosApp(IosApp),
     /// A configuration or provisioning profile installed on an iPhone.
     IosProfile(Box<IosProfile>),
+    /// How one part of the live iPhone check went (done, partial, not done).
+    IosPart(IosPart),
 }
 
 impl Observation {
@@ -116,6 +118,7 @@ impl Observation {
             Observation::IosDevice(_) => "ios-device",
             Observation::IosApp(_) => "ios-app",
             Observation::IosProfile(_) => "ios-profile",
+            Observation::IosPart(_) => "ios-part",
         }
     }
 }
@@ -409,7 +412,8 @@ pub enum SourceKind {
     Capture,
     /// The Android app check (over USB, or a snapshot folder).
     Android,
-    /// An iPhone backup folder (Finder, iTunes, idevicebackup2).
+    /// An iPhone backup folder (Finder, iTunes, idevicebackup2), or the live check over USB
+    /// (`ios/<udid>/`).
     Ios,
 }
 
@@ -437,7 +441,7 @@ impl SourceKind {
             SourceKind::Replay => "Recorded session",
             SourceKind::Capture => "Saved phone traffic capture",
             SourceKind::Android => "Phone apps (USB)",
-            SourceKind::Ios => "iPhone backup",
+            SourceKind::Ios => "iPhone (backup or USB)",
         }
     }
 }
@@ -870,6 +874,13 @@ pub struct IosDevice {
     /// `backup` (a backup folder) or `usb` (read live).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// Live check: the phone is supervised (`DeviceIsChaperoned`: set up with Apple
+    /// Configurator or an organisation's device enrolment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervised: Option<bool>,
+    /// Live check: Developer Mode is on (`DeveloperModeStatus`, iOS 16 and later).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_mode: Option<bool>,
 }
 
 /// Who signed an iPhone app, when known (a live check can tell; a backup cannot).
@@ -897,8 +908,12 @@ pub struct IosApp {
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signer: Option<IosSigner>,
+    /// Live check: the certificate the app is signed with (`SignerIdentity`), e.g.
+    /// `iPhone Distribution: Example Ltd`. Untrusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_identity: Option<String>,
     /// Where it was found: `info-plist` (Installed Applications), `app-domain` (the
-    /// backup's app data), `manifest-plist`.
+    /// backup's app data), `manifest-plist`; `installation-proxy` (read live over USB).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub found_in: Vec<String>,
 }
@@ -946,6 +961,55 @@ pub struct IosProfile {
     /// Provisioning: how many phones `ProvisionedDevices` lists (developer or ad hoc).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub devices: Option<u64>,
+}
+
+/// The parts of the live iPhone check, one file each in `ios/<udid>/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IosPartKind {
+    DeviceInfo,
+    Apps,
+    Provisioning,
+    ConfigurationProfiles,
+    DeveloperMode,
+    Supervision,
+}
+
+impl IosPartKind {
+    pub const ALL: [IosPartKind; 6] = [
+        IosPartKind::DeviceInfo,
+        IosPartKind::Apps,
+        IosPartKind::Provisioning,
+        IosPartKind::ConfigurationProfiles,
+        IosPartKind::DeveloperMode,
+        IosPartKind::Supervision,
+    ];
+
+    /// What this part looks at, in plain words.
+    pub fn plain_name(self) -> &'static str {
+        match self {
+            IosPartKind::DeviceInfo => "the iPhone's model and iOS version",
+            IosPartKind::Apps => "the list of installed apps and who signed them",
+            IosPartKind::Provisioning => {
+                "provisioning profiles (apps signed outside the App Store)"
+            }
+            IosPartKind::ConfigurationProfiles => "configuration and management (MDM) profiles",
+            IosPartKind::DeveloperMode => "Developer Mode",
+            IosPartKind::Supervision => "whether the iPhone is supervised (managed)",
+        }
+    }
+}
+
+/// How one part of the live iPhone check went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IosPart {
+    pub udid: String,
+    pub part: IosPartKind,
+    pub state: PartState,
+    /// Why it is partial or not done (names the file when the answer was bad).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 // ---------------------------------------------------------------- value types

@@ -49,6 +49,11 @@ pub enum CheckRequest {
     PhoneApps {
         serial: Option<String>,
     },
+    /// An iPhone over USB (usbmuxd and lockdown, through libimobiledevice's tools;
+    /// read-only).
+    Iphone {
+        udid: Option<String>,
+    },
     /// A recording (.jsonl), a capture (pcap/pcapng) or a phone snapshot folder to analyse.
     File(PathBuf),
 }
@@ -60,6 +65,7 @@ impl CheckRequest {
             CheckRequest::Network { .. } => Some(Check::Network),
             CheckRequest::PhoneTraffic { .. } => Some(Check::PhoneTraffic),
             CheckRequest::PhoneApps { .. } => Some(Check::PhoneApps),
+            CheckRequest::Iphone { .. } => Some(Check::Iphone),
             CheckRequest::File(_) => None,
         }
     }
@@ -119,16 +125,38 @@ pub struct Session {
     pub stopped_early: bool,
 }
 
+/// The phone folders a `--from DIR` names: an iPhone's live-check folder (`ios/<udid>/`)
+/// alone, or Android snapshots and iPhone folders (a case folder may hold both); each with
+/// the files whose checksums go into the findings.
+pub fn phone_sources_for_dir(p: &Path) -> Result<Vec<crate::sources::ios::Opened>, String> {
+    use crate::sources::ios::snapshot as ios;
+    let mut out: Vec<crate::sources::ios::Opened> = Vec::new();
+    let ios_dirs = ios::snapshot_dirs(p);
+    let ios_itself = ios_dirs.len() == 1 && ios_dirs[0] == p;
+    if !ios_itself && let Some(s) = crate::sources::android::source_for_dir(p)? {
+        out.push((s, crate::sources::android::input_files(p)));
+    }
+    if !ios_dirs.is_empty() {
+        let files = ios_dirs.iter().flat_map(|d| ios::input_files(d)).collect();
+        out.push((Box::new(ios::SnapshotSource { dirs: ios_dirs }), files));
+    }
+    Ok(out)
+}
+
 /// Which source reads a `--from` file, decided by its first bytes (a folder: a phone
 /// snapshot).
 pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
     if p.is_dir() {
-        return crate::sources::android::source_for_dir(p)?.ok_or_else(|| {
-            format!(
-                "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; or AndroidQF's packages.json)",
-                p.display()
-            )
-        });
+        return phone_sources_for_dir(p)?
+            .into_iter()
+            .next()
+            .map(|(s, _)| s)
+            .ok_or_else(|| {
+                format!(
+                    "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; ios/<udid>/ with device-info.plist; or AndroidQF's packages.json)",
+                    p.display()
+                )
+            });
     }
     let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
     let mut head = [0u8; 4];
@@ -180,15 +208,18 @@ impl Session {
         let mut files = Vec::new();
         for c in &spec.checks {
             if let CheckRequest::File(p) = c {
-                // A phone snapshot folder (Android, or an AndroidQF collection): every file
-                // of it is checksummed into the findings.
-                if p.is_dir()
-                    && let Some(source) =
-                        crate::sources::android::source_for_dir(p).map_err(SessionError::Input)?
-                {
-                    sources.push(source);
-                    files.extend(crate::sources::android::input_files(p));
-                    continue;
+                // A phone snapshot folder (Android, an AndroidQF collection, an iPhone's
+                // ios/<udid>/, or a case folder holding them): every file of it is
+                // checksummed into the findings.
+                if p.is_dir() {
+                    let found = phone_sources_for_dir(p).map_err(SessionError::Input)?;
+                    if !found.is_empty() {
+                        for (source, inputs) in found {
+                            sources.push(source);
+                            files.extend(inputs);
+                        }
+                        continue;
+                    }
                 }
                 // An iPhone backup folder: its files' checksums go into the findings.
                 if let Some((source, inputs)) =
@@ -271,6 +302,12 @@ impl Session {
                 CheckRequest::PhoneApps { serial } => {
                     if let Some(d) = &case_dir {
                         sources.push(crate::sources::android::live_source(d, serial.as_deref()));
+                        phone_snapshot = true;
+                    }
+                }
+                CheckRequest::Iphone { udid } => {
+                    if let Some(d) = &case_dir {
+                        sources.push(crate::sources::ios::live::live_source(d, udid.as_deref()));
                         phone_snapshot = true;
                     }
                 }
@@ -484,6 +521,9 @@ impl Session {
                 && let Some(d) = &self.case_dir
             {
                 written.extend(crate::sources::android::input_files(d));
+                for ios in crate::sources::ios::snapshot::snapshot_dirs(d) {
+                    written.extend(crate::sources::ios::snapshot::input_files(&ios));
+                }
             }
             for p in &written {
                 match crate::pipeline::hash_file(p) {

@@ -94,3 +94,12 @@ fn ios_backup_corpus() {
         "the seed plists and Manifest.db should be accepted"
     );
 }
+
+#[test]
+fn ios_live_corpus() {
+    let accepted = run("ios_live", 6, sweep::fuzzing::ios_live);
+    assert!(
+        accepted >= 6,
+        "the seed answers should be accepted (all but the cut-short one)"
+    );
+}

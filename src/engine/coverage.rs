@@ -90,9 +90,10 @@ impl Check {
             | Observation::Quic(_)
             | Observation::Http(_)
             | Observation::Flow(_) => Some(Check::PhoneTraffic),
-            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
-                Some(Check::Iphone)
-            }
+            Observation::IosDevice(_)
+            | Observation::IosApp(_)
+            | Observation::IosProfile(_)
+            | Observation::IosPart(_) => Some(Check::Iphone),
             Observation::Place(_)
             | Observation::Mine(_)
             | Observation::Source(_)

@@ -10,7 +10,10 @@
 //! - a bundle id listed for stalkerware (signature entries `type = "app"`): **high**, with
 //!   the bundle id in `indicators`; listed as dual-use: the list's severity;
 //! - a jailbreak app (Cydia, Sileo, Zebra, Filza and kin): **medium**, "cannot be ruled out";
-//! - an iOS whose next major version came out more than a year before the backup: **low**.
+//! - an iOS whose next major version came out more than a year before the backup: **low**;
+//! - live over USB only: an app signed for a company (enterprise) or by a developer,
+//!   outside the App Store: **medium**; a TestFlight test version: **low**; a supervised
+//!   iPhone: **medium**; Developer Mode on: **low**; parts of the check not done: **info**.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,7 +23,8 @@ use crate::engine::finding::{
     Subject,
 };
 use crate::observation::{
-    AccountItem, IosApp, IosDevice, IosProfile, IosProfileKind, Observation, Timestamp,
+    AccountItem, IosApp, IosDevice, IosPart, IosPartKind, IosProfile, IosProfileKind, IosSigner,
+    Observation, PartState, Timestamp,
 };
 use crate::signatures::{Entry, MatchRule, SignatureSet};
 
@@ -171,6 +175,7 @@ struct Phone {
     last: Option<Timestamp>,
     apps: BTreeMap<String, (Timestamp, IosApp)>,
     profiles: BTreeMap<String, (Timestamp, IosProfile)>,
+    parts: BTreeMap<IosPartKind, IosPart>,
     dropped: u64,
 }
 
@@ -246,8 +251,22 @@ impl IphoneState {
                     }
                 }
             }
+            Observation::IosPart(x) => {
+                if let Some(p) = self.phone(&x.udid, t) {
+                    p.parts.insert(x.part, x.clone());
+                }
+            }
             _ => {}
         }
+    }
+
+    /// How each part of the live check went, per UDID (for the coverage account).
+    pub fn parts(&self) -> BTreeMap<String, Vec<IosPart>> {
+        self.phones
+            .iter()
+            .filter(|(_, p)| !p.parts.is_empty())
+            .map(|(u, p)| (u.clone(), p.parts.values().cloned().collect()))
+            .collect()
     }
 
     /// Phones, apps and profiles forgotten because of the caps.
@@ -290,6 +309,7 @@ impl IphoneState {
             ..Subject::default()
         };
         let phone_t = phone.first.unwrap_or_default();
+        let usb = dev.and_then(|d| d.via.as_deref()) == Some("usb");
         // Profiles.
         for (t, p) in phone.profiles.values() {
             if let Some(f) = profile_finding(*t, p, subject(None)) {
@@ -343,9 +363,9 @@ impl IphoneState {
                     .map(|(t, a, n)| Evidence {
                         t: Some(**t),
                         text: format!(
-                            "{n} ({}) is in the backup's app list ({})",
+                            "{n} ({}) {}",
                             crate::sanitize::name(&a.bundle_id),
-                            a.found_in.join(", ")
+                            where_found(a)
                         ),
                     })
                     .collect(),
@@ -353,7 +373,11 @@ impl IphoneState {
                 meaning: "These apps are used on jailbroken iPhones. A jailbreak removes the phone's own protections, so monitoring software that the App Store would never allow can be installed and hidden. A jailbreak cannot be ruled out; this is not proof of one, nor of monitoring: the client may have done it themselves, or the app may be left over.".into(),
                 confidence: Confidence {
                     level: Level::Medium,
-                    text: "The apps are listed in the backup; whether the phone is jailbroken now cannot be told from a backup.".into(),
+                    text: if usb {
+                        "The apps are installed on the phone; whether it is jailbroken now cannot be told from the app list alone.".into()
+                    } else {
+                        "The apps are listed in the backup; whether the phone is jailbroken now cannot be told from a backup.".into()
+                    },
                 },
                 next_steps: vec![
                     "Ask the client: Did you jailbreak this phone, or ask someone to? Did you install these apps? Has anyone else had the phone in their hands?".into(),
@@ -397,10 +421,14 @@ impl IphoneState {
                     ),
                 }],
                 evidence_dropped: 0,
-                meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when this backup was made. An old iOS lacks security fixes that spyware sold to the public can use, and newer privacy protections. If this phone cannot update any further, it gets fewer fixes than a newer one."),
+                meaning: format!("A newer iOS (iOS {next}) has been out for more than a year when {}. An old iOS lacks security fixes that spyware sold to the public can use, and newer privacy protections. If this phone cannot update any further, it gets fewer fixes than a newer one.", if usb { "this phone was checked" } else { "this backup was made" }),
                 confidence: Confidence {
                     level: Level::High,
-                    text: "The version is the one the phone reported in its backup.".into(),
+                    text: if usb {
+                        "The version is the one the phone reported over USB.".into()
+                    } else {
+                        "The version is the one the phone reported in its backup.".into()
+                    },
                 },
                 next_steps: vec![
                     "Ask the client whether the phone offers an update (Settings, General, Software Update) and whether they want to install it, after deciding with the advocate.".into(),
@@ -412,7 +440,204 @@ impl IphoneState {
                 indicators_dropped: 0,
             });
         }
+        // Apps signed outside the App Store (live: installation_proxy says who signed).
+        for (t, a) in phone.apps.values() {
+            if let Some(f) = signer_finding(*t, a, subject(Some(&a.bundle_id))) {
+                out.push(f);
+            }
+        }
+        // Supervision and Developer Mode (live).
+        if let Some(d) = dev {
+            if d.supervised == Some(true) {
+                out.push(simple(
+                    phone_t,
+                    Severity::Medium,
+                    Category::PhoneSetting,
+                    "ios-supervised",
+                    "This iPhone is supervised: an organisation or a computer manages it".into(),
+                    subject(None),
+                    "The iPhone reports DeviceIsChaperoned = true (lockdown's com.apple.mobile.chaperone)".into(),
+                    "A supervised iPhone was set up with Apple Configurator or an organisation's device enrolment. Whoever supervises it can install profiles and apps silently, restrict settings and, with a management server, see details of the phone. This is normal for a phone from an employer or a school; on a personal phone, someone may be able to see or control this phone: does it belong to an employer or school?",
+                    vec![
+                        format!("Go through it with the client: {}", PROFILE_QUESTIONS.join(" ")),
+                        "Settings, General, About shows \"This iPhone is supervised and managed by ...\" at the top: note the name with the client.".into(),
+                        SAFETY_STEP.into(),
+                        EVIDENCE_STEP.into(),
+                    ],
+                ));
+            }
+            if d.developer_mode == Some(true) {
+                out.push(simple(
+                    phone_t,
+                    Severity::Low,
+                    Category::PhoneSetting,
+                    "ios-developer-mode",
+                    "This iPhone has Developer Mode turned on".into(),
+                    subject(None),
+                    "The iPhone reports DeveloperModeStatus = true".into(),
+                    "Developer Mode (iOS 16 and later) lets apps built by a developer run, outside the App Store. Someone who writes apps, or who installed a test app, turns it on; it is also needed for some tools that put monitoring apps on a phone. It is not proof of anything: ask whether the client turned it on.",
+                    vec![
+                        "Ask the client: Did you turn on Developer Mode (Settings, Privacy & Security, Developer Mode), or ask someone to? Has anyone had the phone with a computer?".into(),
+                        SAFETY_STEP.into(),
+                    ],
+                ));
+            }
+        }
+        // Parts of the live check not done.
+        if !phone.parts.is_empty() {
+            let mut ev: Vec<String> = phone
+                .parts
+                .values()
+                .filter(|p| p.state != PartState::Done)
+                .map(|p| {
+                    format!(
+                        "{} {}: {}",
+                        match p.state {
+                            PartState::Partial => "Partly checked",
+                            _ => "Not checked",
+                        },
+                        p.part.plain_name(),
+                        crate::sanitize::message(p.reason.as_deref().unwrap_or("no reason given"))
+                    )
+                })
+                .collect();
+            ev.extend(
+                IosPartKind::ALL
+                    .iter()
+                    .filter(|k| !phone.parts.contains_key(k))
+                    .map(|k| format!("Not checked {}: no record of this part", k.plain_name())),
+            );
+            if !ev.is_empty() {
+                let mut f = simple(
+                    phone_t,
+                    Severity::Info,
+                    Category::PhoneSetting,
+                    "ios-check-incomplete",
+                    "Part of the iPhone check was not done".into(),
+                    subject(None),
+                    String::new(),
+                    "What was not checked cannot be ruled out. No finding does not mean the phone is clean: the lists are incomplete, and most iPhone stalking goes through the Apple Account (go through the account checklist with the client).",
+                    vec!["If it is safe and the client agrees, connect the iPhone again and repeat the check (sweep scan --ios); for configuration profiles, check a backup (sweep scan --from BACKUP_DIR).".into()],
+                );
+                f.evidence = ev
+                    .into_iter()
+                    .map(|text| Evidence {
+                        t: Some(phone_t),
+                        text,
+                    })
+                    .collect();
+                out.push(f);
+            }
+        }
     }
+}
+
+/// A finding with one line of evidence and no indicators.
+#[allow(clippy::too_many_arguments)]
+fn simple(
+    t: Timestamp,
+    severity: Severity,
+    category: Category,
+    signature: &str,
+    title: String,
+    subject: Subject,
+    evidence: String,
+    meaning: &str,
+    next_steps: Vec<String>,
+) -> Finding {
+    Finding {
+        id: String::new(),
+        category,
+        severity,
+        signature: signature.into(),
+        title,
+        subject,
+        first_seen: t,
+        last_seen: t,
+        evidence: vec![Evidence {
+            t: Some(t),
+            text: evidence,
+        }],
+        evidence_dropped: 0,
+        meaning: meaning.into(),
+        confidence: Confidence {
+            level: Level::High,
+            text: "Read from the phone over USB; whether it is unwanted, only the client can say."
+                .into(),
+        },
+        next_steps,
+        recognised: None,
+        signal: Vec::new(),
+        indicators: Vec::new(),
+        indicators_dropped: 0,
+    }
+}
+
+/// An app signed for a company or by a developer (medium), or a TestFlight test version
+/// (low), as installation_proxy reports it.
+fn signer_finding(t: Timestamp, a: &IosApp, subject: Subject) -> Option<Finding> {
+    let (severity, how, signature) = match a.signer? {
+        IosSigner::Enterprise => (
+            Severity::Medium,
+            "signed for a company (an enterprise or ad hoc certificate), installed outside the App Store",
+            "ios-app-enterprise",
+        ),
+        IosSigner::Developer => (
+            Severity::Medium,
+            "signed by a developer, installed outside the App Store",
+            "ios-app-developer",
+        ),
+        IosSigner::TestFlight => (
+            Severity::Low,
+            "a test version installed through Apple's TestFlight",
+            "ios-app-testflight",
+        ),
+        IosSigner::AppStore | IosSigner::System => return None,
+    };
+    let bundle = crate::sanitize::name(&a.bundle_id);
+    let shown = a
+        .name
+        .as_deref()
+        .map(crate::sanitize::name)
+        .unwrap_or_else(|| bundle.clone());
+    let mut f = simple(
+        t,
+        severity,
+        Category::PhoneApp,
+        signature,
+        format!("\"{shown}\" on this iPhone is {how}"),
+        subject,
+        format!(
+            "{bundle}{} {}; signed by {}",
+            a.version
+                .as_deref()
+                .map(|v| format!(" version {}", crate::sanitize::name(v)))
+                .unwrap_or_default(),
+            where_found(a),
+            a.signer_identity
+                .as_deref()
+                .map(|s| format!("\"{}\"", crate::sanitize::name(s)))
+                .unwrap_or_else(|| "a certificate the phone did not name".into())
+        ),
+        "",
+        vec![
+            format!("Go through the app with the client: {}", APP_QUESTIONS.join(" ")),
+            "Settings, General, VPN & Device Management shows the developer or company the phone was told to trust for this app.".into(),
+            SAFETY_STEP.into(),
+            APP_EVIDENCE_STEP.into(),
+        ],
+    );
+    f.meaning = format!(
+        "This app is {how}. Apps from an employer, a school, a beta test or a developer friend come this way; so does monitoring software, which the App Store does not allow. Find out what the app is and whether the client installed it."
+    );
+    f.indicators = vec![Indicator {
+        kind: IndicatorType::Package,
+        value: bundle,
+        listed: a.bundle_id.clone(),
+        matched: signature.into(),
+        count: 1,
+    }];
+    Some(f)
 }
 
 /// The major version of a phone that is more than a year behind at `at`: (its major, the
@@ -572,7 +797,11 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
         meaning,
         confidence: Confidence {
             level: Level::High,
-            text: "The profile is installed (read from the phone's backup); whether it is unwanted, only the client can say.".into(),
+            text: if p.file.starts_with("provisioning.plist") {
+                "The profile is installed (read from the phone over USB); whether it is unwanted, only the client can say.".into()
+            } else {
+                "The profile is installed (read from the phone's backup); whether it is unwanted, only the client can say.".into()
+            },
         },
         next_steps,
         recognised: None,
@@ -580,6 +809,18 @@ fn profile_finding(t: Timestamp, p: &IosProfile, subject: Subject) -> Option<Fin
         indicators: Vec::new(),
         indicators_dropped: 0,
     })
+}
+
+/// `found_in` of an app read live (installation_proxy).
+pub const LIVE_FOUND_IN: &str = "installation-proxy";
+
+/// Where an app was seen, for the evidence.
+fn where_found(a: &IosApp) -> String {
+    if a.found_in.iter().any(|f| f == LIVE_FOUND_IN) {
+        "is installed on the phone (its app list, read over USB)".into()
+    } else {
+        format!("is in the backup's app list ({})", a.found_in.join(", "))
+    }
 }
 
 fn listed_app(t: Timestamp, a: &IosApp, e: &Entry, subject: Subject) -> Finding {
@@ -612,19 +853,23 @@ fn listed_app(t: Timestamp, a: &IosApp, e: &Entry, subject: Subject) -> Finding 
         evidence: vec![Evidence {
             t: Some(t),
             text: format!(
-                "{bundle}{} is in the backup's app list ({})",
+                "{bundle}{} {}",
                 a.name
                     .as_deref()
                     .map(|n| format!(" (\"{}\")", crate::sanitize::name(n)))
                     .unwrap_or_default(),
-                a.found_in.join(", ")
+                where_found(a)
             ),
         }],
         evidence_dropped: 0,
         meaning: e.meaning.clone(),
         confidence: Confidence {
             level: Level::High,
-            text: "The app's bundle id is on the list; the app is in the phone's backup.".into(),
+            text: if a.found_in.iter().any(|f| f == LIVE_FOUND_IN) {
+                "The app's bundle id is on the list; the app is installed on the phone (read over USB).".into()
+            } else {
+                "The app's bundle id is on the list; the app is in the phone's backup.".into()
+            },
         },
         next_steps,
         recognised: None,

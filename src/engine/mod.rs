@@ -187,9 +187,10 @@ impl Engine {
             | Observation::AndroidSettings(_)
             | Observation::AndroidOwner(_)
             | Observation::AndroidPart(_) => self.phone.ingest(t, &rec.obs, &ctx),
-            Observation::IosDevice(_) | Observation::IosApp(_) | Observation::IosProfile(_) => {
-                self.iphone.ingest(t, &rec.obs, &ctx)
-            }
+            Observation::IosDevice(_)
+            | Observation::IosApp(_)
+            | Observation::IosProfile(_)
+            | Observation::IosPart(_) => self.iphone.ingest(t, &rec.obs, &ctx),
             Observation::Source(_)
             | Observation::Session(_)
             | Observation::Concerns(_)

@@ -292,6 +292,7 @@ pub fn parse_info(name: &str, bytes: &[u8]) -> Result<Info, BackupError> {
         build: string(d, "Build Version"),
         backup_date: date(d.get("Last Backup Date")),
         via: Some("backup".into()),
+        ..IosDevice::default()
     };
     let details = d.get("Applications").and_then(Value::as_dictionary);
     let mut apps = Vec::new();

@@ -1,7 +1,11 @@
-//! The iPhone check from a backup folder: the phone, its apps and its profiles, read on
-//! the source's own thread and sent as `ios-*` observations (docs/ios.md).
+//! The iPhone check from a backup folder, or live over USB (`sweep scan --ios`, folder
+//! `ios/<udid>/`): the phone, its apps and its profiles, read on the source's own thread
+//! and sent as `ios-*` observations (docs/ios.md).
 
 pub mod backup;
+pub mod live;
+pub mod snapshot;
+pub mod tools;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

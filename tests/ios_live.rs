@@ -1,0 +1,958 @@
+//! The live iPhone check (`sweep scan --ios`), end to end with recorded answers: the
+//! lockdown answers are property lists generated here, served by stand-in
+//! `idevice_id`/`ideviceinfo`/`ideviceinstaller`/`ideviceprovision` scripts put first on
+//! PATH (the process seam), and by an in-memory [`IphoneLink`] (the trait seam). The folder
+//! the check writes replays through `--from` to the same findings. Phones that are locked,
+//! not trusted, doubled, missing, or answer garbage.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use plist::{Dictionary, Value};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+use sweep::sources::ios::live::{
+    Answer, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check,
+};
+
+const UDID: &str = "00008110-000A11112222801E";
+const UDID_B: &str = "00008030-001B33334444402E";
+
+fn dict(pairs: Vec<(&str, Value)>) -> Value {
+    let mut d = Dictionary::new();
+    for (k, v) in pairs {
+        d.insert(k.to_string(), v);
+    }
+    Value::Dictionary(d)
+}
+
+fn s(v: &str) -> Value {
+    Value::String(v.to_string())
+}
+
+fn xml(v: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    v.to_writer_xml(&mut out).expect("plist");
+    out
+}
+
+fn device_info(udid: &str) -> Value {
+    dict(vec![
+        ("DeviceName", s("Alice's iPhone")),
+        ("DeviceClass", s("iPhone")),
+        ("ProductType", s("iPhone14,2")),
+        ("ProductVersion", s("16.7.2")),
+        ("BuildVersion", s("20H115")),
+        ("UniqueDeviceID", s(udid)),
+    ])
+}
+
+fn app(bundle: &str, name: &str, extra: Vec<(&str, Value)>) -> Value {
+    let mut pairs = vec![
+        ("CFBundleIdentifier", s(bundle)),
+        ("CFBundleDisplayName", s(name)),
+        ("CFBundleShortVersionString", s("2.1")),
+        ("ApplicationType", s("User")),
+    ];
+    pairs.extend(extra);
+    dict(pairs)
+}
+
+fn ent(pairs: Vec<(&str, bool)>) -> Value {
+    dict(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::Boolean(v)))
+            .collect(),
+    )
+}
+
+/// installation_proxy's Browse answer, as `ideviceinstaller -l -o list_all -o xml` prints it.
+fn apps() -> Value {
+    let store = "Apple iPhone OS Application Signing";
+    Value::Array(vec![
+        app(
+            "com.apple.mobilesafari",
+            "Safari",
+            vec![("ApplicationType", s("System"))],
+        ),
+        app(
+            "org.example.notes",
+            "Notes Plus",
+            vec![
+                ("SignerIdentity", s(store)),
+                ("iTunesMetadata", Value::Data(b"bplist00".to_vec())),
+            ],
+        ),
+        app(
+            "com.example.helper",
+            "System Helper",
+            vec![
+                (
+                    "SignerIdentity",
+                    s("iPhone Distribution: Example Remote Ltd"),
+                ),
+                ("ProfileValidated", Value::Boolean(true)),
+            ],
+        ),
+        app(
+            "com.example.devbuild",
+            "Dev Build",
+            vec![
+                (
+                    "SignerIdentity",
+                    s("Apple Development: Sam Smith (AB12CD34EF)"),
+                ),
+                ("ProfileValidated", Value::Boolean(true)),
+                ("Entitlements", ent(vec![("get-task-allow", true)])),
+            ],
+        ),
+        app(
+            "com.example.beta",
+            "Beta App",
+            vec![
+                ("SignerIdentity", s(store)),
+                ("Entitlements", ent(vec![("beta-reports-active", true)])),
+            ],
+        ),
+        app(
+            "com.example.spyphone",
+            "Battery Saver",
+            vec![("SignerIdentity", s(store))],
+        ),
+        app(
+            "org.coolstar.SileoStore",
+            "Sileo",
+            vec![("SignerIdentity", s("iPhone Developer: Someone"))],
+        ),
+    ])
+}
+
+/// A `.mobileprovision`: a signed envelope (stand-in bytes) around an XML property list.
+fn mobileprovision(name: &str, all_devices: bool) -> Vec<u8> {
+    let body = xml(&dict(vec![
+        ("Name", s(name)),
+        ("TeamName", s("Example Remote Ltd")),
+        ("UUID", s("5D2E7A10-3C4B-4F6A-9E8D-112233445566")),
+        ("AppIDName", s("System Helper")),
+        ("ProvisionsAllDevices", Value::Boolean(all_devices)),
+        (
+            "CreationDate",
+            Value::Date(
+                (std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000))
+                    .into(),
+            ),
+        ),
+        (
+            "Entitlements",
+            dict(vec![(
+                "application-identifier",
+                s("AB12CD34EF.com.example.helper"),
+            )]),
+        ),
+    ]));
+    let mut out = vec![0x30, 0x82, 0x1f, 0x4a, 0x06, 0x09];
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&[0xa0, 0x82, 0x0c, 0x00, 0x30]);
+    out
+}
+
+fn signatures(dir: &Path) -> PathBuf {
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).expect("mkdir");
+    std::fs::write(
+        sigs.join("test-apps.toml"),
+        r#"[source]
+name = "test-apps"
+version = "1"
+description = "A made-up iOS stalkerware app for the tests"
+source = "sweep project"
+licence = "CC0-1.0"
+
+[[entry]]
+id = "stalkerware.spyphone.app"
+name = "SpyPhone"
+category = "stalkerware"
+severity = "high"
+meaning = "SpyPhone secretly sends what a phone does to the person who installed it."
+next_steps = ["Decide next steps together with the client's advocate."]
+
+[entry.match]
+type = "app"
+packages = ["com.example.spyphone"]
+"#,
+    )
+    .expect("signature file");
+    sigs
+}
+
+/// Recorded answers for one phone, in the folder the stand-in tools read.
+struct Phone {
+    udid: &'static str,
+    lockdown_error: Option<&'static str>,
+    apps: Vec<u8>,
+}
+
+impl Phone {
+    fn new(udid: &'static str) -> Self {
+        Phone {
+            udid,
+            lockdown_error: None,
+            apps: xml(&apps()),
+        }
+    }
+}
+
+const IDEVICE_ID: &str = r#"#!/bin/sh
+echo "idevice_id $*" >> "$FAKE_IOS/requests.log"
+if [ -f "$FAKE_IOS/no-usbmuxd" ]; then echo "ERROR: Unable to retrieve device list!" >&2; exit 255; fi
+cat "$FAKE_IOS/devices.txt"
+"#;
+
+const IDEVICEINFO: &str = r#"#!/bin/sh
+echo "ideviceinfo $*" >> "$FAKE_IOS/requests.log"
+udid=""; simple=0; domain=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -u) udid="$2"; shift;;
+    -s) simple=1;;
+    -q) domain="$2"; shift;;
+    -k) shift;;
+    -v) echo "ideviceinfo 1.3.0"; exit 0;;
+  esac
+  shift
+done
+d="$FAKE_IOS/$udid"
+[ -n "$udid" ] && [ -d "$d" ] || { echo "ERROR: Device $udid not found!" >&2; exit 255; }
+if [ $simple = 1 ]; then cat "$d/simple.plist"; exit 0; fi
+if [ -f "$d/lockdown-error" ]; then cat "$d/lockdown-error" >&2; exit 255; fi
+case "$domain" in
+  "") cat "$d/device-info.plist";;
+  com.apple.mobile.chaperone) cat "$d/supervision.plist";;
+  com.apple.security.mac.amfi) cat "$d/developer-mode.txt";;
+  *) exit 1;;
+esac
+"#;
+
+const IDEVICEINSTALLER: &str = r#"#!/bin/sh
+echo "ideviceinstaller $*" >> "$FAKE_IOS/requests.log"
+[ "$1" = "-v" ] && { echo "ideviceinstaller 1.1.1"; exit 0; }
+d="$FAKE_IOS/$2"
+[ "$1" = "-u" ] && [ -d "$d" ] || { echo "No device found." >&2; exit 255; }
+if [ -f "$d/lockdown-error" ]; then echo "Could not connect to lockdownd. Exiting." >&2; exit 255; fi
+[ "$3" = "-l" ] || { echo "not a listing" >&2; exit 1; }
+cat "$d/apps.plist"
+"#;
+
+const IDEVICEPROVISION: &str = r#"#!/bin/sh
+echo "ideviceprovision $*" >> "$FAKE_IOS/requests.log"
+d="$FAKE_IOS/$2"
+[ "$1" = "-u" ] && [ -d "$d" ] || { echo "No device found." >&2; exit 255; }
+[ "$3" = "copy" ] && [ -d "$4" ] || { echo "not a copy" >&2; exit 1; }
+n=0
+for f in "$d"/prov/*.mobileprovision; do cp "$f" "$4/"; n=$((n+1)); done
+echo "Device has $n provisioning profiles installed:"
+"#;
+
+/// The stand-in tools and their answers: returns the PATH to give sweep.
+fn fake_tools(work: &Path, phones: &[Phone]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = work.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    for (name, body) in [
+        ("idevice_id", IDEVICE_ID),
+        ("ideviceinfo", IDEVICEINFO),
+        ("ideviceinstaller", IDEVICEINSTALLER),
+        ("ideviceprovision", IDEVICEPROVISION),
+    ] {
+        let p = bin.join(name);
+        std::fs::write(&p, body).expect("script");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let root = work.join("fake-ios");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let mut list = String::new();
+    for p in phones {
+        list.push_str(p.udid);
+        list.push('\n');
+        let d = root.join(p.udid);
+        std::fs::create_dir_all(d.join("prov")).expect("mkdir");
+        let info = device_info(p.udid);
+        std::fs::write(d.join("device-info.plist"), xml(&info)).expect("write");
+        std::fs::write(d.join("simple.plist"), xml(&info)).expect("write");
+        std::fs::write(
+            d.join("supervision.plist"),
+            xml(&dict(vec![("DeviceIsChaperoned", Value::Boolean(true))])),
+        )
+        .expect("write");
+        std::fs::write(d.join("developer-mode.txt"), "true\n").expect("write");
+        std::fs::write(d.join("apps.plist"), &p.apps).expect("write");
+        std::fs::write(
+            d.join("prov/5D2E7A10.mobileprovision"),
+            mobileprovision("Helper Distribution", true),
+        )
+        .expect("write");
+        if let Some(e) = p.lockdown_error {
+            std::fs::write(d.join("lockdown-error"), e).expect("write");
+        }
+    }
+    std::fs::write(root.join("devices.txt"), list).expect("write");
+    format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn sweep(work: &Path, path: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
+    c.env("SWEEP_HOME", work.join("home"))
+        .env("PATH", path)
+        .env("FAKE_IOS", work.join("fake-ios"));
+    c
+}
+
+struct Run {
+    code: i32,
+    json: Json,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(mut c: Command) -> Run {
+    let out = c.args(["--json", "-"]).output().expect("sweep runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        json: serde_json::from_slice(&out.stdout).unwrap_or(Json::Null),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+    }
+}
+
+fn findings(r: &Run) -> Vec<Json> {
+    r.json["findings"].as_array().cloned().unwrap_or_default()
+}
+
+fn by_signature(r: &Run, sig: &str) -> Vec<Json> {
+    findings(r)
+        .into_iter()
+        .filter(|f| f["signature"] == sig)
+        .collect()
+}
+
+fn the_case(cases: &Path) -> PathBuf {
+    std::fs::read_dir(cases)
+        .expect("cases")
+        .next()
+        .expect("one case")
+        .expect("entry")
+        .path()
+}
+
+fn requests(work: &Path) -> Vec<String> {
+    std::fs::read_to_string(work.join("fake-ios/requests.log"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn live_check_gives_the_same_findings_as_from_on_its_folder() {
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[Phone::new(UDID)]);
+    let sigs = signatures(work.path());
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--case", "T-1", "--cases-dir"])
+        .arg(&cases)
+        .arg("--signatures")
+        .arg(&sigs);
+    let live = run(c);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    // Who signed each app decides: enterprise and developer medium, TestFlight low,
+    // App Store and system apps nothing.
+    let ent = by_signature(&live, "ios-app-enterprise");
+    assert_eq!(ent.len(), 1, "{ent:?}");
+    assert_eq!(ent[0]["severity"], "medium");
+    assert_eq!(ent[0]["subject"]["bundle_id"], "com.example.helper");
+    assert!(
+        ent[0]["evidence"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("iPhone Distribution: Example Remote Ltd")),
+        "{:#}",
+        ent[0]
+    );
+    let dev = by_signature(&live, "ios-app-developer");
+    let dev_ids: Vec<&Json> = dev.iter().map(|f| &f["subject"]["bundle_id"]).collect();
+    assert_eq!(
+        dev_ids,
+        vec![
+            &Json::from("com.example.devbuild"),
+            &Json::from("org.coolstar.SileoStore")
+        ]
+    );
+    assert!(dev.iter().all(|f| f["severity"] == "medium"));
+    assert_eq!(
+        by_signature(&live, "ios-app-testflight")[0]["severity"],
+        "low"
+    );
+    for quiet in ["org.example.notes", "com.apple.mobilesafari"] {
+        assert!(
+            findings(&live)
+                .iter()
+                .all(|f| f["subject"]["bundle_id"] != quiet),
+            "{quiet} should stay quiet"
+        );
+    }
+    // The listed bundle id, the jailbreak app, the provisioning profile, supervision,
+    // Developer Mode and the old iOS, through the existing rules.
+    assert_eq!(
+        by_signature(&live, "stalkerware.spyphone.app")[0]["severity"],
+        "high"
+    );
+    assert_eq!(
+        by_signature(&live, "ios-jailbreak")[0]["severity"],
+        "medium"
+    );
+    let prov = by_signature(&live, "ios-provisioning-enterprise");
+    assert_eq!(prov[0]["severity"], "medium", "{prov:?}");
+    assert_eq!(
+        by_signature(&live, "ios-supervised")[0]["severity"],
+        "medium"
+    );
+    assert_eq!(
+        by_signature(&live, "ios-developer-mode")[0]["severity"],
+        "low"
+    );
+    assert_eq!(by_signature(&live, "ios-old-version")[0]["severity"], "low");
+    // Configuration profiles are not read over USB, and the check says so.
+    let inc = by_signature(&live, "ios-check-incomplete");
+    assert_eq!(inc.len(), 1);
+    let ev = inc[0]["evidence"].to_string();
+    assert!(
+        ev.contains("Not checked configuration and management (MDM) profiles"),
+        "{ev}"
+    );
+    assert!(ev.contains("--from BACKUP_DIR"), "{ev}");
+    // The owner's name for the phone stays in the raw answer only.
+    assert!(!live.stdout.contains("Alice"), "the device name leaked");
+    // Only reading commands ran; nothing installed, removed or changed.
+    let reqs = requests(work.path());
+    for r in &reqs {
+        assert!(
+            r.starts_with("idevice_id -l")
+                || r.starts_with("ideviceinfo ")
+                || r.starts_with("ideviceinstaller -v")
+                || r.starts_with(&format!("ideviceinstaller -u {UDID} -l -o list_all -o xml"))
+                || r.starts_with(&format!("ideviceprovision -u {UDID} copy ")),
+            "not a reading command: {r}"
+        );
+        for bad in [
+            " install", " remove", " -U ", " -i ", " -g ", " -a ", " -R ",
+        ] {
+            assert!(!r.contains(bad), "{r}");
+        }
+    }
+    assert_eq!(
+        reqs.iter()
+            .filter(|r| r.starts_with("ideviceinstaller -u"))
+            .count(),
+        1
+    );
+    // The folder: every answer, and a manifest with each command and each file's SHA-256.
+    let case = the_case(&cases);
+    let snap = case.join("ios").join(UDID);
+    for f in [
+        "device-info.plist",
+        "supervision.plist",
+        "developer-mode.txt",
+        "apps.plist",
+        "provisioning.plist",
+        "manifest.json",
+    ] {
+        assert!(snap.join(f).is_file(), "{f} missing");
+    }
+    let m: Json =
+        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(m["udid"], UDID);
+    assert_eq!(m["partial"], false);
+    assert!(
+        m["link"]
+            .as_str()
+            .is_some_and(|l| l.contains("ideviceinfo 1.3.0")),
+        "{m}"
+    );
+    let cmds = m["commands"].as_array().expect("commands");
+    assert_eq!(cmds.len(), REQUESTS.len());
+    assert_eq!(cmds[0]["command"], format!("ideviceinfo -u {UDID} -x"));
+    assert!(cmds.iter().all(|c| c["exit_code"] == 0), "{cmds:?}");
+    for f in m["files"].as_array().expect("files") {
+        let name = f["file"].as_str().expect("name");
+        let bytes = std::fs::read(snap.join(name)).expect("read");
+        assert_eq!(f["sha256"], hex::encode(Sha256::digest(&bytes)), "{name}");
+    }
+    let inputs = live.json["scan"]["inputs"].as_array().expect("inputs");
+    assert_eq!(inputs.len(), 6, "{inputs:?}");
+    let cov = live.json["scan"]["coverage"].as_array().expect("coverage");
+    let iphone = cov.iter().find(|c| c["check"] == "iphone").expect("iphone");
+    assert_eq!(iphone["saw"]["apps"], 7, "{iphone}");
+    // Replaying the folder, and the case folder, gives the same findings.
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"])
+        .arg(&snap)
+        .arg("--signatures")
+        .arg(&sigs);
+    let replay = run(c);
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert_eq!(findings(&live), findings(&replay));
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"])
+        .arg(&case)
+        .arg("--signatures")
+        .arg(&sigs);
+    let replay_case = run(c);
+    assert_eq!(findings(&live), findings(&replay_case));
+}
+
+#[test]
+fn two_iphones_need_a_udid() {
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[Phone::new(UDID), Phone::new(UDID_B)]);
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"]).arg(&cases);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(UDID) && r.stderr.contains(UDID_B),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--udid UDID"), "{}", r.stderr);
+    // Nothing was asked of either phone beyond the listing.
+    assert!(
+        requests(work.path())
+            .iter()
+            .all(|r| r.starts_with("idevice_id") || r.starts_with("ideviceinfo -s")),
+        "{:?}",
+        requests(work.path())
+    );
+    // With --udid, that one is checked.
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--udid", UDID_B, "--cases-dir"])
+        .arg(&cases);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let case = std::fs::read_dir(&cases)
+        .expect("cases")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.join("ios").is_dir())
+        .expect("the case");
+    assert!(case.join("ios").join(UDID_B).join("apps.plist").is_file());
+    assert!(!case.join("ios").join(UDID).exists());
+}
+
+#[test]
+fn locked_or_untrusted_iphone_says_unlock_and_tap_trust_and_other_checks_go_on() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut p = Phone::new(UDID);
+    p.lockdown_error = Some("ERROR: Could not connect to lockdownd: Password protected (-17)\n");
+    let path = fake_tools(work.path(), &[p]);
+    let android = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/android/android14");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"])
+        .arg(work.path().join("cases"))
+        .arg("--from")
+        .arg(&android);
+    let r = run(c);
+    // The Android snapshot given alongside is still analysed.
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        findings(&r)
+            .iter()
+            .any(|f| f["subject"]["package"] == "com.thetruth"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("unlock the iPhone and tap Trust")
+            || r.stderr.contains("Unlock the iPhone and tap Trust"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("trusted-computer record"), "{}", r.stderr);
+    assert!(r.stderr.contains("locked"), "{}", r.stderr);
+    let ios = r.json["scan"]["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["source"] == "ios")
+        .cloned()
+        .expect("ios source");
+    assert_eq!(ios["state"], "unavailable", "{ios}");
+    // No phone findings were made up from nothing.
+    assert!(by_signature(&r, "ios-check-incomplete").is_empty());
+    // A phone that is only waiting for Trust says the same.
+    let work = tempfile::tempdir().expect("tmp");
+    let mut p = Phone::new(UDID);
+    p.lockdown_error = Some("ERROR: Could not connect to lockdownd: Invalid HostID (-21)\n");
+    let path = fake_tools(work.path(), &[p]);
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"])
+        .arg(work.path().join("cases"));
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("tap Trust"), "{}", r.stderr);
+    assert!(r.stderr.contains("not paired"), "{}", r.stderr);
+}
+
+#[test]
+fn no_usbmuxd_no_tools_no_iphone_are_unavailable_with_the_fix() {
+    // usbmuxd not running.
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[Phone::new(UDID)]);
+    std::fs::write(work.path().join("fake-ios/no-usbmuxd"), "").expect("write");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"])
+        .arg(work.path().join("cases"));
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("usbmuxd is not running"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("sudo apt install usbmuxd"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.json["scan"]["sources"][0]["state"], "unavailable");
+    // No iPhone connected.
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[]);
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"])
+        .arg(work.path().join("cases"));
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("No iPhone is connected"), "{}", r.stderr);
+    // The tools are not installed (an empty PATH).
+    let empty = work.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let mut c = sweep(work.path(), &empty.display().to_string());
+    c.args(["scan", "--ios", "--cases-dir"])
+        .arg(work.path().join("cases"));
+    let r = run(c);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`idevice_id` is not installed"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("libimobiledevice-utils"), "{}", r.stderr);
+}
+
+#[test]
+fn a_cut_short_answer_names_the_file_and_keeps_the_rest() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut p = Phone::new(UDID);
+    let whole = xml(&apps());
+    p.apps = whole[..whole.len() / 2].to_vec();
+    let path = fake_tools(work.path(), &[p]);
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--cases-dir"]).arg(&cases);
+    let r = run(c);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("apps.plist"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("not a readable property list"),
+        "{}",
+        r.stderr
+    );
+    // What the other answers said is kept.
+    assert_eq!(
+        by_signature(&r, "ios-provisioning-enterprise")[0]["severity"],
+        "medium"
+    );
+    assert_eq!(by_signature(&r, "ios-supervised").len(), 1);
+    let ev = by_signature(&r, "ios-check-incomplete")[0]["evidence"].to_string();
+    assert!(
+        ev.contains("Not checked the list of installed apps"),
+        "{ev}"
+    );
+    assert!(ev.contains("apps.plist"), "{ev}");
+    // The raw answer is kept as evidence, cut short as it came, and replays the same way.
+    let snap = the_case(&cases).join("ios").join(UDID);
+    assert_eq!(
+        std::fs::read(snap.join("apps.plist")).expect("kept").len(),
+        whole.len() / 2
+    );
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"]).arg(&snap);
+    let replay = run(c);
+    assert_eq!(replay.code, 2, "{}", replay.stderr);
+    assert_eq!(findings(&r), findings(&replay));
+    // A file changed after the check: read, but reported as not the one recorded.
+    std::fs::write(snap.join("developer-mode.txt"), "false\n").expect("write");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"]).arg(&snap);
+    let r = run(c);
+    assert!(by_signature(&r, "ios-developer-mode").is_empty());
+    let ev = by_signature(&r, "ios-check-incomplete")[0]["evidence"].to_string();
+    assert!(
+        ev.contains("developer-mode.txt has changed since the check"),
+        "{ev}"
+    );
+    // A folder missing a file: that part is reported as not done, no error.
+    std::fs::remove_file(snap.join("apps.plist")).expect("rm");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"]).arg(&snap);
+    let r = run(c);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(by_signature(&r, "ios-supervised").len(), 1);
+}
+
+/// An iPhone in memory behind the [`IphoneLink`] trait.
+struct MemLink {
+    listed: Vec<Listed>,
+    answers: BTreeMap<&'static str, Result<Vec<u8>, LinkError>>,
+    asked: Vec<Request>,
+}
+
+fn file_of(req: Request) -> &'static str {
+    REQUESTS
+        .iter()
+        .find(|(r, _)| *r == req)
+        .map(|(_, f)| *f)
+        .expect("a file")
+}
+
+impl IphoneLink for MemLink {
+    fn list(&mut self) -> Result<Vec<Listed>, LinkError> {
+        Ok(self.listed.clone())
+    }
+    fn request(&mut self, _udid: &str, req: Request) -> Result<Answer, LinkError> {
+        self.asked.push(req);
+        match self.answers.get(file_of(req)) {
+            Some(Ok(b)) => Ok(Answer {
+                bytes: b.clone(),
+                exit_code: None,
+            }),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(LinkError::Failed(format!("no answer for {req:?}"))),
+        }
+    }
+    fn describe(&self, udid: &str, req: Request) -> String {
+        format!("lockdown {req:?} {udid}")
+    }
+    fn name(&self) -> String {
+        "in-memory".into()
+    }
+}
+
+fn mem_link() -> MemLink {
+    let mut answers = BTreeMap::new();
+    answers.insert("device-info.plist", Ok(xml(&device_info(UDID))));
+    answers.insert(
+        "supervision.plist",
+        Ok(xml(&dict(vec![(
+            "DeviceIsChaperoned",
+            Value::Boolean(false),
+        )]))),
+    );
+    answers.insert("developer-mode.txt", Ok(b"false\n".to_vec()));
+    answers.insert("apps.plist", Ok(xml(&apps())));
+    answers.insert(
+        "provisioning.plist",
+        Ok(xml(&Value::Array(vec![
+            Value::Data(mobileprovision("Dev Profile", false)),
+            Value::Data(b"garbage".to_vec()),
+        ]))),
+    );
+    MemLink {
+        listed: vec![Listed {
+            udid: UDID.into(),
+            ..Listed::default()
+        }],
+        answers,
+        asked: Vec::new(),
+    }
+}
+
+fn at() -> sweep::observation::Timestamp {
+    "2026-11-26T10:00:00Z".parse().expect("time")
+}
+
+#[test]
+fn the_trait_seam_sends_what_the_folder_replays() {
+    use sweep::observation::Observation;
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let sink = sweep::sources::Sink::new(tx);
+    let r = run_check(
+        &mut link,
+        None,
+        work.path(),
+        &sink,
+        &sweep::sources::Stop::new(),
+        &at,
+    );
+    drop(sink);
+    // The garbage provisioning item is named; the good one is still read.
+    let err = r.expect_err("the bad item is reported");
+    assert!(
+        err.to_string().contains("provisioning.plist (item 1)"),
+        "{err}"
+    );
+    let sent: Vec<_> = rx.into_iter().flatten().collect();
+    let (again, errors) =
+        sweep::sources::ios::snapshot::read_folder(&work.path().join("ios").join(UDID));
+    assert_eq!(sent, again);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        link.asked,
+        REQUESTS.iter().map(|(r, _)| *r).collect::<Vec<_>>()
+    );
+    assert!(sent.iter().all(|r| r.t == at()));
+    let dev = sent
+        .iter()
+        .find_map(|r| match &r.obs {
+            Observation::IosDevice(d) => Some(d.clone()),
+            _ => None,
+        })
+        .expect("device");
+    assert_eq!(dev.supervised, Some(false));
+    assert_eq!(dev.developer_mode, Some(false));
+    assert_eq!(dev.via.as_deref(), Some("usb"));
+    assert_eq!(dev.product_type.as_deref(), Some("iPhone14,2"));
+    let profiles = sent
+        .iter()
+        .filter(|r| matches!(&r.obs, Observation::IosProfile(p) if p.name.as_deref() == Some("Dev Profile")))
+        .count();
+    assert_eq!(profiles, 1);
+}
+
+#[test]
+fn the_trait_seam_not_trusted_keeps_a_manifest_and_sends_no_phone() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    link.answers.insert(
+        "device-info.plist",
+        Err(LinkError::NotTrusted(
+            "the iPhone is asking \"Trust This Computer?\"".into(),
+        )),
+    );
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let sink = sweep::sources::Sink::new(tx);
+    let r = run_check(
+        &mut link,
+        None,
+        work.path(),
+        &sink,
+        &sweep::sources::Stop::new(),
+        &at,
+    );
+    drop(sink);
+    let err = r.expect_err("not trusted").to_string();
+    assert!(err.contains("tap Trust"), "{err}");
+    assert!(err.contains("trusted-computer record"), "{err}");
+    assert_eq!(rx.into_iter().flatten().count(), 0);
+    // Only the first request was made; the manifest says why the rest were not.
+    assert_eq!(link.asked, vec![Request::DeviceInfo]);
+    let m: Json = serde_json::from_slice(
+        &std::fs::read(work.path().join("ios").join(UDID).join("manifest.json")).expect("manifest"),
+    )
+    .expect("json");
+    assert_eq!(m["partial"], true);
+    assert!(
+        m["commands"][1]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("not run"))
+    );
+    // Two iPhones without a UDID: a usage error naming both.
+    let mut link = mem_link();
+    link.listed.push(Listed {
+        udid: UDID_B.into(),
+        ..Listed::default()
+    });
+    let (tx, _rx) = std::sync::mpsc::sync_channel(64);
+    let r = run_check(
+        &mut link,
+        None,
+        work.path(),
+        &sweep::sources::Sink::new(tx),
+        &sweep::sources::Stop::new(),
+        &at,
+    );
+    match r {
+        Err(sweep::sources::SourceError::Input(m)) => {
+            assert!(m.contains(UDID) && m.contains(UDID_B), "{m}")
+        }
+        other => panic!("expected a usage error, got {other:?}"),
+    }
+}
+
+/// The real `libimobiledevice-utils` with no iPhone: their own messages are understood
+/// (no usbmuxd, or usbmuxd and no phone; a UDID that is not there).
+#[test]
+#[ignore = "needs Debian's libimobiledevice-utils installed (.ci/run installs it)"]
+fn the_real_tools_without_an_iphone() {
+    use sweep::sources::ios::tools::ToolsLink;
+    match sweep::sources::ios::live::list_iphones() {
+        Ok(list) => assert!(list.iter().all(|l| !l.udid.is_empty())),
+        Err(sweep::sources::SourceError::Unavailable { reason, fix }) => {
+            assert!(reason.contains("usbmuxd"), "{reason}");
+            assert!(fix.contains("libimobiledevice-utils"), "{fix}");
+        }
+        Err(e) => panic!("{e}"),
+    }
+    let mut link = ToolsLink::default();
+    match link.request("0000", Request::DeviceInfo) {
+        Err(LinkError::Disconnected { .. } | LinkError::Unavailable { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    assert!(link.name().contains("ideviceinfo"), "{}", link.name());
+}
+
+#[test]
+fn a_stopped_check_keeps_what_it_read_and_says_the_rest_was_not_run() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    // Stopped as soon as the first answer is in.
+    let dir = work.path().join("ios").join(UDID);
+    let asked = std::cell::Cell::new(0);
+    let c = sweep::sources::ios::live::collect(&mut link, UDID, &dir, &at, &|| {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    })
+    .expect("collected");
+    assert!(c.manifest.partial);
+    assert!(c.stopped_by.is_none());
+    assert_eq!(link.asked, vec![Request::DeviceInfo]);
+    assert_eq!(c.manifest.files.len(), 1);
+    let (records, errors) = sweep::sources::ios::snapshot::read_folder(&dir);
+    assert!(errors.is_empty(), "{errors:?}");
+    let not_run: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.obs {
+            sweep::observation::Observation::IosPart(p)
+                if p.state == sweep::observation::PartState::NotDone =>
+            {
+                p.reason.clone()
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        not_run
+            .iter()
+            .filter(|r| r.contains("not run: the check was stopped"))
+            .count(),
+        4,
+        "{not_run:?}"
+    );
+}
