@@ -59,6 +59,7 @@ fn form(interfaces: Vec<String>, traffic: bool, last_case: Option<String>) -> St
             CheckChoice::new(CheckKind::Network, false, None),
             CheckChoice::new(CheckKind::PhoneTraffic, traffic, None),
             CheckChoice::new(CheckKind::PhoneApps, false, None),
+            CheckChoice::new(CheckKind::Iphone, false, None),
         ],
         focus: 3,
         scopes: interfaces.iter().map(|_| String::new()).collect(),

@@ -33,6 +33,7 @@ fn form() -> StartForm {
             ),
             CheckChoice::new(CheckKind::PhoneTraffic, true, None),
             CheckChoice::new(CheckKind::PhoneApps, false, None),
+            CheckChoice::new(CheckKind::Iphone, false, None),
         ],
         focus: 3,
         interfaces: vec!["wlan0".into(), "eth0".into()],
@@ -141,7 +142,7 @@ fn every_screen_at_two_sizes() {
         app.update(Action::Help, &findings);
         insta::assert_snapshot!(format!("help_{w}x{h}"), screen_text(&app, &e, w, h));
         let mut app = app_at(Screen::Start, &e);
-        app.start.focus = 9;
+        app.start.focus = 10;
         app.update(Action::Toggle, &findings);
         assert!(app.start.confirming_active);
         insta::assert_snapshot!(

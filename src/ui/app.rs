@@ -97,8 +97,8 @@ impl CheckKind {
             CheckKind::Bluetooth => "Bluetooth trackers",
             CheckKind::Network => "This network (who is on it, cameras)",
             CheckKind::PhoneTraffic => "Phone traffic (phone on this laptop's hotspot)",
-            CheckKind::PhoneApps => "Phone apps (USB): an Android phone's apps and settings",
-            CheckKind::Iphone => "iPhone (USB): apps, profiles and settings",
+            CheckKind::PhoneApps => "Phone apps (USB): an Android phone's apps",
+            CheckKind::Iphone => "iPhone (USB): its apps and settings",
         }
     }
 
@@ -153,6 +153,16 @@ pub struct UsbPhone {
     /// Why it cannot be checked yet and what to do ("accept Allow USB debugging…"); `None`
     /// when it is ready.
     pub problem: Option<String>,
+}
+
+/// What the start screen says under a USB check once its phone is chosen.
+fn chosen_words(kind: CheckKind, words: &str) -> String {
+    match kind {
+        CheckKind::Iphone => format!(
+            "will check {words}: unlock it and tap Trust when it asks (pairing leaves a trusted-computer record on it)"
+        ),
+        _ => format!("will check {words}"),
+    }
 }
 
 /// The list of attached phones, open when more than one could be checked.
@@ -447,7 +457,7 @@ impl App {
             [one] => {
                 choice.selected = true;
                 choice.device = Some(one.id.clone());
-                choice.detail = Some(format!("will check {}", one.words));
+                choice.detail = Some(chosen_words(kind, &one.words));
             }
             _ => {
                 self.start.choosing_phone = Some(PhoneChooser {
@@ -804,7 +814,7 @@ impl App {
                         if let Some(c) = f.checks.iter_mut().find(|c| c.kind == kind) {
                             c.selected = true;
                             c.device = Some(p.id.clone());
-                            c.detail = Some(format!("will check {}", p.words));
+                            c.detail = Some(chosen_words(kind, &p.words));
                         }
                     }
                 }

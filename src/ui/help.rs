@@ -47,15 +47,21 @@ pub const HELP_START: &[(&str, &str)] = &[
     ("space", "select or unselect a check"),
     ("← →", "change the interface or how long"),
     ("s", "start the checks"),
-    (
-        "g",
-        "how to turn on USB debugging (Phone apps check), and off again",
-    ),
+    ("g", "the USB debugging guide (Phone apps check)"),
     (
         "o",
         "reopen an earlier case (read-only), chosen from a list",
     ),
     ("q", "quit"),
+    (
+        "",
+        "iPhone (USB): it asks \"Trust This Computer?\"; pairing",
+    ),
+    (
+        "",
+        "leaves a record on it until Location & Privacy is reset.",
+    ),
+    ("", "Talk it through with the client first."),
     ("", "Phone traffic: start this laptop's hotspot first"),
     (
         "",

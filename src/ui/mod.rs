@@ -119,6 +119,7 @@ pub fn start_form() -> StartForm {
             // Which phone is asked when the check is chosen (the phone may be plugged in
             // after this screen opens).
             CheckChoice::new(CheckKind::PhoneApps, false, None),
+            CheckChoice::new(CheckKind::Iphone, false, None),
         ],
         focus: FORM_HEAD,
         scopes,
@@ -238,7 +239,10 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
             (CheckKind::PhoneApps, _) => checks.push(CheckRequest::PhoneApps {
                 serial: c.device.clone(),
             }),
-            (CheckKind::Iphone, _) | (CheckKind::Network | CheckKind::PhoneTraffic, None) => {}
+            (CheckKind::Iphone, _) => checks.push(CheckRequest::Iphone {
+                udid: c.device.clone(),
+            }),
+            (CheckKind::Network | CheckKind::PhoneTraffic, None) => {}
         }
     }
     let operator = (!f.operator.is_empty())
@@ -292,7 +296,19 @@ pub fn list_usb_phones(kind: CheckKind) -> Result<Vec<UsbPhone>, String> {
         CheckKind::PhoneApps => crate::sources::android::adb::list_phones()
             .map(|listed| listed.into_iter().map(android_phone).collect())
             .map_err(|e| e.to_string()),
-        _ => Ok(Vec::new()),
+        CheckKind::Iphone => crate::sources::ios::live::list_iphones()
+            .map(|listed| {
+                listed
+                    .into_iter()
+                    .map(|l| UsbPhone {
+                        words: l.label(),
+                        id: l.udid,
+                        problem: None,
+                    })
+                    .collect()
+            })
+            .map_err(|e| e.to_string()),
+        CheckKind::Bluetooth | CheckKind::Network | CheckKind::PhoneTraffic => Ok(Vec::new()),
     }
 }
 

@@ -370,8 +370,15 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
         if c.unavailable.is_some() {
             style = style.add_modifier(Modifier::DIM);
         }
+        let hint = match (c.kind, &c.unavailable, &c.detail) {
+            (crate::ui::app::CheckKind::PhoneApps, None, None) => "  (g: USB debugging guide)",
+            (crate::ui::app::CheckKind::Iphone, None, None) => {
+                "  (it asks to trust this laptop: ?)"
+            }
+            _ => "",
+        };
         lines.push(Line::from(Span::styled(
-            format!("{} {tick} {}", mark(FORM_HEAD + i), c.name()),
+            format!("{} {tick} {}{hint}", mark(FORM_HEAD + i), c.name()),
             style,
         )));
         if let Some(why) = &c.unavailable {
@@ -381,10 +388,6 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
             )));
         } else if let Some(d) = &c.detail {
             lines.push(Line::from(format!("        {}", clean(d, 300))));
-        } else if c.kind == crate::ui::app::CheckKind::PhoneApps {
-            lines.push(Line::from(
-                "        connect the phone by cable first; g: how to turn on USB debugging",
-            ));
         }
     }
     let n = FORM_HEAD + f.checks.len();
