@@ -1184,3 +1184,64 @@ fn coverage(r: &Report) -> Vec<CoverageView> {
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    }
+
+    fn kolkata() -> Zone {
+        Zone::Fixed(chrono::FixedOffset::east_opt(5 * 3600 + 1800).expect("offset"))
+    }
+
+    #[test]
+    fn engine_times_are_said_in_the_zone_and_names_that_look_like_times_are_kept() {
+        let r = t("2026-07-15T09:00:00Z");
+        let z = kolkata();
+        assert_eq!(
+            localise("Seen 3 times (first 09:00:00, last 09:05:58).", &r, z),
+            "Seen 3 times (first 14:30:00 +05:30, last 14:35:58 +05:30)."
+        );
+        assert_eq!(
+            localise("7 contacts between 09:01:35 and 09:03:35: 1.2.3.4", &r, z),
+            "7 contacts between 14:31:35 +05:30 and 14:33:35 +05:30: 1.2.3.4"
+        );
+        assert_eq!(
+            localise(
+                "Profile \"X\", installed 2026-07-01 08:00 UTC, read from f",
+                &r,
+                z
+            ),
+            "Profile \"X\", installed 2026-07-01 13:30 +05:30, read from f"
+        );
+        // Not after the engine's words, part of an address, or a name: unchanged.
+        for keep in [
+            "Names: clock 09:00:00.local.",
+            "Bluetooth address at 12:34:56:78:9A:BC",
+            "seen at 09:00:001",
+            "Alarm 23:59:59",
+        ] {
+            assert_eq!(localise(keep, &r, z), keep);
+        }
+    }
+
+    #[test]
+    fn a_bare_time_of_day_takes_the_date_nearest_the_reference() {
+        // 23:50 UTC the evening before a reference just after midnight UTC.
+        let r = t("2026-07-15T00:05:00Z");
+        assert_eq!(
+            localise("first 23:50:00", &r, kolkata()),
+            "first 05:20:00 +05:30"
+        );
+        let london_summer = Zone::Fixed(chrono::FixedOffset::east_opt(3600).expect("offset"));
+        assert_eq!(
+            london_summer.datetime(&t("2026-07-15T09:00:00Z")),
+            "2026-07-15 10:00:00 +01:00"
+        );
+    }
+}
