@@ -191,15 +191,15 @@ fn check_formats(names: &[&str]) {
                 // the window and first seen (09:00:00 UTC)
                 "2026-07-15 14:30:00",
                 // the answer to the tracker finding (09:14 UTC), the note (09:15)
-                "2026-07-15 14:44:00",
+                "14:44:00",
                 "2026-07-15 14:45:00",
                 // the account checklist answers
-                "2026-07-15 14:40:00",
-                "2026-07-15 14:42:00",
+                "14:40:00",
+                "14:42:00",
                 // the backup's date (18:00 UTC the day before)
                 "2026-07-14 23:30:00",
                 // the concerns (09:01 UTC)
-                "2026-07-15 14:31:00",
+                "14:31:00",
             ],
         );
         // An engine evidence line's times: the AirTag's "first ... last ..." and the
@@ -209,6 +209,11 @@ fn check_formats(names: &[&str]) {
         assert!(
             t.contains("(UTC+05:30)"),
             "{format}: report generated at: {t}"
+        );
+        // When each check looked, on the first page.
+        assert!(
+            t.contains("Bluetooth trackers: Checked: Ran for 5 minutes; saw 1 device, 100 adverts. First and last observation: 14:30:00 +05:30 and 14:34:57 +05:30."),
+            "{format}: the Bluetooth check's times: {t}"
         );
     }
     // London in summer: British Summer Time, +01:00.
@@ -220,11 +225,7 @@ fn check_formats(names: &[&str]) {
             t,
             names[i],
             "+01:00",
-            &[
-                "2026-07-15 10:00:00",
-                "2026-07-15 10:10:00",
-                "2026-07-14 19:00:00",
-            ],
+            &["2026-07-15 10:00:00", "10:10:00", "2026-07-14 19:00:00"],
         );
     }
 }
@@ -259,17 +260,17 @@ fn check_checklist_and_devices(names: &[&str]) {
         // Every item, answered or not, with who and when.
         assert_eq!(
             checklist_answer(t, "Apple Account devices"),
-            "Looked at with the client: nothing the client does not recognise (recorded by VO at 2026-07-15 09:10:00 +00:00)",
+            "Looked at with the client: nothing the client does not recognise (recorded by VO at 09:10:00 +00:00)",
             "{format}"
         );
         assert_eq!(
             checklist_answer(t, "Find My sharing"),
-            "Looked at with the client: something the client does not recognise (recorded by AB at 2026-07-15 09:12:00 +00:00)",
+            "Looked at with the client: something the client does not recognise (recorded by AB at 09:12:00 +00:00)",
             "{format}"
         );
         assert_eq!(
             checklist_answer(t, "Safety Check (iOS 16 and later)"),
-            "Not looked at (recorded by VO at 2026-07-15 09:13:00 +00:00)",
+            "Not looked at (recorded by VO at 09:13:00 +00:00)",
             "{format}"
         );
         for unanswered in ["Family Sharing", "Passwords and codes"] {

@@ -661,7 +661,7 @@ fn recorded(by: &Option<String>, at: &Option<Timestamp>, zone: Zone) -> String {
         .unwrap_or_default();
     let at = at
         .as_ref()
-        .map(|t| format!(" at {}", zone.datetime(t)))
+        .map(|t| format!(" at {}", zone.time(t)))
         .unwrap_or_default();
     format!("(recorded{by}{at})")
 }
@@ -787,7 +787,7 @@ impl View {
             _ => "no observations".into(),
         };
         let c = &r.scan.counters;
-        let coverage = coverage(r);
+        let coverage = coverage(r, zone);
         let generated_at = zone.at(&chrono::Utc::now());
         let places = r
             .scan
@@ -1007,7 +1007,7 @@ fn account_checklist(r: &Report, zone: Zone) -> Option<AccountChecklistView> {
             not_looked.join(", ")
         ));
     }
-    summary.push_str(". See \"The client's Apple Account\".");
+    summary.push('.');
     Some(AccountChecklistView {
         intro: crate::engine::iphone::ACCOUNT_CHECKLIST_INTRO,
         summary,
@@ -1111,7 +1111,35 @@ fn devices_examined(r: &Report, zone: Zone) -> Vec<String> {
 
 /// What was checked and what was not: each check asked for, from `scan.coverage`, then
 /// what no check of this session looks at.
-fn coverage(r: &Report) -> Vec<CoverageView> {
+/// When a check saw something, from what it examined: "First and last observation:
+/// 10:00:00 +01:00 and 10:05:59 +01:00."
+fn coverage_when(r: &Report, check: crate::engine::coverage::Check, zone: Zone) -> String {
+    use crate::engine::coverage::Check;
+    use crate::report::ExaminedKind;
+    let kind = match check {
+        Check::Bluetooth => ExaminedKind::Bluetooth,
+        Check::Network => ExaminedKind::Network,
+        Check::PhoneTraffic => ExaminedKind::PhoneTraffic,
+        Check::PhoneApps => ExaminedKind::AndroidPhone,
+        Check::Iphone => ExaminedKind::Iphone,
+    };
+    let of_kind = || r.scan.examined.iter().filter(|e| e.kind == kind);
+    let first = of_kind().filter_map(|e| e.first).min();
+    let last = of_kind().filter_map(|e| e.last.or(e.first)).max();
+    match (first, last) {
+        (Some(a), Some(b)) if b > a => {
+            format!(
+                " First and last observation: {} and {}.",
+                zone.time(&a),
+                zone.time(&b)
+            )
+        }
+        (Some(a), _) => format!(" Observed at {}.", zone.time(&a)),
+        _ => String::new(),
+    }
+}
+
+fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
     use crate::engine::coverage::{Check, CoverageStatus};
     let mut out: Vec<CoverageView> = r
         .scan
@@ -1127,8 +1155,13 @@ fn coverage(r: &Report) -> Vec<CoverageView> {
             }
             .into(),
             detail: format!(
-                "{}{}",
+                "{}{}{}",
                 clean(&c.summary),
+                if c.status == CoverageStatus::NotRun {
+                    String::new()
+                } else {
+                    coverage_when(r, c.check, zone)
+                },
                 c.fix
                     .as_deref()
                     .filter(|_| c.status != CoverageStatus::Complete)
@@ -1169,7 +1202,7 @@ fn coverage(r: &Report) -> Vec<CoverageView> {
                 "Not checked"
             }
             .into(),
-            detail: a.summary.clone(),
+            detail: format!("{} See \"The client's Apple Account\".", a.summary),
         });
     }
     out.push(CoverageView {
