@@ -435,9 +435,9 @@ fn first_page(l: &Layout, v: &View) -> Vec<Row> {
     l.heading(&mut r, 12.0, "What was checked and what was not");
     for c in &v.coverage {
         let text = if c.detail.is_empty() {
-            format!("{}.", c.status)
+            format!("{}.{}", c.status, c.when)
         } else {
-            format!("{}: {}", c.status, c.detail)
+            format!("{}: {}{}", c.status, c.detail, c.when)
         };
         l.text(
             &mut r,

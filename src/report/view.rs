@@ -90,6 +90,9 @@ pub struct CoverageView {
     /// "Checked", "Not checked", "Partly checked".
     pub status: String,
     pub detail: String,
+    /// When it saw something, local: " First and last observation: ... and ...." (reports
+    /// only; the screens show their own times).
+    pub when: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1154,14 +1157,14 @@ fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
                 CoverageStatus::NotRun => "Not checked",
             }
             .into(),
+            when: if c.status == CoverageStatus::NotRun {
+                String::new()
+            } else {
+                coverage_when(r, c.check, zone)
+            },
             detail: format!(
-                "{}{}{}",
+                "{}{}",
                 clean(&c.summary),
-                if c.status == CoverageStatus::NotRun {
-                    String::new()
-                } else {
-                    coverage_when(r, c.check, zone)
-                },
                 c.fix
                     .as_deref()
                     .filter(|_| c.status != CoverageStatus::Complete)
@@ -1180,9 +1183,10 @@ fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
             check: "Apps installed on the phone".into(),
             status: "Not checked".into(),
             detail: "not asked for in this session.".into(),
+            when: String::new(),
         });
     }
-    let checklist = account_checklist(r, Zone::System);
+    let checklist = account_checklist(r, zone);
     if let Some(a) = &checklist {
         let all = a
             .items
@@ -1203,6 +1207,7 @@ fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
             }
             .into(),
             detail: format!("{} See \"The client's Apple Account\".", a.summary),
+            when: String::new(),
         });
     }
     out.push(CoverageView {
@@ -1214,6 +1219,7 @@ fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
         .into(),
         status: "Not checked".into(),
         detail: "not something this tool can check: review them with the client.".into(),
+        when: String::new(),
     });
     out
 }
