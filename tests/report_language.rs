@@ -9,15 +9,17 @@ use std::process::Command;
 
 fn demo_reports(dir: &Path, names: &[&str]) -> Vec<PathBuf> {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-        "scan",
-        "--from",
-        "demo/clinic-session.jsonl",
-        "--case",
-        "DEMO-1",
-        "--operator",
-        "VO",
-    ]);
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("TZ", "UTC")
+        .args([
+            "scan",
+            "--from",
+            "demo/clinic-session.jsonl",
+            "--case",
+            "DEMO-1",
+            "--operator",
+            "VO",
+        ]);
     let paths: Vec<PathBuf> = names.iter().map(|n| dir.join(n)).collect();
     for p in &paths {
         c.arg("--report").arg(p);

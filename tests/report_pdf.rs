@@ -13,7 +13,7 @@ use std::sync::Arc;
 use sweep::engine::Engine;
 use sweep::observation::Record;
 use sweep::report::pdf::{Paper, PdfOptions};
-use sweep::report::view::View;
+use sweep::report::view::{View, Zone};
 use sweep::report::{Report, ScanMeta};
 use sweep::signatures::SignatureSet;
 
@@ -68,7 +68,9 @@ fn report() -> Report {
 }
 
 fn view() -> View {
-    let mut v = View::build(&report());
+    // Times in UTC whatever the machine's zone, so the page matches its reference image.
+    let utc = chrono::FixedOffset::east_opt(0).expect("offset");
+    let mut v = View::build_in(&report(), Zone::Fixed(utc));
     v.generated = "2026-11-22 11:07:00 (UTC+01:00)".into();
     v.generated_at =
         chrono::DateTime::parse_from_rfc3339("2026-11-22T11:07:00+01:00").expect("time");

@@ -35,6 +35,8 @@ fn the_html_plot_has_labelled_axes_on_the_fixed_span() {
     let out = d.path().join("r.html");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sweep"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // The time axis is in local time: Kolkata (+05:30) shows it is not UTC.
+        .env("TZ", "Asia/Kolkata")
         .args(["scan", "--from", "demo/clinic-session.jsonl", "--report"])
         .arg(&out)
         .output()
@@ -48,10 +50,10 @@ fn the_html_plot_has_labelled_axes_on_the_fixed_span() {
     );
     for label in [
         ">Signal (dBm)</text>",
-        ">Time</text>",
+        ">Time (UTC+05:30)</text>",
         ">-80</text>",
         ">-50</text>",
-        ">10:00:00</text>",
+        ">15:30:00</text>",
     ] {
         assert!(html.contains(label), "axis label {label} missing");
     }

@@ -6,6 +6,8 @@ fn scan_demo(dir: &std::path::Path, name: &str) -> String {
     let out = dir.join(name);
     let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // Times in the reports are local: fixed so the snapshots do not depend on the machine.
+        .env("TZ", "UTC")
         .args([
             "scan",
             "--from",
@@ -108,6 +110,8 @@ fn first_page_in_pdf() {
     let out = d.path().join("report.pdf");
     let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // Times in the reports are local: fixed so the snapshots do not depend on the machine.
+        .env("TZ", "UTC")
         .args([
             "scan",
             "--from",

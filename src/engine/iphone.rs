@@ -179,6 +179,15 @@ struct Phone {
     dropped: u64,
 }
 
+/// One iPhone checked, for the reports (`IphoneState::examined`).
+pub struct ExaminedIphone<'a> {
+    pub udid: &'a str,
+    pub device: Option<&'a IosDevice>,
+    pub apps: usize,
+    pub profiles: usize,
+    pub first: Option<Timestamp>,
+}
+
 /// The iPhone part of the engine.
 pub struct IphoneState {
     entries: Vec<Entry>,
@@ -272,6 +281,21 @@ impl IphoneState {
     /// Phones, apps and profiles forgotten because of the caps.
     pub fn dropped(&self) -> u64 {
         self.dropped + self.phones.values().map(|p| p.dropped).sum::<u64>()
+    }
+
+    /// Each iPhone checked (for the reports' "devices examined"): UDID, what the backup
+    /// said about the phone, how many apps and profiles were read, and when.
+    pub fn examined(&self) -> Vec<ExaminedIphone<'_>> {
+        self.phones
+            .iter()
+            .map(|(u, p)| ExaminedIphone {
+                udid: u.as_str(),
+                device: p.device.as_ref(),
+                apps: p.apps.len(),
+                profiles: p.profiles.len(),
+                first: p.first,
+            })
+            .collect()
     }
 
     /// How many apps were read, on every iPhone.

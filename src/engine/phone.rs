@@ -225,6 +225,15 @@ impl PhoneState {
             .collect()
     }
 
+    /// Each phone checked (for the reports' "devices examined"): serial, what the phone
+    /// said about itself, how many apps were read, and when.
+    pub fn examined(&self) -> Vec<(&str, Option<&AndroidDevice>, usize, Option<Timestamp>)> {
+        self.phones
+            .iter()
+            .map(|(s, p)| (s.as_str(), p.device.as_ref(), p.apps.len(), p.first))
+            .collect()
+    }
+
     /// How many apps were looked at, per phone serial.
     pub fn app_counts(&self) -> BTreeMap<String, usize> {
         self.phones

@@ -61,6 +61,16 @@ struct Client {
     observations: u64,
 }
 
+/// A client whose traffic was seen, for the reports (`TrafficState::clients`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExaminedClient {
+    pub mac: Option<MacAddr>,
+    pub ips: Vec<IpAddr>,
+    pub observations: u64,
+    pub first: Timestamp,
+    pub last: Timestamp,
+}
+
 #[derive(Debug, Clone)]
 struct Hit {
     id: usize,
@@ -812,6 +822,21 @@ impl TrafficState {
                 sightings: c.observations,
             });
         }
+    }
+
+    /// Each client whose traffic was seen (for the reports' "devices examined").
+    pub fn clients(&self) -> Vec<ExaminedClient> {
+        let mut v: Vec<(&ClientKey, &Client)> = self.clients.iter().collect();
+        v.sort_by_key(|(k, _)| **k);
+        v.into_iter()
+            .map(|(_, c)| ExaminedClient {
+                mac: c.mac,
+                ips: c.ips.iter().copied().collect(),
+                observations: c.observations,
+                first: c.first,
+                last: c.last,
+            })
+            .collect()
     }
 
     /// Phones (clients) whose traffic was seen.

@@ -51,6 +51,204 @@ pub struct Scan {
     pub inputs: Vec<InputFile>,
     pub places: Vec<Place>,
     pub counters: Counters,
+    /// The client's devices and belongings examined, as the records show them (phones
+    /// checked over USB or from a backup or snapshot, phones whose traffic was seen, the
+    /// Bluetooth sweep, the network). Empty: no device of the client's was examined.
+    pub examined: Vec<Examined>,
+}
+
+/// What was examined (`scan.examined[].kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExaminedKind {
+    /// An Android phone's apps and settings (over USB, or its snapshot folder).
+    AndroidPhone,
+    /// An iPhone (from its backup folder).
+    Iphone,
+    /// A phone (or other device) whose traffic was seen on the hotspot or in a capture.
+    PhoneTraffic,
+    /// The Bluetooth sweep of the client's belongings and the room.
+    Bluetooth,
+    /// The network the laptop was on.
+    Network,
+}
+
+/// One device or belonging examined (`scan.examined[]`). Untrusted strings (model, serial,
+/// versions) are as the phone gave them, cleaned of control characters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Examined {
+    pub kind: ExaminedKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// Android: the serial (adb).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// iPhone: the UDID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub udid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub android_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ios_version: Option<String>,
+    /// How it was read: `backup`, `usb` (iPhone, as the records say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// iPhone: when the backup was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_date: Option<Timestamp>,
+    /// Phones: how many apps were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apps: Option<u64>,
+    /// iPhone: how many profiles were read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profiles: Option<u64>,
+    /// Phone traffic: the device's name on the network (DHCP or mDNS; cleaned, untrusted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Phone traffic: the device's MAC address (when the capture had it) and addresses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<crate::observation::MacAddr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<std::net::IpAddr>,
+    /// Phone traffic: `true` when captured live on the laptop's hotspot, `false` for a
+    /// saved capture or recording.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hotspot: Option<bool>,
+    /// Bluetooth: devices in range; network: hosts seen; phone traffic: observations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seen: Option<u64>,
+    /// Network: the IPv4 networks (/24) of the hosts seen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
+    /// When it was first and last examined (UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Timestamp>,
+}
+
+impl Examined {
+    fn new(kind: ExaminedKind) -> Self {
+        Examined {
+            kind,
+            model: None,
+            manufacturer: None,
+            serial: None,
+            udid: None,
+            android_version: None,
+            ios_version: None,
+            via: None,
+            backup_date: None,
+            apps: None,
+            profiles: None,
+            name: None,
+            mac: None,
+            ips: Vec::new(),
+            hotspot: None,
+            seen: None,
+            networks: Vec::new(),
+            first: None,
+            last: None,
+        }
+    }
+}
+
+/// What the records say was examined (see `Scan::examined`).
+fn examined(engine: &Engine, coverage: &[Coverage], devices: &[Device]) -> Vec<Examined> {
+    use crate::engine::coverage::{Check, CoverageStatus};
+    let cleaned = |s: &Option<String>| s.as_deref().map(|s| crate::sanitize::clean(s, 64));
+    let ran = |check: Check| {
+        coverage
+            .iter()
+            .any(|c| c.check == check && c.status != CoverageStatus::NotRun)
+    };
+    let log = |check: Check| engine.coverage_log().observations.get(&check).cloned();
+    let mut out = Vec::new();
+    for (serial, dev, apps, first) in engine.phone.examined() {
+        let mut e = Examined::new(ExaminedKind::AndroidPhone);
+        e.serial = Some(crate::sanitize::clean(serial, 64));
+        if let Some(d) = dev {
+            e.model = cleaned(&d.model);
+            e.manufacturer = cleaned(&d.manufacturer);
+            e.android_version = cleaned(&d.android_version);
+        }
+        e.apps = Some(apps as u64);
+        e.first = first;
+        out.push(e);
+    }
+    for p in engine.iphone.examined() {
+        let mut e = Examined::new(ExaminedKind::Iphone);
+        e.udid = Some(crate::sanitize::clean(p.udid, 64));
+        if let Some(d) = p.device {
+            e.model = cleaned(&d.model).or_else(|| cleaned(&d.product_type));
+            e.ios_version = cleaned(&d.ios_version);
+            e.via = cleaned(&d.via);
+            e.backup_date = d.backup_date;
+        }
+        e.apps = Some(p.apps as u64);
+        e.profiles = Some(p.profiles as u64);
+        e.first = p.first;
+        out.push(e);
+    }
+    if ran(Check::PhoneTraffic) {
+        let hotspot = engine
+            .sources()
+            .contains_key(&crate::observation::SourceKind::Traffic);
+        for c in engine.traffic.clients() {
+            let mut e = Examined::new(ExaminedKind::PhoneTraffic);
+            e.mac = c.mac;
+            e.name = devices
+                .iter()
+                .find(|d| {
+                    d.kind != "bluetooth"
+                        && (c.mac.is_some_and(|m| m == d.address)
+                            || d.ips.iter().any(|i| c.ips.contains(i)))
+                })
+                .and_then(|d| d.name.clone());
+            e.ips = c.ips;
+            e.hotspot = Some(hotspot);
+            e.seen = Some(c.observations);
+            e.first = Some(c.first);
+            e.last = Some(c.last);
+            out.push(e);
+        }
+    }
+    if ran(Check::Bluetooth) {
+        let mut e = Examined::new(ExaminedKind::Bluetooth);
+        e.seen = Some(engine.trackers.device_count() as u64);
+        if let Some(l) = log(Check::Bluetooth) {
+            e.first = l.first;
+            e.last = l.last;
+        }
+        out.push(e);
+    }
+    if ran(Check::Network) {
+        let mut e = Examined::new(ExaminedKind::Network);
+        e.seen = Some(engine.lan.host_count() as u64);
+        let mut nets: Vec<String> = devices
+            .iter()
+            .filter(|d| d.kind != "bluetooth")
+            .flat_map(|d| d.ips.iter())
+            .filter_map(|ip| match ip {
+                std::net::IpAddr::V4(v4) => {
+                    let o = v4.octets();
+                    Some(format!("{}.{}.{}.0/24", o[0], o[1], o[2]))
+                }
+                std::net::IpAddr::V6(_) => None,
+            })
+            .collect();
+        nets.sort();
+        nets.dedup();
+        e.networks = nets;
+        if let Some(l) = log(Check::Network) {
+            e.first = l.first;
+            e.last = l.last;
+        }
+        out.push(e);
+    }
+    out
 }
 
 impl Scan {
@@ -137,6 +335,9 @@ impl Report {
                 });
             }
         }
+        let coverage = engine.coverage(&asked, meta.now);
+        let devices: Vec<Device> = engine.devices().into_iter().map(clean_device).collect();
+        let examined = examined(engine, &coverage, &devices);
         Report {
             schema: SCHEMA,
             tool: TOOL,
@@ -149,13 +350,14 @@ impl Report {
                 started: meta.started.or(window.map(|w| w.0)),
                 ended: meta.ended.or(window.map(|w| w.1)),
                 demo: meta.demo || recorded.is_some_and(|r| r.demo),
-                coverage: engine.coverage(&asked, meta.now),
+                coverage,
                 sources,
                 inputs: meta.inputs,
                 places: engine.places().to_vec(),
                 counters: engine.counters(),
+                examined,
             },
-            devices: engine.devices().into_iter().map(clean_device).collect(),
+            devices,
             findings: engine.findings().into_iter().map(clean_finding).collect(),
             consultation: engine.consultation().clone(),
         }

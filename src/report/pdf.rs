@@ -302,14 +302,14 @@ impl Layout<'_> {
                 text: t.label.clone(),
             });
         }
-        let tw = self.fonts.width(Style::Bold, p.x_label) * 7.0;
+        let tw = self.fonts.width(Style::Bold, &p.x_label) * 7.0;
         ops.push(Op::Text {
             x: x0 + pw / 2.0 - tw / 2.0,
             y: y0 + ph + 21.0,
             size: 7.0,
             style: Style::Bold,
             ink: Ink::Grey,
-            text: p.x_label.into(),
+            text: p.x_label.clone(),
         });
         ops.push(Op::Line {
             from: (x0, y0 + ph),
@@ -395,15 +395,25 @@ fn first_page(l: &Layout, v: &View) -> Vec<Row> {
             .collect();
         l.labelled(&mut r, "Places during the check:", &places.join("; "));
     }
-    l.labelled(
-        &mut r,
-        "Devices examined:",
-        &if v.devices_examined.is_empty() {
-            "not recorded".to_string()
-        } else {
-            v.devices_examined.join(", ")
-        },
-    );
+    if v.devices_examined.is_empty() {
+        l.labelled(
+            &mut r,
+            "Devices examined:",
+            "no device of the client's was examined",
+        );
+    } else {
+        l.text(
+            &mut r,
+            0.0,
+            Pen(BODY, Style::Bold, Ink::Black),
+            None,
+            "Devices examined:",
+        );
+        for d in &v.devices_examined {
+            l.item(&mut r, "•", BODY, d);
+        }
+        gap(&mut r, 1.5);
+    }
     gap(&mut r, 4.0);
     // What did not run as asked comes first, before any finding.
     for n in &v.not_checked {
@@ -425,9 +435,9 @@ fn first_page(l: &Layout, v: &View) -> Vec<Row> {
     l.heading(&mut r, 12.0, "What was checked and what was not");
     for c in &v.coverage {
         let text = if c.detail.is_empty() {
-            format!("{}.", c.status)
+            format!("{}.{}", c.status, c.when)
         } else {
-            format!("{}: {}", c.status, c.detail)
+            format!("{}: {}{}", c.status, c.detail, c.when)
         };
         l.text(
             &mut r,
@@ -472,6 +482,9 @@ fn first_page(l: &Layout, v: &View) -> Vec<Row> {
     }
     l.heading(&mut r, 12.0, "The client's concerns");
     l.bullets(&mut r, &v.concerns, "None recorded.");
+    if let Some(c) = &v.concerns_recorded {
+        l.para(&mut r, c);
+    }
     r
 }
 
@@ -607,6 +620,52 @@ fn blocks(l: &Layout, v: &View) -> Vec<Block> {
         }
         out.push(block(r, false, first));
         first = false;
+    }
+    if let Some(a) = &v.account_checklist {
+        let mut r = Vec::new();
+        l.heading(&mut r, 14.0, "The client's Apple Account");
+        l.para(&mut r, a.intro);
+        l.text(
+            &mut r,
+            0.0,
+            Pen(BODY, Style::Bold, Ink::Black),
+            None,
+            &a.summary,
+        );
+        gap(&mut r, 3.0);
+        out.push(block(r, true, first));
+        first = false;
+        for i in &a.items {
+            let mut r = Vec::new();
+            l.text(
+                &mut r,
+                0.0,
+                Pen(BODY, Style::Regular, Ink::Black),
+                Some(&format!("{}:", i.title)),
+                i.guidance,
+            );
+            l.text(
+                &mut r,
+                14.0,
+                Pen(
+                    BODY,
+                    if i.status == "nothing-unexpected" {
+                        Style::Regular
+                    } else {
+                        Style::Bold
+                    },
+                    if i.status == "nothing-unexpected" {
+                        Ink::Black
+                    } else {
+                        Ink::Red
+                    },
+                ),
+                Some("Answer:"),
+                &i.answer,
+            );
+            gap(&mut r, 4.0);
+            out.push(block(r, true, false));
+        }
     }
     let mut r = Vec::new();
     l.heading(&mut r, 14.0, "Before acting");

@@ -56,6 +56,31 @@ pub struct View {
     pub notes: Vec<NoteView>,
     /// Places during the check (label and time), instead of "place 1".
     pub places: Vec<PlaceView>,
+    /// Who recorded the concerns and when ("(recorded by VO at ...)").
+    pub concerns_recorded: Option<String>,
+    /// The Apple Account checklist, when an iPhone was checked or any item was answered.
+    pub account_checklist: Option<AccountChecklistView>,
+}
+
+/// The account-access checklist as gone through with the client: every item, answered or
+/// not, so an item nobody looked at is never read as safe.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountChecklistView {
+    pub intro: &'static str,
+    /// "2 of 5 items looked at with the client; ..." (also on the first page).
+    pub summary: String,
+    pub items: Vec<AccountItemView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountItemView {
+    pub title: &'static str,
+    /// What to look at with the client.
+    pub guidance: &'static str,
+    /// The recorded answer with who and when, or "Not recorded."
+    pub answer: String,
+    /// "nothing-unexpected", "something-unexpected", "not-checked" or "not-recorded".
+    pub status: &'static str,
 }
 
 /// One check in the coverage account: what it was, whether it ran, and any detail.
@@ -65,6 +90,9 @@ pub struct CoverageView {
     /// "Checked", "Not checked", "Partly checked".
     pub status: String,
     pub detail: String,
+    /// When it saw something, local: " First and last observation: ... and ...." (reports
+    /// only; the screens show their own times).
+    pub when: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,13 +109,17 @@ pub struct PlaceView {
 
 /// Whose it is, in words: "Marked as the client's own by VO at 10:42." or nothing.
 pub fn recognise_words(f: &Finding) -> String {
+    recognise_words_in(f, Zone::System)
+}
+
+fn recognise_words_in(f: &Finding, zone: Zone) -> String {
     match &f.recognised {
         Some(r) => format!(
             "Marked as the client's own{} at {}.",
             r.by.as_deref()
                 .map(|b| format!(" by {}", sanitize::clean(b, 16)))
                 .unwrap_or_default(),
-            local_time(&r.at)
+            zone.time(&r.at)
         ),
         None => String::new(),
     }
@@ -110,6 +142,102 @@ pub fn questions(f: &Finding) -> Vec<&'static str> {
             vec!["whether the client, or someone else, changed this setting on the phone."]
         }
     }
+}
+
+/// The time zone the reports show times in: the machine's (`TZ`, else /etc/localtime), or
+/// a fixed offset (tests, or a caller that knows the clinic's zone). The JSON stays UTC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Zone {
+    #[default]
+    System,
+    Fixed(chrono::FixedOffset),
+}
+
+impl Zone {
+    /// The instant in this zone, with its offset (daylight saving time as it was then).
+    pub fn at(self, t: &Timestamp) -> chrono::DateTime<chrono::FixedOffset> {
+        match self {
+            Zone::System => t.with_timezone(&chrono::Local).fixed_offset(),
+            Zone::Fixed(o) => t.with_timezone(&o),
+        }
+    }
+
+    /// "10:42:05 +01:00".
+    pub fn time(self, t: &Timestamp) -> String {
+        self.at(t).format("%H:%M:%S %:z").to_string()
+    }
+
+    /// "2026-11-22 10:42:05 +01:00".
+    pub fn datetime(self, t: &Timestamp) -> String {
+        self.at(t).format("%Y-%m-%d %H:%M:%S %:z").to_string()
+    }
+}
+
+/// Times an engine text gives in UTC ("first 10:00:00", "installed 2026-10-21 10:00 UTC")
+/// said in `zone` with the offset. `reference` is an instant near them (the evidence's or
+/// the finding's), which gives the date of a bare time of day. Only times after the words
+/// the engine writes before them are changed, so a name that looks like a time is kept.
+pub fn localise(text: &str, reference: &Timestamp, zone: Zone) -> String {
+    const BEFORE: [&str; 9] = [
+        "first ",
+        "last ",
+        "between ",
+        "and ",
+        "until ",
+        "from ",
+        "at ",
+        "installed ",
+        "created ",
+    ];
+    let b = text.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    while i < b.len() {
+        let prefixed = BEFORE.iter().any(|w| text[..i].ends_with(w));
+        // "2026-10-21 10:00 UTC"
+        if prefixed
+            && b.len() >= i + 20
+            && text.is_char_boundary(i + 20)
+            && &text[i + 16..i + 20] == " UTC"
+            && let Ok(naive) =
+                chrono::NaiveDateTime::parse_from_str(&text[i..i + 16], "%Y-%m-%d %H:%M")
+        {
+            let t = naive.and_utc();
+            out.push_str(&zone.at(&t).format("%Y-%m-%d %H:%M %:z").to_string());
+            i += 20;
+            continue;
+        }
+        // "10:00:00" not followed by more of an address or a number.
+        if prefixed
+            && (0..8).all(|k| {
+                if k == 2 || k == 5 {
+                    b.get(i + k) == Some(&b':')
+                } else {
+                    digit(i + k)
+                }
+            })
+            && !b.get(i + 8).is_some_and(u8::is_ascii_alphanumeric)
+            && !(b.get(i + 8) == Some(&b':') && b.get(i + 9).is_some_and(u8::is_ascii_alphanumeric))
+            && let Ok(tod) = chrono::NaiveTime::parse_from_str(&text[i..i + 8], "%H:%M:%S")
+        {
+            // The day nearest the reference instant.
+            let day = reference.date_naive();
+            let t = [day.pred_opt(), Some(day), day.succ_opt()]
+                .into_iter()
+                .flatten()
+                .map(|d| d.and_time(tod).and_utc())
+                .min_by_key(|t| (*t - *reference).num_seconds().abs())
+                .unwrap_or(*reference);
+            out.push_str(&zone.time(&t));
+            i += 8;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// A time in the machine's time zone, with its UTC offset ("10:42:05 +01:00").
@@ -286,6 +414,7 @@ pub struct Plot {
     /// Weakest and strongest signal measured.
     pub min_rssi: i16,
     pub max_rssi: i16,
+    /// First and last measurement, local with the UTC offset.
     pub start: String,
     pub end: String,
     /// Normalised (x, y) in 0..1 of the axes for other renderers.
@@ -299,7 +428,8 @@ pub struct Plot {
     pub x_ticks: Vec<Tick>,
     /// Axis titles.
     pub y_label: &'static str,
-    pub x_label: &'static str,
+    /// "Time (UTC+05:30)": the tick labels are local times.
+    pub x_label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -375,10 +505,6 @@ pub const BEFORE_YOU_ACT: &[&str] = &[
     "If the client is in immediate danger, call the emergency services.",
 ];
 
-fn ts(t: &Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
-}
-
 fn severity_words(s: Severity) -> &'static str {
     match s {
         Severity::High => "Important",
@@ -431,7 +557,7 @@ pub fn what(f: &Finding) -> String {
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
+fn plot(f: &Finding, zone: Zone) -> (Option<String>, Option<Plot>) {
     if f.signal.len() < 2 {
         return (None, None);
     }
@@ -465,8 +591,9 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
         })
         .collect();
     // Time ticks: start, end and up to 3 round minutes between.
+    let clock = |t: &Timestamp, fmt: &str| zone.at(t).format(fmt).to_string();
     let mut x_ticks = vec![Tick {
-        label: t0.format("%H:%M:%S").to_string(),
+        label: clock(&t0, "%H:%M:%S"),
         pos: 0.0,
         svg: 0.0,
     }];
@@ -479,7 +606,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
             let pos = (t - t0).num_milliseconds() as f64 / dt;
             if pos > 0.15 && pos < 0.85 {
                 x_ticks.push(Tick {
-                    label: t.format("%H:%M").to_string(),
+                    label: clock(&t, "%H:%M"),
                     pos,
                     svg: (pos * 3000.0).round() / 10.0,
                 });
@@ -488,7 +615,7 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
         }
     }
     x_ticks.push(Tick {
-        label: t1.format("%H:%M:%S").to_string(),
+        label: clock(&t1, "%H:%M:%S"),
         pos: 1.0,
         svg: 300.0,
     });
@@ -510,42 +637,46 @@ fn plot(f: &Finding) -> (Option<String>, Option<Plot>) {
     (
         Some(format!(
             "{spark}  ({min} to {max} dBm, {} to {})",
-            t0.format("%H:%M:%S"),
-            t1.format("%H:%M:%S")
+            zone.time(&t0),
+            zone.time(&t1)
         )),
         Some(Plot {
             points,
             min_rssi: min,
             max_rssi: max,
-            start: t0.format("%H:%M:%S").to_string(),
-            end: t1.format("%H:%M:%S").to_string(),
+            start: zone.time(&t0),
+            end: zone.time(&t1),
             xy,
             axis_min,
             axis_max,
             y_ticks,
             x_ticks,
             y_label: "Signal (dBm)",
-            x_label: "Time",
+            x_label: format!("Time (UTC{})", zone.at(&t0).format("%:z")),
         }),
     )
 }
 
-fn recorded(by: &Option<String>, at: &Option<Timestamp>) -> String {
+fn recorded(by: &Option<String>, at: &Option<Timestamp>, zone: Zone) -> String {
     let by = by
         .as_deref()
         .map(|b| format!(" by {}", sanitize::clean(b, 16)))
         .unwrap_or_default();
     let at = at
         .as_ref()
-        .map(|t| format!(" at {}", local_time(t)))
+        .map(|t| format!(" at {}", zone.time(t)))
         .unwrap_or_default();
     format!("(recorded{by}{at})")
 }
 
-fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
+fn finding_view(i: usize, f: &Finding, r: &Report, zone: Zone) -> FindingView {
     let response = r.consultation.responses.get(&f.id);
-    let (sparkline, plot) = plot(f);
-    let mut evidence: Vec<String> = f.evidence.iter().map(|e| clean(&e.text)).collect();
+    let (sparkline, plot) = plot(f, zone);
+    let mut evidence: Vec<String> = f
+        .evidence
+        .iter()
+        .map(|e| localise(&clean(&e.text), &e.t.unwrap_or(f.first_seen), zone))
+        .collect();
     if f.evidence_dropped > 0 {
         evidence.push(format!(
             "({} more pieces of evidence not listed.)",
@@ -558,7 +689,7 @@ fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
         severity: f.severity.as_str(),
         severity_words: severity_words(f.severity),
         what: what(f),
-        meaning: clean(&f.meaning),
+        meaning: localise(&clean(&f.meaning), &f.first_seen, zone),
         confidence: clean(&f.confidence.text),
         evidence,
         next_steps: f.next_steps.iter().map(|s| clean(s)).collect(),
@@ -566,27 +697,30 @@ fn finding_view(i: usize, f: &Finding, r: &Report) -> FindingView {
         plot,
         times: format!(
             "First seen {}, last seen {}.",
-            ts(&f.first_seen),
-            ts(&f.last_seen)
+            zone.datetime(&f.first_seen),
+            zone.datetime(&f.last_seen)
         ),
         signature: f.signature.clone(),
         questions: questions(f),
         answer: response.and_then(|x| {
-            x.answer
-                .map(|a| format!("{} {}", a.words(), recorded(&x.answered_by, &x.answered_at)))
+            x.answer.map(|a| {
+                format!(
+                    "{} {}",
+                    a.words(),
+                    recorded(&x.answered_by, &x.answered_at, zone)
+                )
+            })
         }),
         decision: response.and_then(|x| {
-            x.decision
-                .map(|d| format!("{} {}", d.words(), recorded(&x.decided_by, &x.decided_at)))
+            x.decision.map(|d| {
+                format!(
+                    "{} {}",
+                    d.words(),
+                    recorded(&x.decided_by, &x.decided_at, zone)
+                )
+            })
         }),
-        recognised: f.recognised.as_ref().map(|r| match &r.by {
-            Some(by) => format!(
-                "Marked as the client's own by {} at {}.",
-                sanitize::clean(by, 16),
-                local_time(&r.at)
-            ),
-            None => format!("Marked as the client's own at {}.", local_time(&r.at)),
-        }),
+        recognised: f.recognised.as_ref().map(|_| recognise_words_in(f, zone)),
     }
 }
 
@@ -596,7 +730,13 @@ pub fn findings_json_sha256(r: &Report) -> String {
 }
 
 impl View {
+    /// The view with times in the machine's time zone (`TZ`, else /etc/localtime).
     pub fn build(r: &Report) -> View {
+        Self::build_in(r, Zone::System)
+    }
+
+    /// The view with every time in `zone`, with its UTC offset.
+    pub fn build_in(r: &Report, zone: Zone) -> View {
         let active: Vec<&Finding> = r
             .findings
             .iter()
@@ -646,12 +786,12 @@ impl View {
             cannot_tell.push("The phone hides some of its look-ups (see the findings), so names it contacted may be missing from this check.".into());
         }
         let window = match (r.scan.started, r.scan.ended) {
-            (Some(a), Some(b)) => format!("{} to {}", ts(&a), ts(&b)),
+            (Some(a), Some(b)) => format!("{} to {}", zone.datetime(&a), zone.datetime(&b)),
             _ => "no observations".into(),
         };
         let c = &r.scan.counters;
-        let coverage = coverage(r);
-        let generated_at = chrono::Local::now().fixed_offset();
+        let coverage = coverage(r, zone);
+        let generated_at = zone.at(&chrono::Utc::now());
         let places = r
             .scan
             .places
@@ -661,8 +801,8 @@ impl View {
                     .label
                     .as_deref()
                     .map(|l| sanitize::clean(l, 60))
-                    .unwrap_or_else(|| format!("Moved on at {}", p.t.format("%H:%M:%S"))),
-                time: ts(&p.t),
+                    .unwrap_or_else(|| format!("Moved on at {}", zone.time(&p.t))),
+                time: zone.datetime(&p.t),
             })
             .collect();
         View {
@@ -679,12 +819,12 @@ impl View {
             findings: active
                 .iter()
                 .enumerate()
-                .map(|(i, f)| finding_view(i, f, r))
+                .map(|(i, f)| finding_view(i, f, r, zone))
                 .collect(),
             recognised: recognised
                 .iter()
                 .enumerate()
-                .map(|(i, f)| finding_view(i, f, r))
+                .map(|(i, f)| finding_view(i, f, r, zone))
                 .collect(),
             before_you_act: BEFORE_YOU_ACT.to_vec(),
             cannot_tell,
@@ -702,8 +842,8 @@ impl View {
                     description: clean(&d.description),
                     seen: format!(
                         "{} to {}",
-                        d.first_seen.format("%H:%M:%S"),
-                        d.last_seen.format("%H:%M:%S")
+                        zone.time(&d.first_seen),
+                        zone.time(&d.last_seen)
                     ),
                 })
                 .collect(),
@@ -756,10 +896,10 @@ impl View {
             date: r
                 .scan
                 .started
-                .map(|t| t.format("%Y-%m-%d").to_string())
+                .map(|t| zone.at(&t).format("%Y-%m-%d").to_string())
                 .unwrap_or_default(),
             place: None,
-            devices_examined: Vec::new(),
+            devices_examined: devices_examined(r, zone),
             coverage,
             concerns: r
                 .consultation
@@ -772,7 +912,7 @@ impl View {
                 .notes
                 .iter()
                 .map(|n| NoteView {
-                    time: local_datetime(&n.t),
+                    time: zone.datetime(&n.t),
                     text: format!(
                         "{}{}",
                         n.by.as_deref()
@@ -783,13 +923,235 @@ impl View {
                 })
                 .collect(),
             places,
+            concerns_recorded: r
+                .consultation
+                .concerns
+                .as_ref()
+                .map(|c| recorded(&c.by, &Some(c.at), zone)),
+            account_checklist: account_checklist(r, zone),
         }
     }
 }
 
+/// Whether the Apple Account checklist belongs in the report: an iPhone was checked or
+/// asked for, or an item was answered.
+fn shows_account_checklist(r: &Report) -> bool {
+    use crate::engine::coverage::Check;
+    !r.consultation.account_checks.is_empty()
+        || r.scan.coverage.iter().any(|c| c.check == Check::Iphone)
+        || r.scan
+            .examined
+            .iter()
+            .any(|e| e.kind == crate::report::ExaminedKind::Iphone)
+}
+
+fn account_checklist(r: &Report, zone: Zone) -> Option<AccountChecklistView> {
+    use crate::observation::{AccountAnswer, AccountItem};
+    if !shows_account_checklist(r) {
+        return None;
+    }
+    let mut looked = 0;
+    let mut unexpected = Vec::new();
+    let mut not_looked = Vec::new();
+    let items: Vec<AccountItemView> = AccountItem::ALL
+        .iter()
+        .map(|item| {
+            let short = item.title();
+            let guidance = crate::engine::iphone::account_guidance(*item);
+            // "Safety Check (iOS 16 and later): Settings, ..." → the title with its
+            // qualifier, then what to look at.
+            let (title, guidance) = match guidance.split_once(": ") {
+                Some((head, rest)) if head.starts_with(short) => (head, rest),
+                _ => (short, guidance),
+            };
+            let rec = r.consultation.account_checks.get(item);
+            let (answer, status) = match rec {
+                Some(a) => {
+                    let words = a.answer.words();
+                    let mut cap = words.chars();
+                    let words = cap
+                        .next()
+                        .map(|c| c.to_uppercase().collect::<String>() + cap.as_str())
+                        .unwrap_or_default();
+                    (
+                        format!("{words} {}.", recorded(&a.by, &Some(a.at), zone)),
+                        match a.answer {
+                            AccountAnswer::NothingUnexpected => "nothing-unexpected",
+                            AccountAnswer::SomethingUnexpected => "something-unexpected",
+                            AccountAnswer::NotChecked => "not-checked",
+                        },
+                    )
+                }
+                None => (
+                    "Not recorded. Whether it was looked at is not known.".to_string(),
+                    "not-recorded",
+                ),
+            };
+            match rec.map(|a| a.answer) {
+                Some(AccountAnswer::NothingUnexpected) => looked += 1,
+                Some(AccountAnswer::SomethingUnexpected) => {
+                    looked += 1;
+                    unexpected.push(short);
+                }
+                _ => not_looked.push(short),
+            }
+            AccountItemView {
+                title,
+                guidance,
+                answer,
+                status,
+            }
+        })
+        .collect();
+    let mut summary = format!(
+        "{looked} of {} items looked at with the client",
+        items.len()
+    );
+    if !unexpected.is_empty() {
+        summary.push_str(&format!(
+            "; something the client does not recognise: {}",
+            unexpected.join(", ")
+        ));
+    }
+    if !not_looked.is_empty() {
+        summary.push_str(&format!(
+            "; not looked at or not recorded: {}",
+            not_looked.join(", ")
+        ));
+    }
+    summary.push('.');
+    Some(AccountChecklistView {
+        intro: crate::engine::iphone::ACCOUNT_CHECKLIST_INTRO,
+        summary,
+        items,
+    })
+}
+
+/// The client's devices and belongings examined, in words, from `scan.examined`.
+fn devices_examined(r: &Report, zone: Zone) -> Vec<String> {
+    use crate::report::ExaminedKind;
+    let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+    r.scan
+        .examined
+        .iter()
+        .map(|e| match e.kind {
+            ExaminedKind::AndroidPhone => {
+                let model = [opt(&e.manufacturer), opt(&e.model)]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let mut s = "Android phone".to_string();
+                if !model.is_empty() {
+                    s.push_str(&format!(" {model}"));
+                }
+                if let Some(x) = &e.serial {
+                    s.push_str(&format!(", serial {x}"));
+                }
+                if let Some(v) = &e.android_version {
+                    s.push_str(&format!(", Android {v}"));
+                }
+                s.push_str(&format!(
+                    ": apps and settings checked ({})",
+                    plural(e.apps.unwrap_or(0) as usize, "app", "apps")
+                ));
+                s
+            }
+            ExaminedKind::Iphone => {
+                let mut s = match &e.model {
+                    Some(m) if m.starts_with("iPhone") => m.clone(),
+                    Some(m) => format!("iPhone {m}"),
+                    None => "iPhone".into(),
+                };
+                if let Some(x) = &e.udid {
+                    s.push_str(&format!(", UDID {x}"));
+                }
+                if let Some(v) = &e.ios_version {
+                    s.push_str(&format!(", iOS {v}"));
+                }
+                match (e.via.as_deref(), &e.backup_date) {
+                    (Some("backup") | None, Some(d)) => {
+                        s.push_str(&format!(", from a backup made {}", zone.datetime(d)))
+                    }
+                    (Some("backup"), None) => s.push_str(", from a backup"),
+                    (Some("usb"), _) => s.push_str(", read over USB"),
+                    _ => {}
+                }
+                s.push_str(&format!(
+                    ": apps and profiles checked ({}, {})",
+                    plural(e.apps.unwrap_or(0) as usize, "app", "apps"),
+                    plural(e.profiles.unwrap_or(0) as usize, "profile", "profiles")
+                ));
+                s
+            }
+            ExaminedKind::PhoneTraffic => {
+                let mut who: Vec<String> = e.mac.iter().map(|m| m.to_string()).collect();
+                who.extend(e.ips.iter().map(|i| i.to_string()));
+                if let Some(n) = &e.name {
+                    who.push(format!("named \"{}\"", sanitize::clean(n, 40)));
+                }
+                format!(
+                    "The traffic of the phone or device {}, {}",
+                    who.join(", "),
+                    if e.hotspot == Some(true) {
+                        "on the laptop's hotspot"
+                    } else {
+                        "from a saved capture"
+                    }
+                )
+            }
+            ExaminedKind::Bluetooth => format!(
+                "The client's belongings and the room, by a Bluetooth sweep{} ({} in range)",
+                match (&e.first, &e.last) {
+                    (Some(a), Some(b)) => format!(" from {} to {}", zone.time(a), zone.time(b)),
+                    _ => String::new(),
+                },
+                plural(e.seen.unwrap_or(0) as usize, "device", "devices")
+            ),
+            ExaminedKind::Network => format!(
+                "The network the laptop was on{} ({} seen)",
+                if e.networks.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", e.networks.join(", "))
+                },
+                plural(e.seen.unwrap_or(0) as usize, "host", "hosts")
+            ),
+        })
+        .collect()
+}
+
 /// What was checked and what was not: each check asked for, from `scan.coverage`, then
 /// what no check of this session looks at.
-fn coverage(r: &Report) -> Vec<CoverageView> {
+/// When a check saw something, from what it examined: "First and last observation:
+/// 10:00:00 +01:00 and 10:05:59 +01:00."
+fn coverage_when(r: &Report, check: crate::engine::coverage::Check, zone: Zone) -> String {
+    use crate::engine::coverage::Check;
+    use crate::report::ExaminedKind;
+    let kind = match check {
+        Check::Bluetooth => ExaminedKind::Bluetooth,
+        Check::Network => ExaminedKind::Network,
+        Check::PhoneTraffic => ExaminedKind::PhoneTraffic,
+        Check::PhoneApps => ExaminedKind::AndroidPhone,
+        Check::Iphone => ExaminedKind::Iphone,
+    };
+    let of_kind = || r.scan.examined.iter().filter(|e| e.kind == kind);
+    let first = of_kind().filter_map(|e| e.first).min();
+    let last = of_kind().filter_map(|e| e.last.or(e.first)).max();
+    match (first, last) {
+        (Some(a), Some(b)) if b > a => {
+            format!(
+                " First and last observation: {} and {}.",
+                zone.time(&a),
+                zone.time(&b)
+            )
+        }
+        (Some(a), _) => format!(" Observed at {}.", zone.time(&a)),
+        _ => String::new(),
+    }
+}
+
+fn coverage(r: &Report, zone: Zone) -> Vec<CoverageView> {
     use crate::engine::coverage::{Check, CoverageStatus};
     let mut out: Vec<CoverageView> = r
         .scan
@@ -804,6 +1166,11 @@ fn coverage(r: &Report) -> Vec<CoverageView> {
                 CoverageStatus::NotRun => "Not checked",
             }
             .into(),
+            when: if c.status == CoverageStatus::NotRun {
+                String::new()
+            } else {
+                coverage_when(r, c.check, zone)
+            },
             detail: format!(
                 "{}{}",
                 clean(&c.summary),
@@ -825,12 +1192,104 @@ fn coverage(r: &Report) -> Vec<CoverageView> {
             check: "Apps installed on the phone".into(),
             status: "Not checked".into(),
             detail: "not asked for in this session.".into(),
+            when: String::new(),
+        });
+    }
+    let checklist = account_checklist(r, zone);
+    if let Some(a) = &checklist {
+        let all = a
+            .items
+            .iter()
+            .all(|i| matches!(i.status, "nothing-unexpected" | "something-unexpected"));
+        let some = a
+            .items
+            .iter()
+            .any(|i| matches!(i.status, "nothing-unexpected" | "something-unexpected"));
+        out.push(CoverageView {
+            check: "The client's Apple Account (with the client)".into(),
+            status: if all {
+                "Checked"
+            } else if some {
+                "Partly checked"
+            } else {
+                "Not checked"
+            }
+            .into(),
+            detail: format!("{} See \"The client's Apple Account\".", a.summary),
+            when: String::new(),
         });
     }
     out.push(CoverageView {
-        check: "Shared accounts, passwords".into(),
+        check: if checklist.is_some() {
+            "Other shared accounts, passwords"
+        } else {
+            "Shared accounts, passwords"
+        }
+        .into(),
         status: "Not checked".into(),
         detail: "not something this tool can check: review them with the client.".into(),
+        when: String::new(),
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .expect("time")
+            .with_timezone(&chrono::Utc)
+    }
+
+    fn kolkata() -> Zone {
+        Zone::Fixed(chrono::FixedOffset::east_opt(5 * 3600 + 1800).expect("offset"))
+    }
+
+    #[test]
+    fn engine_times_are_said_in_the_zone_and_names_that_look_like_times_are_kept() {
+        let r = t("2026-07-15T09:00:00Z");
+        let z = kolkata();
+        assert_eq!(
+            localise("Seen 3 times (first 09:00:00, last 09:05:58).", &r, z),
+            "Seen 3 times (first 14:30:00 +05:30, last 14:35:58 +05:30)."
+        );
+        assert_eq!(
+            localise("7 contacts between 09:01:35 and 09:03:35: 1.2.3.4", &r, z),
+            "7 contacts between 14:31:35 +05:30 and 14:33:35 +05:30: 1.2.3.4"
+        );
+        assert_eq!(
+            localise(
+                "Profile \"X\", installed 2026-07-01 08:00 UTC, read from f",
+                &r,
+                z
+            ),
+            "Profile \"X\", installed 2026-07-01 13:30 +05:30, read from f"
+        );
+        // Not after the engine's words, part of an address, or a name: unchanged.
+        for keep in [
+            "Names: clock 09:00:00.local.",
+            "Bluetooth address at 12:34:56:78:9A:BC",
+            "seen at 09:00:001",
+            "Alarm 23:59:59",
+        ] {
+            assert_eq!(localise(keep, &r, z), keep);
+        }
+    }
+
+    #[test]
+    fn a_bare_time_of_day_takes_the_date_nearest_the_reference() {
+        // 23:50 UTC the evening before a reference just after midnight UTC.
+        let r = t("2026-07-15T00:05:00Z");
+        assert_eq!(
+            localise("first 23:50:00", &r, kolkata()),
+            "first 05:20:00 +05:30"
+        );
+        let london_summer = Zone::Fixed(chrono::FixedOffset::east_opt(3600).expect("offset"));
+        assert_eq!(
+            london_summer.datetime(&t("2026-07-15T09:00:00Z")),
+            "2026-07-15 10:00:00 +01:00"
+        );
+    }
 }
