@@ -716,7 +716,13 @@ fn draw_detail(frame: &mut Frame, app: &App, findings: &[Finding], area: Rect) {
     )));
     lines.push(Line::from("Evidence:"));
     for e in &f.evidence {
-        lines.push(Line::from(format!("  • {}", clean(&e.text, 300))));
+        // The engine writes evidence times in UTC; the screens say them in local time.
+        let text = crate::report::view::localise(
+            &clean(&e.text, 300),
+            e.t.as_ref().unwrap_or(&f.first_seen),
+            crate::report::view::Zone::System,
+        );
+        lines.push(Line::from(format!("  • {text}")));
     }
     frame.render_widget(
         Paragraph::new(lines)
