@@ -5,6 +5,8 @@
 //! the check writes replays through `--from` to the same findings. Phones that are locked,
 //! not trusted, doubled, missing, or answer garbage.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -954,5 +956,60 @@ fn a_stopped_check_keeps_what_it_read_and_says_the_rest_was_not_run() {
             .count(),
         4,
         "{not_run:?}"
+    );
+}
+
+/// The iPhone check from the start screen, through the same stand-in tools: with two
+/// iPhones attached the volunteer is asked which one, only that one is read, its findings
+/// land in the Phone apps pane, and the review ends with the Apple Account checklist.
+#[test]
+#[ignore = "needs tmux"]
+fn start_screen_asks_which_iphone_and_reviews_the_account_checklist() {
+    use support::tmux::Tmux;
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[Phone::new(UDID), Phone::new(UDID_B)]);
+    let home = tempfile::tempdir().expect("tmp");
+    let cases = home.path().join("cases");
+    // The stand-in tools come first on PATH (tmux's own environment would not keep it).
+    let cmd = format!(
+        "env PATH='{path}' FAKE_IOS='{}' {}",
+        work.path().join("fake-ios").display(),
+        env!("CARGO_BIN_EXE_sweep")
+    );
+    let t = Tmux::start_in(&cmd, home);
+    t.wait_for("start a check");
+    t.keys(&["Down", "Down", "Down", "Down"]);
+    t.wait_for("› [ ] iPhone (USB)");
+    t.keys(&["Space"]);
+    let p = t.wait_for("Which phone?");
+    assert!(p.contains(UDID) && p.contains(UDID_B), "{p}");
+    t.keys(&["Down", "Enter"]);
+    t.wait_for("[x] iPhone (USB)");
+    t.wait_for(&format!("UDID {UDID_B}:"));
+    t.wait_for("unlock it and tap Trust when it asks");
+    t.keys(&["s"]);
+    t.wait("the check to finish", |p| {
+        p.contains("check finished") || p.contains("check stopped")
+    });
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.wait_for("\"System Helper\" on this iPhone is signed for a company");
+    t.keys(&["r"]);
+    // Past the findings, the account checklist (the iPhone check was asked for).
+    for _ in 0..30 {
+        t.keys(&["Right"]);
+    }
+    t.keys(&["Left", "Left", "Left", "Left", "Left"]);
+    t.wait_for("Account access, 1 of 5: Apple Account devices");
+    t.keys(&["q", "q"]);
+    t.wait("sweep to quit", |_| !t.alive());
+    let case = the_case(&cases);
+    assert!(case.join(format!("ios/{UDID_B}/manifest.json")).is_file());
+    assert!(!case.join(format!("ios/{UDID}")).exists());
+    let asked = requests(work.path());
+    assert!(
+        !asked
+            .iter()
+            .any(|r| r.contains(UDID) && !r.contains("-s") && !r.contains("idevice_id")),
+        "{asked:?}"
     );
 }

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests (each test file that needs them says
 //! `mod support;`): network namespaces and child processes (`netns`), running sweep and
-//! tshark on captures (`traffic`). The captures themselves are built by
+//! tshark on captures (`traffic`), a program in tmux (`tmux`). The captures themselves are built by
 //! `sweep::testkit::capture`, shared with the examples and benchmarks.
 //!
 //! Tests that need root, a namespace or an external tool are `#[ignore = "..."]`: plain
@@ -9,4 +9,5 @@
 #![allow(dead_code)]
 
 pub mod netns;
+pub mod tmux;
 pub mod traffic;
