@@ -151,8 +151,9 @@ fn start_screen_offers_an_up_interface_and_refuses_a_down_one() {
     t.wait("the up interface first", |p| {
         p.contains("Network interface (← →): aup0 (virtual, up, 10.77.0.1/24)")
     });
-    // Select phone traffic (the third check), move to the interface row, pick bdown0.
-    t.keys(&["Down", "Down", "Space", "Down"]);
+    // Select phone traffic (the third check), move to the interface row (after the two USB
+    // checks), pick bdown0.
+    t.keys(&["Down", "Down", "Space", "Down", "Down", "Down"]);
     let line = |p: &str| {
         p.lines()
             .find(|l| l.contains("Network interface"))
