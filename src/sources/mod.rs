@@ -196,6 +196,22 @@ impl LinkOptions {
     }
 }
 
+/// Where a live source reads the time: the system clock in production, a scripted one in
+/// tests (so rules such as "no traffic for 10 seconds" are tested in milliseconds).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> Timestamp;
+}
+
+/// The system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        chrono::Utc::now()
+    }
+}
+
 /// Opens links on behalf of a thread that has dropped its capabilities (the screens'
 /// `privilege::Opener`), passed to the sources that need raw sockets.
 #[derive(Clone)]

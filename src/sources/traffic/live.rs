@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pcap_file::DataLink;
 use pcap_file::pcapng::PcapNgWriter;
@@ -33,6 +33,8 @@ pub struct LiveTrafficSource {
     rx: Option<Box<dyn DataLinkReceiver>>,
     /// Opens the raw socket for a caller without CAP_NET_RAW (the screens).
     opener: Option<crate::sources::LinkOpener>,
+    /// Where the time comes from (the system clock, or a test's).
+    clock: std::sync::Arc<dyn crate::sources::Clock>,
 }
 
 impl LiveTrafficSource {
@@ -42,7 +44,20 @@ impl LiveTrafficSource {
             save_to,
             rx: None,
             opener: None,
+            clock: std::sync::Arc::new(crate::sources::SystemClock),
         }
+    }
+
+    /// The I/O seam: frames from `rx` (any pnet receiver: a raw socket, or a test's
+    /// scripted frames and time-outs) and the time from `clock`.
+    pub fn with_io(
+        mut self,
+        rx: Box<dyn DataLinkReceiver>,
+        clock: std::sync::Arc<dyn crate::sources::Clock>,
+    ) -> Self {
+        self.rx = Some(rx);
+        self.clock = clock;
+        self
     }
 
     /// Open the raw socket through `opener` instead of on the calling thread.
@@ -80,7 +95,9 @@ impl Source for LiveTrafficSource {
     }
 
     fn prepare(&mut self) -> Result<(), SourceError> {
-        self.rx = Some(open_channel(&self.interface, self.opener.as_ref())?);
+        if self.rx.is_none() {
+            self.rx = Some(open_channel(&self.interface, self.opener.as_ref())?);
+        }
         Ok(())
     }
 
@@ -98,37 +115,38 @@ impl Source for LiveTrafficSource {
             })?),
             None => None,
         };
+        let clock = std::sync::Arc::clone(&self.clock);
         sink.status(
-            chrono::Utc::now(),
+            clock.now(),
             SourceKind::Traffic,
             SourceState::Running,
             None,
             None,
         );
         let mut ex = Extractor::new();
-        let mut last_frame = Instant::now();
+        let mut last_frame = clock.now();
         let mut seen = false;
         let mut quiet = false;
         let mut offset: u64 = 0;
         let mut write_error: Option<String> = None;
-        let mut last_flush = Instant::now();
+        let mut last_flush = clock.now();
         while !stop.is_stopped() {
             match rx.next() {
                 Ok(frame) => {
                     seen = true;
-                    last_frame = Instant::now();
+                    last_frame = clock.now();
                     if quiet {
                         // Traffic again: clear the notice.
                         quiet = false;
                         sink.status(
-                            chrono::Utc::now(),
+                            clock.now(),
                             SourceKind::Traffic,
                             SourceState::Running,
                             None,
                             None,
                         );
                     }
-                    let now = chrono::Utc::now();
+                    let now = clock.now();
                     if let Some(w) = writer.as_ref() {
                         offset = w.get_ref().n;
                     }
@@ -169,7 +187,7 @@ impl Source for LiveTrafficSource {
                     )));
                 }
             }
-            if !quiet && last_frame.elapsed() >= QUIET_WARNING {
+            if !quiet && elapsed(clock.now(), last_frame) >= QUIET_WARNING {
                 quiet = true;
                 let reason = if seen {
                     format!(
@@ -181,15 +199,15 @@ impl Source for LiveTrafficSource {
                     quiet_reason(&self.interface)
                 };
                 sink.status(
-                    chrono::Utc::now(),
+                    clock.now(),
                     SourceKind::Traffic,
                     SourceState::Running,
                     Some(reason),
                     Some("Connect the phone to the hotspot's Wi-Fi, then open an app or a web page on it.".into()),
                 );
             }
-            if last_flush.elapsed() >= Duration::from_secs(30) {
-                last_flush = Instant::now();
+            if elapsed(clock.now(), last_flush) >= Duration::from_secs(30) {
+                last_flush = clock.now();
                 ex.flush_flows();
                 if !send_out(&mut ex, sink) {
                     break;
@@ -210,6 +228,11 @@ impl Source for LiveTrafficSource {
         }
         Ok(())
     }
+}
+
+/// How long from `since` to `now` (none when the clock went back).
+fn elapsed(now: crate::observation::Timestamp, since: crate::observation::Timestamp) -> Duration {
+    (now - since).to_std().unwrap_or_default()
 }
 
 type Writer = PcapNgWriter<Counting>;
