@@ -2,9 +2,12 @@
 //! to `app::Action`s and draws with `render`; it only reads the engine's state.
 
 pub mod app;
+pub mod form;
 pub mod help;
+pub mod locate;
 pub mod phone;
 pub mod render;
+pub mod review;
 
 use std::path::PathBuf;
 use std::sync::Arc;
