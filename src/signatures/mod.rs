@@ -504,17 +504,24 @@ impl SignatureSet {
             source: parsed.source,
             entries: parsed.entries.len(),
         });
-        // The line of each entry's id: the n-th `"id"` for its n-th definition in this file.
-        let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for e in &parsed.entries {
-            let nth = seen.entry(e.id.as_str()).or_default();
-            let needle = format!("\"{}\"", e.id);
-            let line = text
-                .match_indices(&needle)
-                .nth(*nth)
-                .map_or(0, |(off, _)| line_col(text, off).0);
-            *nth += 1;
-            self.origins.push((file.to_string(), line));
+        // The line of each entry's `id = "..."`, in one pass over the text: entries come in
+        // the file's order, so the k-th such line is the k-th entry's.
+        let id_lines: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| {
+                let l = l.trim_start();
+                l.strip_prefix("id")
+                    .is_some_and(|r| r.trim_start().starts_with('='))
+            })
+            .map(|(i, _)| i + 1)
+            .collect();
+        if id_lines.len() == parsed.entries.len() {
+            self.origins
+                .extend(id_lines.into_iter().map(|l| (file.to_string(), l)));
+        } else {
+            self.origins
+                .extend(parsed.entries.iter().map(|_| (file.to_string(), 0)));
         }
         self.entries.extend(parsed.entries);
         Ok(())
