@@ -476,12 +476,16 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
                 report::render_with(&report, f, &options)
             })
             .and_then(|bytes| {
-                report::write_atomic(p, &bytes, args.overwrite)
-                    .map_err(|e| format!("{}: {}", p.display(), crate::case::io_words(&e)))
+                report::write_atomic(p, &bytes, args.overwrite).map_err(|source| {
+                    report::ReportError::Write {
+                        path: p.clone(),
+                        source,
+                    }
+                })
             });
         match result {
             Ok(()) => written.push(p.display().to_string()),
-            Err(e) => failed.push(e),
+            Err(e) => failed.push(e.to_string()),
         }
     }
     if !failed.is_empty() {

@@ -589,7 +589,7 @@ impl Session {
         } else {
             self.report(engine)
         };
-        report::export_all(&r, &dir)
+        report::export_all(&r, &dir).map_err(|e| e.to_string())
     }
 }
 
@@ -604,7 +604,7 @@ pub fn check_outputs(paths: &[&Path], overwrite: bool) -> Result<(), SessionErro
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         {
-            Format::from_path(p).map_err(SessionError::Input)?;
+            Format::from_path(p).map_err(|e| SessionError::Input(e.to_string()))?;
         }
         report::check_writable(p, overwrite).map_err(|e| SessionError::Input(e.to_string()))?;
     }

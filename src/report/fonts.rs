@@ -94,11 +94,13 @@ enum Pick {
 impl Fonts {
     /// `use_system`: look for installed fonts for characters DejaVu Sans lacks (CJK, emoji).
     /// Tests turn it off so their output does not depend on the machine.
-    pub fn new(use_system: bool) -> Result<Fonts, String> {
-        let regular = Face::new(DEJAVU_SANS.to_vec(), 0)
-            .ok_or("the embedded DejaVu Sans font could not be read")?;
-        let bold = Face::new(DEJAVU_SANS_BOLD.to_vec(), 0)
-            .ok_or("the embedded DejaVu Sans Bold font could not be read")?;
+    pub fn new(use_system: bool) -> Result<Fonts, super::ReportError> {
+        let regular = Face::new(DEJAVU_SANS.to_vec(), 0).ok_or(super::ReportError::Resource(
+            "the embedded DejaVu Sans font could not be read",
+        ))?;
+        let bold = Face::new(DEJAVU_SANS_BOLD.to_vec(), 0).ok_or(super::ReportError::Resource(
+            "the embedded DejaVu Sans Bold font could not be read",
+        ))?;
         Ok(Fonts {
             regular,
             bold,

@@ -41,7 +41,7 @@ const HTML: &str = include_str!("templates/report.html");
 
 /// Render one of the templates. HTML is auto-escaped by minijinja (every value);
 /// Markdown values go through the `md` filter.
-pub fn render_template(name: &str, view: &View) -> Result<String, String> {
+pub fn render_template(name: &str, view: &View) -> Result<String, super::ReportError> {
     let mut env = minijinja::Environment::new();
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
@@ -51,17 +51,14 @@ pub fn render_template(name: &str, view: &View) -> Result<String, String> {
         }
     });
     env.add_filter("md", |s: String| escape(&s));
-    env.add_template("report.md", MARKDOWN)
-        .map_err(|e| format!("report template: {e}"))?;
-    env.add_template("report.html", HTML)
-        .map_err(|e| format!("report template: {e}"))?;
-    let tmpl = env
-        .get_template(name)
-        .map_err(|e| format!("report template: {e}"))?;
-    tmpl.render(minijinja::context! { v => minijinja::Value::from(minijinja::value::Serde(view)) })
-        .map_err(|e| format!("report template: {e}"))
+    env.add_template("report.md", MARKDOWN)?;
+    env.add_template("report.html", HTML)?;
+    let tmpl = env.get_template(name)?;
+    Ok(tmpl.render(
+        minijinja::context! { v => minijinja::Value::from(minijinja::value::Serde(view)) },
+    )?)
 }
 
-pub fn render(view: &View) -> Result<String, String> {
+pub fn render(view: &View) -> Result<String, super::ReportError> {
     render_template("report.md", view)
 }

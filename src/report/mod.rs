@@ -399,8 +399,37 @@ pub enum Format {
     Json,
 }
 
+/// A report that could not be made or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(
+        "{}: unknown report format; use a name ending in .md, .html, .pdf or .json",
+        .0.display()
+    )]
+    UnknownFormat(PathBuf),
+    #[error("report template: {0}")]
+    Template(#[from] minijinja::Error),
+    /// The PDF could not be made (krilla's settings or its archival checks).
+    #[error("PDF{0}")]
+    Pdf(String),
+    /// Something built into sweep could not be used (an embedded font, the paper size).
+    #[error("{0}")]
+    Resource(&'static str),
+    #[error("{}: {}", path.display(), crate::case::io_words(source))]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Some formats of an export were written, others not.
+    #[error("not written: {}. Written: {}", failed.join("; "), if written.is_empty() { "nothing".to_string() } else { written.join(", ") })]
+    Partial {
+        failed: Vec<String>,
+        written: Vec<String>,
+    },
+}
+
 impl Format {
-    pub fn from_path(p: &Path) -> Result<Self, String> {
+    pub fn from_path(p: &Path) -> Result<Self, ReportError> {
         match p
             .extension()
             .and_then(|e| e.to_str())
@@ -411,15 +440,12 @@ impl Format {
             Some("html" | "htm") => Ok(Format::Html),
             Some("pdf") => Ok(Format::Pdf),
             Some("json") => Ok(Format::Json),
-            _ => Err(format!(
-                "{}: unknown report format; use a name ending in .md, .html, .pdf or .json",
-                p.display()
-            )),
+            _ => Err(ReportError::UnknownFormat(p.to_path_buf())),
         }
     }
 }
 
-pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, String> {
+pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, ReportError> {
     render_with(report, format, &RenderOptions::default())
 }
 
@@ -434,7 +460,7 @@ pub fn render_with(
     report: &Report,
     format: Format,
     options: &RenderOptions,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ReportError> {
     render_view(report, &view::View::build(report), format, options)
 }
 
@@ -444,7 +470,7 @@ pub fn render_view(
     view: &view::View,
     format: Format,
     options: &RenderOptions,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, ReportError> {
     match format {
         Format::Markdown => markdown::render(view).map(String::into_bytes),
         Format::Html => markdown::render_template("report.html", view).map(String::into_bytes),
@@ -550,7 +576,7 @@ fn free_name(dir: &Path, stem: &str, ext: &str) -> PathBuf {
 /// Write every report format into a case folder (the screens' export), beside what is
 /// there: nothing is ever replaced (`report-2.pdf`, `findings-2.json`, ...). When one
 /// format fails the others are still written, and the error names both.
-pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::new();
     let mut failed = Vec::new();
     for (stem, ext, format) in [
@@ -561,26 +587,22 @@ pub fn export_all(report: &Report, dir: &Path) -> Result<Vec<PathBuf>, String> {
     ] {
         let path = free_name(dir, stem, ext);
         let result = render(report, format).and_then(|bytes| {
-            write_atomic(&path, &bytes, false)
-                .map_err(|e| format!("{}: {}", path.display(), crate::case::io_words(&e)))
+            write_atomic(&path, &bytes, false).map_err(|source| ReportError::Write {
+                path: path.clone(),
+                source,
+            })
         });
         match result {
             Ok(()) => written.push(path),
-            Err(e) => failed.push(e),
+            Err(e) => failed.push(e.to_string()),
         }
     }
     if failed.is_empty() {
         Ok(written)
     } else {
-        let names: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-        Err(format!(
-            "not written: {}. Written: {}",
-            failed.join("; "),
-            if names.is_empty() {
-                "nothing".to_string()
-            } else {
-                names.join(", ")
-            }
-        ))
+        Err(ReportError::Partial {
+            failed,
+            written: written.iter().map(|p| p.display().to_string()).collect(),
+        })
     }
 }

@@ -916,12 +916,12 @@ fn document_date(t: &chrono::DateTime<chrono::FixedOffset>) -> krilla::metadata:
 }
 
 /// Render the PDF bytes on A4 with system fonts for CJK and emoji when installed.
-pub fn render(v: &View) -> Result<Vec<u8>, String> {
+pub fn render(v: &View) -> Result<Vec<u8>, super::ReportError> {
     render_with(v, &PdfOptions::default())
 }
 
 /// Render the PDF bytes with explicit options (paper size, system fonts).
-pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, String> {
+pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, super::ReportError> {
     let fonts = Fonts::new(opts.system_fonts)?;
     let (page_w, page_h) = opts.paper.size();
     let layout = Layout {
@@ -936,7 +936,7 @@ pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, String> {
     let configuration = ConfigurationBuilder::new()
         .with_archival_validator(Archival::A2_B)
         .finish()
-        .map_err(|e| format!("PDF settings: {e:?}"))?;
+        .map_err(|e| super::ReportError::Pdf(format!(" settings: {e:?}")))?;
     let mut doc = Document::new_with(SerializeSettings {
         configuration,
         ..Default::default()
@@ -954,7 +954,8 @@ pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, String> {
     }
     doc.set_metadata(meta);
     let total = pages.len();
-    let size = krilla::geom::Size::from_wh(page_w, page_h).ok_or("bad paper size")?;
+    let size = krilla::geom::Size::from_wh(page_w, page_h)
+        .ok_or(super::ReportError::Resource("bad paper size"))?;
     for (n, rows) in pages.iter().enumerate() {
         let mut page = doc.start_page_with(PageSettings::new(size));
         let mut s = page.surface();
@@ -1018,5 +1019,6 @@ pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, String> {
         s.finish();
         page.finish();
     }
-    doc.finish().map_err(|e| format!("PDF: {e:?}"))
+    doc.finish()
+        .map_err(|e| super::ReportError::Pdf(format!(": {e:?}")))
 }
