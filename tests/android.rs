@@ -8,7 +8,7 @@ mod android_support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use android_support::{FakeAdb, FakePhone, phone_from_folder, signed_apk, zip};
+use android_support::{FakeAdb, FakePhone, phone_from_folder, signed_apk, v1_signed_apk, zip};
 use serde_json::Value;
 use sha1::Digest;
 
@@ -448,6 +448,90 @@ fn live_check_through_a_fake_adb_server_gives_the_same_findings_as_from() {
     assert_eq!(comparable(&live), comparable(&replay));
     let replay_case = from(work.path(), &case, Some(&sigs));
     assert_eq!(comparable(&live), comparable(&replay_case));
+}
+
+/// A renamed stalkerware app signed only with the v1 (JAR) scheme is matched by its
+/// certificate through the same path as a v2-signed one; a garbage `META-INF/CERT.RSA` gives
+/// no certificate and a note in the app's evidence, never a panic.
+#[test]
+fn v1_only_signed_apk_is_matched_by_its_certificate() {
+    let work = tempfile::tempdir().expect("tmp");
+    let mut phone = phone_from_folder("SWEEPTEST14", &fixtures("android14"));
+    let (apk, cert) = v1_signed_apk(work.path(), "com.android.systemupdate.helper");
+    if let Err(e) = sweep::sources::android::apk::certificates(&apk) {
+        panic!("the test APK's v1 signature should be readable: {e}");
+    }
+    let cert_sha1 = hex::encode_upper(sha1::Sha1::digest(&cert));
+    let text = std::fs::read_to_string(fixtures("android14/dumpsys-package.txt")).expect("read");
+    for (pkg, path) in sweep::sources::android::collect::apk_paths(&text) {
+        let bytes = match pkg.as_str() {
+            "com.android.systemupdate.helper" => apk.clone(),
+            "com.example.notes" => zip(&[
+                ("META-INF/CERT.RSA", b"\x30\x82\xff\xff garbage, not PKCS#7"),
+                ("AndroidManifest.xml", pkg.as_bytes()),
+            ]),
+            _ => zip(&[("AndroidManifest.xml", pkg.as_bytes())]),
+        };
+        phone.files.insert(path, bytes);
+    }
+    let sigs = signatures_with_cert(work.path(), &cert_sha1);
+    let server = FakeAdb::start(vec![phone]);
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path());
+    c.env("ADB_SERVER_SOCKET", server.socket())
+        .args(["scan", "--android", "--cases-dir"])
+        .arg(&cases)
+        .arg("--signatures")
+        .arg(&sigs);
+    let live = run(c);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let f = by_package(&live, "com.android.systemupdate.helper");
+    assert_eq!(f[0]["severity"], "high", "{:#}", f[0]);
+    assert_eq!(f[0]["signature"], "stalkerware.testspy.app");
+    assert_eq!(f[0]["indicators"][0]["type"], "certificate");
+    assert_eq!(f[0]["indicators"][0]["listed"], cert_sha1.as_str());
+    // The certificate's SHA-256 is recorded too, in apks.json.
+    let snap = std::fs::read_dir(&cases)
+        .expect("cases")
+        .next()
+        .expect("one case")
+        .expect("entry")
+        .path()
+        .join("android/SWEEPTEST14");
+    let apks: Value =
+        serde_json::from_slice(&std::fs::read(snap.join("apks.json")).expect("apks.json"))
+            .expect("json");
+    let rec = |p: &str| {
+        apks.as_array()
+            .expect("array")
+            .iter()
+            .find(|a| a["package"] == p)
+            .cloned()
+            .expect("record")
+    };
+    let helper = rec("com.android.systemupdate.helper");
+    assert_eq!(helper["cert_sha1"][0], cert_sha1.as_str());
+    assert_eq!(
+        helper["cert_sha256"][0],
+        hex::encode_upper(sha2::Sha256::digest(&cert)).as_str()
+    );
+    assert!(helper.get("error").is_none(), "{helper}");
+    // Garbage in META-INF/CERT.RSA: no certificate, the reason kept and shown.
+    let notes = rec("com.example.notes");
+    assert!(notes.get("cert_sha1").is_none(), "{notes}");
+    let err = notes["error"].as_str().expect("error");
+    assert!(err.contains("META-INF/CERT.RSA"), "{err}");
+    let f = by_package(&live, "com.example.notes");
+    assert_eq!(f[0]["severity"], "medium");
+    let ev = f[0]["evidence"].to_string();
+    assert!(
+        ev.contains("signing certificate or hash not checked"),
+        "{ev}"
+    );
+    assert!(ev.contains("META-INF/CERT.RSA"), "{ev}");
+    // And the folder replays to the same findings.
+    let replay = from(work.path(), &snap, Some(&sigs));
+    assert_eq!(comparable(&live), comparable(&replay));
 }
 
 #[test]

@@ -808,6 +808,13 @@ fn app_evidence(t: Timestamp, app: &AndroidApp, origin: Origin) -> Vec<Evidence>
     for c in &app.cert_sha1 {
         push(format!("Signing certificate SHA-1: {c}"));
     }
+    if let Some(e) = &app.apk_error {
+        // Not a silent gap: the certificate (or hash) check could not be made for this app.
+        push(format!(
+            "APK not fully read (signing certificate or hash not checked): {}",
+            crate::sanitize::clean(e, 300)
+        ));
+    }
     if let Some(h) = &app.apk_sha256 {
         push(format!("APK SHA-256: {h}"));
     }

@@ -85,6 +85,9 @@ pub struct AndroidApp {
     /// SHA-256 of each signing certificate (DER), upper-case hex without colons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cert_sha256: Vec<String>,
+    /// Why the APK's hash or signing certificate is missing (`error` in `apks.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apk_error: Option<String>,
 }
 
 /// Phone-wide settings of interest (`settings list global|secure|system`), by namespace.

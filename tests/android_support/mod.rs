@@ -273,7 +273,8 @@ pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&size.to_le_bytes());
         central.extend_from_slice(&n.to_le_bytes());
-        central.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        // extra and comment lengths, disk, internal and external attributes
+        central.extend_from_slice(&[0; 12]);
         central.extend_from_slice(&offset.to_le_bytes());
         central.extend_from_slice(name.as_bytes());
     }
@@ -336,4 +337,85 @@ pub fn signed_apk(work: &Path, package: &str) -> (Vec<u8>, Vec<u8>) {
     signed.extend_from_slice(&((cd + block.len()) as u32).to_le_bytes());
     signed.extend_from_slice(&unsigned[eocd + 20..]);
     (signed, cert_der)
+}
+
+/// An APK signed only with the v1 (JAR) scheme: a key and self-signed certificate made now
+/// with the `openssl` command, `META-INF/CERT.SF` signed by `openssl cms` into a detached
+/// PKCS#7 SignedData (DER) stored as `META-INF/CERT.RSA`, and no APK Signing Block.
+/// Returns (APK bytes, DER certificate).
+pub fn v1_signed_apk(work: &Path, package: &str) -> (Vec<u8>, Vec<u8>) {
+    let dir = work.join(format!("{package}.v1"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let (key, cert_pem, cert_der) = (
+        dir.join("key.pem"),
+        dir.join("cert.pem"),
+        dir.join("cert.der"),
+    );
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let st = std::process::Command::new("openssl")
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("openssl runs (Debian base has it)");
+        assert!(st.success(), "openssl {args:?} failed");
+    };
+    let subj = format!("/CN={package} v1 test key");
+    openssl(&[
+        "req".as_ref(),
+        "-x509".as_ref(),
+        "-newkey".as_ref(),
+        "rsa:2048".as_ref(),
+        "-nodes".as_ref(),
+        "-keyout".as_ref(),
+        key.as_os_str(),
+        "-out".as_ref(),
+        cert_pem.as_os_str(),
+        "-days".as_ref(),
+        "2".as_ref(),
+        "-subj".as_ref(),
+        subj.as_ref(),
+    ]);
+    openssl(&[
+        "x509".as_ref(),
+        "-in".as_ref(),
+        cert_pem.as_os_str(),
+        "-outform".as_ref(),
+        "DER".as_ref(),
+        "-out".as_ref(),
+        cert_der.as_os_str(),
+    ]);
+    let manifest = format!("<manifest package=\"{package}\"/>");
+    let mf = "Manifest-Version: 1.0\r\nCreated-By: sweep tests\r\n\r\n";
+    let sf = "Signature-Version: 1.0\r\nCreated-By: sweep tests\r\n\r\n";
+    let sf_path = dir.join("CERT.SF");
+    std::fs::write(&sf_path, sf).expect("write SF");
+    let rsa_path = dir.join("CERT.RSA");
+    openssl(&[
+        "cms".as_ref(),
+        "-sign".as_ref(),
+        "-binary".as_ref(),
+        "-noattr".as_ref(),
+        "-md".as_ref(),
+        "sha256".as_ref(),
+        "-in".as_ref(),
+        sf_path.as_os_str(),
+        "-signer".as_ref(),
+        cert_pem.as_os_str(),
+        "-inkey".as_ref(),
+        key.as_os_str(),
+        "-outform".as_ref(),
+        "DER".as_ref(),
+        "-out".as_ref(),
+        rsa_path.as_os_str(),
+    ]);
+    let rsa = std::fs::read(&rsa_path).expect("CERT.RSA");
+    let apk = zip(&[
+        ("META-INF/MANIFEST.MF", mf.as_bytes()),
+        ("META-INF/CERT.SF", sf.as_bytes()),
+        ("META-INF/CERT.RSA", &rsa),
+        ("AndroidManifest.xml", manifest.as_bytes()),
+        ("classes.dex", b"dex\n035\0 not really dex"),
+    ]);
+    (apk, std::fs::read(&cert_der).expect("cert"))
 }

@@ -1,7 +1,19 @@
 //! An APK's SHA-256 and its signing certificates (SHA-1 and SHA-256 of each DER
-//! certificate), read from the APK Signing Block (schemes v2 and v3) with `apksig`.
+//! certificate), read from the APK Signing Block (schemes v2 and v3) with `apksig`, or, for
+//! an APK signed only with the v1 (JAR) scheme, from its `META-INF/*.RSA|*.DSA|*.EC` file (a
+//! PKCS#7 SignedData) with `zip` and `cms`.
+
+use std::io::{Cursor, Read};
 
 use apksig::{SigningBlock, ValueSigningBlock};
+use cms::cert::CertificateChoices;
+use cms::cert::x509::Certificate;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier};
+use der::{Decode, Encode, oid::ObjectIdentifier};
+
+/// id-signedData (RFC 5652).
+const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -40,14 +52,22 @@ pub fn facts(bytes: &[u8]) -> ApkFacts {
     out
 }
 
-/// The DER certificates of every signer in the v2 and v3 blocks.
+/// The DER certificates of every signer: from the v2 and v3 blocks, or, when the APK has no
+/// APK Signing Block with a certificate, from its v1 (JAR) signature.
 pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     if bytes.len() < 22 || !bytes.starts_with(b"PK") {
         return Err("not an APK (not a zip file)".into());
     }
-    let block = SigningBlock::from_u8(bytes).map_err(|e| {
-        format!("no APK Signing Block (v2/v3) could be read ({e}); v1-only signatures are not read")
-    })?;
+    let v2 = v2_v3_certificates(bytes);
+    match v2 {
+        Ok(c) => Ok(c),
+        Err(e2) => v1_certificates(bytes).map_err(|e1| format!("{e2}; {e1}")),
+    }
+}
+
+fn v2_v3_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let block = SigningBlock::from_u8(bytes)
+        .map_err(|e| format!("no APK Signing Block (v2/v3) could be read ({e})"))?;
     let mut out = Vec::new();
     for v in &block.content {
         match v {
@@ -74,6 +94,126 @@ pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
+/// A v1 signature block file is a few kilobytes; more is not a signature.
+const MAX_V1_BLOCK: u64 = 1 << 20;
+
+/// Is this zip entry a v1 signature block (`META-INF/NAME.RSA`, `.DSA` or `.EC`)?
+fn is_v1_block(name: &str) -> bool {
+    let Some(file) = name.strip_prefix("META-INF/") else {
+        return false;
+    };
+    let upper = file.to_ascii_uppercase();
+    !file.contains('/')
+        && [".RSA", ".DSA", ".EC"]
+            .iter()
+            .any(|x| upper.len() > x.len() && upper.ends_with(x))
+}
+
+/// The signers' certificates of every v1 signature block in the APK.
+fn v1_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("no v1 signature either: the zip cannot be read ({e})"))?;
+    let mut names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| is_v1_block(n))
+        .map(|n| n.into_owned())
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err("no v1 signature either (no META-INF/*.RSA, *.DSA or *.EC file)".into());
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        let mut block = Vec::new();
+        let read = zip.by_name(&name).map_err(|e| e.to_string()).and_then(|f| {
+            f.take(MAX_V1_BLOCK + 1)
+                .read_to_end(&mut block)
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = read {
+            problems.push(format!(
+                "the v1 signature {name} cannot be read from the zip ({e})"
+            ));
+            continue;
+        }
+        if block.len() as u64 > MAX_V1_BLOCK {
+            problems.push(format!(
+                "the v1 signature {name} is over 1 MiB: not a signature"
+            ));
+            continue;
+        }
+        match signer_certificates(&block) {
+            Ok(c) => out.extend(c),
+            Err(e) => problems.push(format!("the v1 signature {name} {e}")),
+        }
+    }
+    if out.is_empty() {
+        return Err(problems.join("; "));
+    }
+    Ok(out)
+}
+
+/// The certificates of the signers of a PKCS#7 SignedData (DER), as stored (the chain's
+/// other certificates are left out when the signer's can be told apart).
+fn signer_certificates(block: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let info =
+        ContentInfo::from_der(block).map_err(|e| format!("is not a PKCS#7 structure ({e})"))?;
+    if info.content_type != SIGNED_DATA {
+        return Err(format!(
+            "is not PKCS#7 SignedData (content type {})",
+            info.content_type
+        ));
+    }
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| format!("is not a readable PKCS#7 SignedData ({e})"))?;
+    let certs: Vec<&Certificate> = signed
+        .certificates
+        .as_ref()
+        .map(|s| {
+            s.0.iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c),
+                    CertificateChoices::Other(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if certs.is_empty() {
+        return Err("holds no certificate".into());
+    }
+    let signers: Vec<&Certificate> = certs
+        .iter()
+        .copied()
+        .filter(|c| {
+            signed.signer_infos.0.iter().any(|s| match &s.sid {
+                SignerIdentifier::IssuerAndSerialNumber(i) => {
+                    i.issuer == c.tbs_certificate.issuer
+                        && i.serial_number == c.tbs_certificate.serial_number
+                }
+                SignerIdentifier::SubjectKeyIdentifier(_) => false,
+            })
+        })
+        .collect();
+    let chosen = if signers.is_empty() { certs } else { signers };
+    let mut out = Vec::new();
+    for c in chosen {
+        let der = c
+            .to_der()
+            .map_err(|e| format!("holds a certificate that cannot be encoded ({e})"))?;
+        // The fingerprint is of the certificate as stored: the encoding read back must be
+        // the very bytes in the file (a certificate that is not strict DER is refused).
+        if !block.windows(der.len()).any(|w| w == der.as_slice()) {
+            return Err("holds a certificate not in strict DER: its fingerprint would not be the listed one".into());
+        }
+        out.push(der);
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +235,60 @@ mod tests {
         b.extend_from_slice(apksig::MAGIC);
         b.extend_from_slice(&[0xff; 64]);
         assert!(facts(&b).error.is_some());
+    }
+
+    /// A stored zip with these entries, written by the `zip` crate.
+    fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opt = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in files {
+            w.start_file(*name, opt).expect("entry");
+            w.write_all(data).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    #[test]
+    fn v1_block_names() {
+        for n in [
+            "META-INF/CERT.RSA",
+            "META-INF/ANDROIDD.DSA",
+            "META-INF/x.ec",
+        ] {
+            assert!(is_v1_block(n), "{n}");
+        }
+        for n in [
+            "META-INF/.RSA",
+            "META-INF/sub/CERT.RSA",
+            "assets/CERT.RSA",
+            "META-INF/CERT.SF",
+            "META-INF/MANIFEST.MF",
+        ] {
+            assert!(!is_v1_block(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn garbage_v1_signature_is_a_note_not_a_panic() {
+        let cases: [&[u8]; 5] = [
+            b"",
+            b"garbage",
+            b"\x30\x80\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02",
+            b"\x30\x82\xff\xff",
+            // A ContentInfo of type data, not SignedData.
+            b"\x30\x0f\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x01\xa0\x02\x04\x00",
+        ];
+        for block in cases {
+            let apk = zip_of(&[("AndroidManifest.xml", b"m"), ("META-INF/CERT.RSA", block)]);
+            let f = facts(&apk);
+            assert!(f.cert_sha1.is_empty());
+            let e = f.error.expect("a note");
+            assert!(e.contains("META-INF/CERT.RSA"), "{e}");
+        }
+        let unsigned = zip_of(&[("AndroidManifest.xml", b"m")]);
+        let e = facts(&unsigned).error.expect("a note");
+        assert!(e.contains("no v1 signature"), "{e}");
     }
 }

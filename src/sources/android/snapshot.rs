@@ -609,6 +609,7 @@ fn records(mut c: Collected, t: Timestamp) -> Vec<Record> {
                 apk_sha256: apk.and_then(|a| a.sha256.clone()),
                 cert_sha1: apk.map(|a| a.cert_sha1.clone()).unwrap_or_default(),
                 cert_sha256: apk.map(|a| a.cert_sha256.clone()).unwrap_or_default(),
+                apk_error: apk.and_then(|a| a.error.clone()),
                 label: None,
                 installer: pk.installer.or_else(|| q.and_then(|q| q.installer.clone())),
                 first_install: pk.first_install,
