@@ -273,6 +273,23 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
     }
 }
 
+/// Journal an observation of the volunteer's now, with their initials (`by`); false when
+/// no check is running to keep it.
+fn record_now(
+    session: &mut Option<Session>,
+    engine: &mut Engine,
+    make: impl FnOnce(Option<String>) -> Observation,
+) -> bool {
+    match session.as_mut() {
+        Some(s) => {
+            let by = s.operator.clone();
+            s.add(engine, Record::new(chrono::Utc::now(), make(by)));
+            true
+        }
+        None => false,
+    }
+}
+
 /// The review ends with the account-access checklist when an iPhone was asked for or
 /// read, when the client worries about their accounts, or once an item was answered.
 pub fn wants_account_checklist(engine: &Engine) -> bool {
@@ -495,83 +512,45 @@ where
                     }
                 }
                 Effect::AddPlace(label) => {
-                    if let Some(s) = session.as_mut() {
-                        s.add(
-                            engine,
-                            Record::new(
-                                chrono::Utc::now(),
-                                Observation::Place(PlaceMark { label }),
-                            ),
-                        );
-                    }
+                    record_now(session, engine, |_| Observation::Place(PlaceMark { label }));
                 }
                 Effect::MarkMine(address, undo) => {
-                    if let Some(s) = session.as_mut() {
-                        let by = s.operator.clone();
-                        s.add(
-                            engine,
-                            Record::new(
-                                chrono::Utc::now(),
-                                Observation::Mine(MineMark { address, by, undo }),
-                            ),
-                        );
-                    }
+                    record_now(session, engine, |by| {
+                        Observation::Mine(MineMark { address, by, undo })
+                    });
                 }
                 Effect::Answer {
                     finding,
                     answer,
                     decision,
                 } => {
-                    if let Some(s) = session.as_mut() {
-                        let by = s.operator.clone();
-                        s.add(
-                            engine,
-                            Record::new(
-                                chrono::Utc::now(),
-                                Observation::Answer(AnswerObs {
-                                    finding,
-                                    answer,
-                                    decision,
-                                    by,
-                                }),
-                            ),
-                        );
-                    }
+                    record_now(session, engine, |by| {
+                        Observation::Answer(AnswerObs {
+                            finding,
+                            answer,
+                            decision,
+                            by,
+                        })
+                    });
                 }
-                Effect::Note(text) => match session.as_mut() {
-                    Some(s) => {
-                        let by = s.operator.clone();
-                        s.add(
-                            engine,
-                            Record::new(
-                                chrono::Utc::now(),
-                                Observation::Note(NoteObs { text, by }),
-                            ),
-                        );
-                    }
-                    None => {
+                Effect::Note(text) => {
+                    if !record_now(session, engine, |by| {
+                        Observation::Note(NoteObs { text, by })
+                    }) {
                         app.status = Some("Notes are kept with a check: start one first.".into())
                     }
-                },
+                }
                 Effect::ListPhones(kind) => {
                     let listed = list_usb_phones(kind);
                     app.phones_listed(kind, listed);
                 }
-                Effect::AccountCheck(item, answer) => match session.as_mut() {
-                    Some(s) => {
-                        let by = s.operator.clone();
-                        s.add(
-                            engine,
-                            Record::new(
-                                chrono::Utc::now(),
-                                Observation::AccountCheck(AccountCheckObs { item, answer, by }),
-                            ),
-                        );
-                    }
-                    None => {
+                Effect::AccountCheck(item, answer) => {
+                    if !record_now(session, engine, |by| {
+                        Observation::AccountCheck(AccountCheckObs { item, answer, by })
+                    }) {
                         app.status = Some("Answers are kept with a check: start one first.".into())
                     }
-                },
+                }
                 Effect::ListCases => {
                     app.cases = case_rows(&cases_root);
                     app.case_selected = app.cases.len().saturating_sub(1);
