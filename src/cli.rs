@@ -149,6 +149,12 @@ pub struct ScanArgs {
     /// Which iPhone, when several are connected (as `idevice_id -l` lists it).
     #[arg(long, value_name = "UDID", requires = "ios")]
     pub udid: Option<String>,
+    /// With --ios, also make a full backup of the iPhone into the case folder
+    /// (ios/<udid>/backup/, through idevicebackup2): the only way to list its configuration
+    /// profiles over USB. Only with the client's agreement: the backup holds their
+    /// messages and photos. It can take many minutes; the iPhone may ask for its passcode.
+    #[arg(long, requires = "ios")]
+    pub ios_backup: bool,
 }
 
 /// The clap command: `Cli` with the long version (`sweep --version`), which names the
@@ -364,6 +370,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     if args.ios {
         checks.push(CheckRequest::Iphone {
             udid: args.udid.clone(),
+            backup: args.ios_backup,
         });
     }
     let spec = SessionSpec {

@@ -53,6 +53,9 @@ pub enum CheckRequest {
     /// read-only).
     Iphone {
         udid: Option<String>,
+        /// Also make a full backup into the case folder (the client agreed): it gives the
+        /// configuration profiles, which cannot be listed over USB otherwise.
+        backup: bool,
     },
     /// A recording (.jsonl), a capture (pcap/pcapng) or a phone snapshot folder to analyse.
     File(PathBuf),
@@ -305,9 +308,13 @@ impl Session {
                         phone_snapshot = true;
                     }
                 }
-                CheckRequest::Iphone { udid } => {
+                CheckRequest::Iphone { udid, backup } => {
                     if let Some(d) = &case_dir {
-                        sources.push(crate::sources::ios::live::live_source(d, udid.as_deref()));
+                        sources.push(crate::sources::ios::live::live_source(
+                            d,
+                            udid.as_deref(),
+                            crate::sources::ios::live::Extras { backup: *backup },
+                        ));
                         phone_snapshot = true;
                     }
                 }

@@ -3,156 +3,19 @@
 //! the plist crate, profile files at `fileID[0:2]/fileID`), run through `sweep scan --from
 //! DIR --json -`.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, SystemTime};
 
-use plist::{Dictionary, Value};
+use plist::Value;
+use support::ios::{PROFILES, Spec, backup_time, dict, make, profile, s, xml};
 use sweep::sources::ios::backup::file_id;
-
-const UDID: &str = "00008110-000A11112222801E";
-const PROFILES: &str = "SysSharedContainerDomain-systemgroup.com.apple.configurationprofiles";
 
 fn sweep() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
     c.env("SWEEP_HOME", std::env::temp_dir().join("sweep-ios-home"));
     c
-}
-
-/// 2026-11-20T10:00:00Z, the backup's date.
-fn backup_time() -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_168_800)
-}
-
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
-    let mut d = Dictionary::new();
-    for (k, v) in pairs {
-        d.insert(k.to_string(), v);
-    }
-    Value::Dictionary(d)
-}
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn profile(name: &str, org: &str, payloads: &[&str]) -> Value {
-    dict(vec![
-        ("PayloadDisplayName", s(name)),
-        ("PayloadOrganization", s(org)),
-        (
-            "PayloadIdentifier",
-            s(&format!("com.example.{}", name.len())),
-        ),
-        ("PayloadUUID", s("6C9A2F4E-1B2C-4D5E-8F90-A1B2C3D4E5F6")),
-        ("PayloadType", s("Configuration")),
-        (
-            "InstallDate",
-            Value::Date((backup_time() - Duration::from_secs(86_400 * 30)).into()),
-        ),
-        (
-            "PayloadContent",
-            Value::Array(
-                payloads
-                    .iter()
-                    .map(|p| dict(vec![("PayloadType", s(p)), ("PayloadVersion", 1.into())]))
-                    .collect(),
-            ),
-        ),
-    ])
-}
-
-struct Spec {
-    encrypted: bool,
-    version: &'static str,
-    apps: Vec<&'static str>,
-    app_domains: Vec<&'static str>,
-    /// (domain, relativePath, contents)
-    files: Vec<(&'static str, String, Vec<u8>)>,
-}
-
-impl Default for Spec {
-    fn default() -> Self {
-        Spec {
-            encrypted: false,
-            version: "26.1",
-            apps: vec!["com.apple.Pages", "org.example.notes"],
-            app_domains: vec!["org.example.notes"],
-            files: Vec::new(),
-        }
-    }
-}
-
-fn xml(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    v.to_writer_xml(&mut out).expect("plist");
-    out
-}
-
-fn make(spec: &Spec) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = dir.path();
-    let info = dict(vec![
-        ("Device Name", s("Jane's iPhone")),
-        ("Product Type", s("iPhone14,2")),
-        ("Product Name", s("iPhone 13 Pro")),
-        ("Product Version", s(spec.version)),
-        ("Build Version", s("23B85")),
-        ("Unique Identifier", s(UDID)),
-        ("Target Identifier", s(UDID)),
-        ("Last Backup Date", Value::Date(backup_time().into())),
-        (
-            "Installed Applications",
-            Value::Array(spec.apps.iter().map(|a| s(a)).collect()),
-        ),
-    ]);
-    info.to_file_xml(d.join("Info.plist")).expect("Info.plist");
-    let manifest = dict(vec![
-        ("IsEncrypted", Value::Boolean(spec.encrypted)),
-        ("Version", s("10.0")),
-    ]);
-    manifest
-        .to_file_binary(d.join("Manifest.plist"))
-        .expect("Manifest.plist");
-    if spec.encrypted {
-        // An encrypted backup's Manifest.db is itself encrypted: not SQLite.
-        std::fs::write(d.join("Manifest.db"), [0x5au8; 4096]).expect("db");
-        return dir;
-    }
-    let db = rusqlite::Connection::open(d.join("Manifest.db")).expect("db");
-    db.execute_batch(
-        "CREATE TABLE Files (fileID TEXT PRIMARY KEY, domain TEXT, relativePath TEXT, flags INTEGER, file BLOB);
-         CREATE INDEX FilesDomainIdx ON Files(domain);
-         CREATE TABLE Properties (key TEXT PRIMARY KEY, value BLOB);",
-    )
-    .expect("schema");
-    let insert = |domain: &str, rel: &str, flags: i64| {
-        db.execute(
-            "INSERT INTO Files VALUES (?1, ?2, ?3, ?4, ?5)",
-            rusqlite::params![file_id(domain, rel), domain, rel, flags, vec![0u8; 8]],
-        )
-        .expect("insert");
-    };
-    for a in &spec.app_domains {
-        let domain = format!("AppDomain-{a}");
-        insert(&domain, "", 2);
-        insert(&domain, "Library/Preferences/prefs.plist", 1);
-    }
-    insert(PROFILES, "Library/ConfigurationProfiles", 2);
-    // Settings files next to the profiles are not profiles.
-    insert(
-        PROFILES,
-        "Library/ConfigurationProfiles/MCSettingsEvents.plist",
-        1,
-    );
-    for (domain, rel, bytes) in &spec.files {
-        insert(domain, rel, 1);
-        let id = file_id(domain, rel);
-        let sub = d.join(&id[..2]);
-        std::fs::create_dir_all(&sub).expect("mkdir");
-        std::fs::write(sub.join(&id), bytes).expect("write");
-    }
-    dir
 }
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {

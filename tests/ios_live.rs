@@ -11,33 +11,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use plist::{Dictionary, Value};
+use plist::Value;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
+use support::ios::{Spec, UDID, dict, mdm_spec, s, write_backup, xml};
 use sweep::sources::ios::live::{
-    Answer, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check,
+    Answer, Extras, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check, run_check_with,
 };
 
-const UDID: &str = "00008110-000A11112222801E";
 const UDID_B: &str = "00008030-001B33334444402E";
-
-fn dict(pairs: Vec<(&str, Value)>) -> Value {
-    let mut d = Dictionary::new();
-    for (k, v) in pairs {
-        d.insert(k.to_string(), v);
-    }
-    Value::Dictionary(d)
-}
-
-fn s(v: &str) -> Value {
-    Value::String(v.to_string())
-}
-
-fn xml(v: &Value) -> Vec<u8> {
-    let mut out = Vec::new();
-    v.to_writer_xml(&mut out).expect("plist");
-    out
-}
 
 fn device_info(udid: &str) -> Value {
     dict(vec![
@@ -194,6 +176,8 @@ struct Phone {
     udid: &'static str,
     lockdown_error: Option<&'static str>,
     apps: Vec<u8>,
+    /// What `idevicebackup2 backup` gives; `None`: the backup fails.
+    backup: Option<Spec>,
 }
 
 impl Phone {
@@ -202,6 +186,7 @@ impl Phone {
             udid,
             lockdown_error: None,
             apps: xml(&apps()),
+            backup: Some(mdm_spec()),
         }
     }
 }
@@ -257,6 +242,18 @@ for f in "$d"/prov/*.mobileprovision; do cp "$f" "$4/"; n=$((n+1)); done
 echo "Device has $n provisioning profiles installed:"
 "#;
 
+const IDEVICEBACKUP2: &str = r#"#!/bin/sh
+echo "idevicebackup2 $*" >> "$FAKE_IOS/requests.log"
+d="$FAKE_IOS/$2"
+[ "$1" = "-u" ] && [ -d "$d" ] || { echo "No device found." >&2; exit 255; }
+if [ -f "$d/lockdown-error" ]; then echo "ERROR: Could not connect to lockdownd: Password protected (-17)" >&2; exit 255; fi
+[ "$3" = "backup" ] && [ "$4" = "--full" ] && [ -d "$5" ] || { echo "not a full backup" >&2; exit 1; }
+echo "Backup directory is \"$5\""
+if [ ! -d "$d/backup" ]; then echo "ERROR: Backup Failed (Error Code -208)" >&2; exit 1; fi
+mkdir "$5/$2" && cp -R "$d/backup/." "$5/$2/"
+echo "Backup Successful."
+"#;
+
 /// The stand-in tools and their answers: returns the PATH to give sweep.
 fn fake_tools(work: &Path, phones: &[Phone]) -> String {
     use std::os::unix::fs::PermissionsExt;
@@ -267,6 +264,7 @@ fn fake_tools(work: &Path, phones: &[Phone]) -> String {
         ("ideviceinfo", IDEVICEINFO),
         ("ideviceinstaller", IDEVICEINSTALLER),
         ("ideviceprovision", IDEVICEPROVISION),
+        ("idevicebackup2", IDEVICEBACKUP2),
     ] {
         let p = bin.join(name);
         std::fs::write(&p, body).expect("script");
@@ -297,6 +295,10 @@ fn fake_tools(work: &Path, phones: &[Phone]) -> String {
         .expect("write");
         if let Some(e) = p.lockdown_error {
             std::fs::write(d.join("lockdown-error"), e).expect("write");
+        }
+        if let Some(b) = &p.backup {
+            std::fs::create_dir_all(d.join("backup")).expect("mkdir");
+            write_backup(&d.join("backup"), b);
         }
     }
     std::fs::write(root.join("devices.txt"), list).expect("write");
@@ -722,6 +724,9 @@ struct MemLink {
     listed: Vec<Listed>,
     answers: BTreeMap<&'static str, Result<Vec<u8>, LinkError>>,
     asked: Vec<Request>,
+    /// What a backup gives: a backup written as `idevicebackup2` does, or an error.
+    backup: Result<Spec, LinkError>,
+    backups: usize,
 }
 
 fn file_of(req: Request) -> &'static str {
@@ -753,6 +758,17 @@ impl IphoneLink for MemLink {
     fn name(&self) -> String {
         "in-memory".into()
     }
+    fn backup(&mut self, udid: &str, dir: &Path) -> Result<Answer, LinkError> {
+        self.backups += 1;
+        let spec = self.backup.as_ref().map_err(Clone::clone)?;
+        let d = dir.join(udid);
+        std::fs::create_dir(&d).expect("mkdir");
+        write_backup(&d, spec);
+        Ok(Answer {
+            bytes: b"Backup Successful.\n".to_vec(),
+            exit_code: Some(0),
+        })
+    }
 }
 
 fn mem_link() -> MemLink {
@@ -781,6 +797,8 @@ fn mem_link() -> MemLink {
         }],
         answers,
         asked: Vec::new(),
+        backup: Ok(mdm_spec()),
+        backups: 0,
     }
 }
 
@@ -1012,4 +1030,239 @@ fn start_screen_asks_which_iphone_and_reviews_the_account_checklist() {
             .any(|r| r.contains(UDID) && !r.contains("-s") && !r.contains("idevice_id")),
         "{asked:?}"
     );
+}
+
+/// What the check sends about the configuration profiles: the part's state and reason,
+/// and the profiles' names.
+fn profiles_part(
+    sent: &[sweep::observation::Record],
+) -> (
+    Option<(sweep::observation::PartState, Option<String>)>,
+    Vec<String>,
+) {
+    use sweep::observation::{IosPartKind, Observation};
+    let part = sent.iter().find_map(|r| match &r.obs {
+        Observation::IosPart(p) if p.part == IosPartKind::ConfigurationProfiles => {
+            Some((p.state, p.reason.clone()))
+        }
+        _ => None,
+    });
+    let names = sent
+        .iter()
+        .filter_map(|r| match &r.obs {
+            Observation::IosProfile(p) => p.name.clone(),
+            _ => None,
+        })
+        .collect();
+    (part, names)
+}
+
+fn check_with_backup(
+    link: &mut MemLink,
+    case: &Path,
+) -> (
+    Result<PathBuf, sweep::sources::SourceError>,
+    Vec<sweep::observation::Record>,
+) {
+    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let sink = sweep::sources::Sink::new(tx);
+    let r = run_check_with(
+        link,
+        None,
+        case,
+        &sink,
+        &sweep::sources::Stop::new(),
+        &at,
+        Extras { backup: true },
+    );
+    drop(sink);
+    (r, rx.into_iter().flatten().collect())
+}
+
+/// With the client's agreement the check also makes a backup into `ios/<udid>/backup/`:
+/// its configuration profiles are read (the MDM one, and the Wi-Fi one, which the engine
+/// keeps quiet), the part is done, and the folder replays to the same records, with the
+/// backup's files among the inputs to checksum.
+#[test]
+fn the_trait_seam_backup_gives_the_configuration_profiles() {
+    use sweep::observation::PartState;
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    let (r, sent) = check_with_backup(&mut link, work.path());
+    // Only the garbage provisioning item is an error; the backup is fine.
+    let err = r.expect_err("the bad provisioning item").to_string();
+    assert!(!err.contains("backup"), "{err}");
+    assert_eq!(link.backups, 1);
+    let (part, names) = profiles_part(&sent);
+    assert_eq!(part, Some((PartState::Done, None)));
+    assert!(
+        names.contains(&"Device Management".to_string())
+            && names.contains(&"Home Wi-Fi".to_string()),
+        "{names:?}"
+    );
+    let snap = work.path().join("ios").join(UDID);
+    let (again, _) = sweep::sources::ios::snapshot::read_folder(&snap);
+    assert_eq!(sent, again);
+    let m: Json =
+        serde_json::from_slice(&std::fs::read(snap.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let last = m["commands"]
+        .as_array()
+        .expect("commands")
+        .last()
+        .cloned()
+        .expect("one");
+    assert_eq!(last["file"], "backup.log");
+    assert_eq!(last["exit_code"], 0);
+    assert!(snap.join("backup.log").is_file());
+    let inputs = sweep::sources::ios::snapshot::input_files(&snap);
+    let backup = snap.join("backup").join(UDID);
+    for f in ["Manifest.db", "Manifest.plist", "Info.plist", "backup.log"] {
+        assert!(
+            inputs.iter().any(|p| p.file_name().is_some_and(|n| n == f)),
+            "{f}: {inputs:?}"
+        );
+    }
+    assert_eq!(
+        inputs.iter().filter(|p| p.starts_with(&backup)).count(),
+        5,
+        "Manifest.db, Manifest.plist, Info.plist and the two profiles: {inputs:?}"
+    );
+}
+
+/// A backup that fails, or comes out encrypted, leaves the rest of the check standing and
+/// says why the profiles were not read; a backup is never made without being asked for.
+#[test]
+fn a_failed_or_encrypted_backup_says_why_the_profiles_were_not_read() {
+    use sweep::observation::PartState;
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    link.backup = Err(LinkError::NotTrusted(
+        "it is locked (lockdown said \"password protected\")".into(),
+    ));
+    let (_, sent) = check_with_backup(&mut link, work.path());
+    let (part, names) = profiles_part(&sent);
+    let (state, why) = part.expect("the part");
+    assert_eq!(state, PartState::NotDone);
+    let why = why.expect("a reason");
+    assert!(
+        why.contains("the backup was refused") && why.contains("locked"),
+        "{why}"
+    );
+    assert!(
+        why.contains("Settings, General, VPN & Device Management"),
+        "{why}"
+    );
+    assert!(names.iter().all(|n| n != "Device Management"), "{names:?}");
+    // The rest of the check stands: the apps were read.
+    assert!(
+        sent.iter()
+            .any(|r| matches!(&r.obs, sweep::observation::Observation::IosApp(_)))
+    );
+
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    link.backup = Ok(Spec {
+        encrypted: true,
+        ..Spec::default()
+    });
+    let (_, sent) = check_with_backup(&mut link, work.path());
+    let (state, why) = profiles_part(&sent).0.expect("the part");
+    assert_eq!(state, PartState::NotDone);
+    assert!(why.is_some_and(|w| w.contains("encrypted")));
+
+    let work = tempfile::tempdir().expect("tmp");
+    let mut link = mem_link();
+    let (tx, _rx) = std::sync::mpsc::sync_channel(64);
+    let _ = run_check(
+        &mut link,
+        None,
+        work.path(),
+        &sweep::sources::Sink::new(tx),
+        &sweep::sources::Stop::new(),
+        &at,
+    );
+    assert_eq!(link.backups, 0);
+    assert!(!work.path().join("ios").join(UDID).join("backup").exists());
+}
+
+/// `sweep scan --ios --ios-backup` through the stand-in tools: the MDM profile found by
+/// the backup is a high finding, the check is complete, `idevicebackup2 backup --full` is
+/// the only command added, the backup's files are inputs, and `--from` the case folder
+/// gives the same findings. A failed backup keeps every other finding.
+#[test]
+fn ios_backup_flag_makes_a_backup_into_the_case_folder_and_replays() {
+    let work = tempfile::tempdir().expect("tmp");
+    let path = fake_tools(work.path(), &[Phone::new(UDID)]);
+    let sigs = signatures(work.path());
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--ios-backup", "--cases-dir"])
+        .arg(&cases)
+        .arg("--signatures")
+        .arg(&sigs);
+    let live = run(c);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let mdm = by_signature(&live, "ios-profile-mdm");
+    assert_eq!(mdm.len(), 1, "{:#?}", findings(&live));
+    assert_eq!(mdm[0]["severity"], "high");
+    assert!(by_signature(&live, "ios-check-incomplete").is_empty());
+    assert!(
+        !findings(&live)
+            .iter()
+            .any(|f| f.to_string().contains("Home Wi-Fi"))
+    );
+    let backups: Vec<String> = requests(work.path())
+        .into_iter()
+        .filter(|r| r.starts_with("idevicebackup2"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(
+        backups[0].starts_with(&format!("idevicebackup2 -u {UDID} backup --full ")),
+        "{backups:?}"
+    );
+    let case = the_case(&cases);
+    let backup = case.join("ios").join(UDID).join("backup").join(UDID);
+    assert!(backup.join("Manifest.db").is_file());
+    let inputs = live.json["scan"]["inputs"].to_string();
+    assert!(
+        inputs.contains("Manifest.db") && inputs.contains("backup.log"),
+        "{inputs}"
+    );
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--from"])
+        .arg(&case)
+        .arg("--signatures")
+        .arg(&sigs);
+    let replay = run(c);
+    assert_eq!(replay.code, 0, "{}", replay.stderr);
+    assert_eq!(findings(&live), findings(&replay));
+
+    // The backup fails: everything else is found; the profiles are said not checked.
+    let work = tempfile::tempdir().expect("tmp");
+    let mut phone = Phone::new(UDID);
+    phone.backup = None;
+    let path = fake_tools(work.path(), &[phone]);
+    let cases = work.path().join("cases");
+    let mut c = sweep(work.path(), &path);
+    c.args(["scan", "--ios", "--ios-backup", "--cases-dir"])
+        .arg(&cases)
+        .arg("--signatures")
+        .arg(&sigs);
+    let failed = run(c);
+    assert_eq!(failed.code, 0, "{}", failed.stderr);
+    assert_eq!(by_signature(&failed, "stalkerware.spyphone.app").len(), 1);
+    let inc = by_signature(&failed, "ios-check-incomplete");
+    assert_eq!(inc.len(), 1, "{:#?}", findings(&failed));
+    let ev = inc[0]["evidence"].to_string();
+    assert!(
+        ev.contains("Backup Failed") || ev.contains("exited with code 1"),
+        "{ev}"
+    );
+    // --ios-backup without --ios is a usage error.
+    let out = sweep(work.path(), &path)
+        .args(["scan", "--ios-backup"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
 }

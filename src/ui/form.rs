@@ -50,6 +50,8 @@ pub struct CheckChoice {
     /// What was found when the phones were listed: the chosen phone, or why none can be
     /// checked and what to do.
     pub detail: Option<String>,
+    /// iPhone: also make a backup into the case folder (the client agreed).
+    pub backup: bool,
 }
 
 impl CheckChoice {
@@ -60,6 +62,7 @@ impl CheckChoice {
             unavailable,
             device: None,
             detail: None,
+            backup: false,
         }
     }
 
@@ -169,6 +172,9 @@ pub struct StartForm {
     pub last_case: Option<String>,
     /// Several phones are attached: which one to check.
     pub choosing_phone: Option<PhoneChooser>,
+    /// An iPhone was chosen: asking whether the client agrees to a backup into the case
+    /// folder (the only way its configuration profiles are listed over USB).
+    pub confirming_backup: bool,
 }
 
 impl StartForm {
@@ -176,7 +182,26 @@ impl StartForm {
     pub fn editing(&self) -> bool {
         self.editing_case || self.editing_operator
     }
+
+    /// A yes/no question is open (the active check, the iPhone backup).
+    pub fn confirming(&self) -> bool {
+        self.confirming_active || self.confirming_backup
+    }
 }
+
+/// The iPhone is chosen: note it and ask about the backup.
+fn choose_phone(f: &mut StartForm, kind: CheckKind, phone: &UsbPhone) {
+    if let Some(c) = f.checks.iter_mut().find(|c| c.kind == kind) {
+        c.selected = true;
+        c.device = Some(phone.id.clone());
+        c.backup = false;
+        c.detail = Some(chosen_words(kind, &phone.words));
+    }
+    f.confirming_backup = kind == CheckKind::Iphone;
+}
+
+/// What the start screen adds under the iPhone check once the backup is agreed.
+pub const BACKUP_AGREED: &str = "and make a backup into the case folder (the client agreed)";
 
 impl App {
     /// The phones attached for a USB check, as the loop listed them: none ready leaves the
@@ -212,9 +237,8 @@ impl App {
                 });
             }
             [one] => {
-                choice.selected = true;
-                choice.device = Some(one.id.clone());
-                choice.detail = Some(chosen_words(kind, &one.words));
+                let one = (*one).clone();
+                choose_phone(&mut self.start, kind, &one);
             }
             _ => {
                 self.start.choosing_phone = Some(PhoneChooser {
@@ -228,6 +252,21 @@ impl App {
 
     pub(crate) fn update_start(&mut self, action: Action) -> Effect {
         let f = &mut self.start;
+        if f.confirming_backup {
+            if let Action::Confirm(yes) = action {
+                f.confirming_backup = false;
+                if let Some(c) = f.checks.iter_mut().find(|c| c.kind == CheckKind::Iphone) {
+                    c.backup = yes;
+                    if yes && let Some(d) = c.detail.as_mut() {
+                        d.push_str(", ");
+                        d.push_str(BACKUP_AGREED);
+                    }
+                }
+            } else if matches!(action, Action::Back | Action::Quit) {
+                f.confirming_backup = false;
+            }
+            return Effect::None;
+        }
         if f.confirming_active {
             if let Action::Confirm(yes) = action {
                 f.confirming_active = false;
@@ -249,11 +288,7 @@ impl App {
                             return Effect::None;
                         }
                         f.choosing_phone = None;
-                        if let Some(c) = f.checks.iter_mut().find(|c| c.kind == kind) {
-                            c.selected = true;
-                            c.device = Some(p.id.clone());
-                            c.detail = Some(chosen_words(kind, &p.words));
-                        }
+                        choose_phone(f, kind, &p);
                     }
                 }
                 Action::Back | Action::Quit => f.choosing_phone = None,
@@ -325,6 +360,7 @@ impl App {
                         if !c.selected {
                             c.device = None;
                             c.detail = None;
+                            c.backup = false;
                         }
                     }
                 } else if f.focus == FORM_HEAD + n + 2 {

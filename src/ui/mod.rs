@@ -146,7 +146,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
         };
     }
     let editing = app.note_input.is_some()
-        || (app.screen == Screen::Start && (app.start.editing() || app.start.confirming_active));
+        || (app.screen == Screen::Start && (app.start.editing() || app.start.confirming()));
     Some(match code {
         KeyCode::Esc => Action::Hide,
         KeyCode::Up => Action::Up,
@@ -160,7 +160,7 @@ fn key_action(app: &App, code: KeyCode, mods: KeyModifiers) -> Option<Action> {
             'y' => Action::Confirm(true),
             _ => Action::Confirm(false),
         },
-        KeyCode::Char(c) if app.start.confirming_active && app.screen == Screen::Start => match c {
+        KeyCode::Char(c) if app.start.confirming() && app.screen == Screen::Start => match c {
             'y' => Action::Confirm(true),
             'n' => Action::Confirm(false),
             _ => return None,
@@ -244,6 +244,7 @@ fn spec_from_form(app: &App, opts: &UiOptions) -> SessionSpec {
             }),
             (CheckKind::Iphone, _) => checks.push(CheckRequest::Iphone {
                 udid: c.device.clone(),
+                backup: c.backup,
             }),
             (CheckKind::Network | CheckKind::PhoneTraffic, None) => {}
         }

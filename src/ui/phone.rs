@@ -101,6 +101,36 @@ pub fn draw_chooser(frame: &mut Frame, area: Rect, ch: &PhoneChooser) {
     );
 }
 
+/// Asked once an iPhone is chosen: a backup into the case folder, only with the client's
+/// agreement (docs/ios.md, "A backup over USB").
+pub fn draw_backup_question(frame: &mut Frame, area: Rect) {
+    let l = vec![
+        Line::from("Also make a backup of this iPhone into the case folder?"),
+        Line::from(""),
+        Line::from(
+            "It is the only way sweep can list the iPhone's configuration profiles (management, VPN, certificates) over USB.",
+        ),
+        Line::from(
+            "The backup holds the client's messages, photos and more: ask the client first. It stays in the case folder on this laptop; nothing is uploaded.",
+        ),
+        Line::from(
+            "It can take many minutes and needs free space; the iPhone may ask for its passcode.",
+        ),
+        Line::from(""),
+        Line::from("y: yes, the client agrees   n: no backup"),
+    ];
+    let r = centred(area, 76, area.height / 6, 13.min(area.height));
+    frame.render_widget(Clear, r);
+    frame.render_widget(
+        Paragraph::new(l).wrap(Wrap { trim: true }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .title(" Backup of the iPhone "),
+        ),
+        r,
+    );
+}
+
 /// One review card of the account-access checklist.
 pub fn account_card(
     engine: &Engine,

@@ -460,6 +460,9 @@ fn draw_start(frame: &mut Frame, app: &App, area: Rect) {
     if let Some(ch) = &f.choosing_phone {
         phone::draw_chooser(frame, area, ch);
     }
+    if f.confirming_backup {
+        phone::draw_backup_question(frame, area);
+    }
     if f.confirming_active {
         let scope = f
             .scopes

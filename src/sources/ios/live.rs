@@ -107,7 +107,25 @@ pub trait IphoneLink {
     fn name(&self) -> String;
     /// The check's stop flag, so a request in progress can be ended early.
     fn set_stop(&mut self, _stop: Stop) {}
+    /// Make a full backup of the phone `udid` into `dir` (an empty private folder; the
+    /// backup goes into `dir/<udid>/`, as `idevicebackup2` writes it). The answer is the
+    /// tool's own account of it. Only with the client's consent (docs/ios.md).
+    fn backup(&mut self, _udid: &str, _dir: &Path) -> Result<Answer, LinkError> {
+        Err(LinkError::Unavailable {
+            reason: format!("{} cannot make backups.", self.name()),
+            fix: UNAVAILABLE_FIX.into(),
+        })
+    }
+    /// The backup's command, as the manifest records it.
+    fn describe_backup(&self, udid: &str) -> String {
+        format!("backup of {udid} into {BACKUP_DIR}/")
+    }
 }
+
+/// The folder, inside `ios/<udid>/`, that holds the backup made over USB (when the client
+/// agreed to one), and the file that keeps the backup tool's own account of it.
+pub const BACKUP_DIR: &str = "backup";
+pub const BACKUP_LOG: &str = "backup.log";
 
 /// Said with every "not trusted" message: pairing is not invisible.
 pub const PAIRING_NOTE: &str = "Pairing leaves a trusted-computer record on the iPhone (and one on this computer) until the iPhone's Location & Privacy settings are reset; talk it through with the client before tapping Trust.";
@@ -154,6 +172,14 @@ pub struct Collection {
     pub stopped_by: Option<LinkError>,
 }
 
+/// What the volunteer asked of the live check beyond the read-only requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Extras {
+    /// Also make a full backup into `ios/<udid>/backup/` (the client agreed): the only
+    /// way sweep lists the configuration profiles of an iPhone over USB.
+    pub backup: bool,
+}
+
 /// Make every request into `dir` (created, private) and write `manifest.json`. What was
 /// collected before an error is kept; the manifest then says the collection is partial.
 pub fn collect(
@@ -162,6 +188,18 @@ pub fn collect(
     dir: &Path,
     clock: Clock,
     stop: &dyn Fn() -> bool,
+) -> Result<Collection, String> {
+    collect_with(link, udid, dir, clock, stop, Extras::default())
+}
+
+/// [`collect`], then what `extras` asks for (a backup) when the phone still answers.
+pub fn collect_with(
+    link: &mut dyn IphoneLink,
+    udid: &str,
+    dir: &Path,
+    clock: Clock,
+    stop: &dyn Fn() -> bool,
+    extras: Extras,
 ) -> Result<Collection, String> {
     crate::case::create_private_dir(dir)
         .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
@@ -236,6 +274,10 @@ pub fn collect(
         }
         m.commands.push(rec);
     }
+    if extras.backup {
+        let rec = backup_into(link, udid, dir, gone.as_deref(), stop, &mut m)?;
+        m.commands.push(rec);
+    }
     m.ended = Some(clock());
     let json = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
     write_file(dir, MANIFEST, &json)?;
@@ -243,6 +285,60 @@ pub fn collect(
         manifest: m,
         stopped_by,
     })
+}
+
+/// The backup over USB into `dir/backup/`, its tool's output kept as `backup.log`. A failed
+/// or stopped backup is recorded (the configuration profiles then say why they were not
+/// read); the rest of the collection stands.
+fn backup_into(
+    link: &mut dyn IphoneLink,
+    udid: &str,
+    dir: &Path,
+    gone: Option<&str>,
+    stop: &dyn Fn() -> bool,
+    m: &mut Manifest,
+) -> Result<CommandRecord, String> {
+    let mut rec = CommandRecord {
+        command: link.describe_backup(udid),
+        file: Some(BACKUP_LOG.to_string()),
+        exit_code: None,
+        error: None,
+    };
+    if let Some(why) = gone {
+        rec.error = Some(format!("not run: {why}"));
+        return Ok(rec);
+    }
+    if stop() {
+        m.partial = true;
+        rec.error = Some("not run: the check was stopped".into());
+        return Ok(rec);
+    }
+    let target = dir.join(BACKUP_DIR);
+    crate::case::create_private_dir(&target)
+        .map_err(|e| format!("{}: cannot create: {e}", target.display()))?;
+    match link.backup(udid, &target) {
+        Ok(a) => {
+            rec.exit_code = a.exit_code;
+            m.files.push(write_file(dir, BACKUP_LOG, &a.bytes)?);
+        }
+        Err(LinkError::Disconnected { reason, partial }) => {
+            m.partial = true;
+            rec.error = Some(if stop() {
+                "the check was stopped during the backup; the backup is incomplete".into()
+            } else {
+                format!(
+                    "the iPhone disconnected during the backup ({reason}); the backup is incomplete"
+                )
+            });
+            if !partial.is_empty() {
+                m.files.push(write_file(dir, BACKUP_LOG, &partial)?);
+            }
+        }
+        Err(LinkError::NotTrusted(r)) => rec.error = Some(format!("the backup was refused: {r}")),
+        Err(LinkError::Unavailable { reason, .. }) => rec.error = Some(reason),
+        Err(LinkError::Failed(e)) => rec.error = Some(e),
+    }
+    Ok(rec)
 }
 
 /// Pick the phone: `udid`, or the only one attached. Two iPhones without `--udid` is a
@@ -314,6 +410,19 @@ pub fn run_check(
     stop: &Stop,
     clock: Clock,
 ) -> Result<PathBuf, SourceError> {
+    run_check_with(link, udid, case_dir, sink, stop, clock, Extras::default())
+}
+
+/// [`run_check`] with what the volunteer asked beyond the read-only requests.
+pub fn run_check_with(
+    link: &mut dyn IphoneLink,
+    udid: Option<&str>,
+    case_dir: &Path,
+    sink: &Sink,
+    stop: &Stop,
+    clock: Clock,
+    extras: Extras,
+) -> Result<PathBuf, SourceError> {
     link.set_stop(stop.clone());
     let listed = link.list().map_err(source_error)?;
     let chosen = choose(&listed, udid)?;
@@ -321,8 +430,15 @@ pub fn run_check(
     crate::case::create_private_dir(&ios)
         .map_err(|e| SourceError::Failed(format!("{}: cannot create: {e}", ios.display())))?;
     let dir = snapshot_dir(case_dir, &chosen.udid);
-    let c = collect(link, &chosen.udid, &dir, clock, &|| stop.is_stopped())
-        .map_err(SourceError::Failed)?;
+    let c = collect_with(
+        link,
+        &chosen.udid,
+        &dir,
+        clock,
+        &|| stop.is_stopped(),
+        extras,
+    )
+    .map_err(SourceError::Failed)?;
     let mut problem = None;
     // Nothing answered (not trusted from the start): no phone observations, only the
     // reason; otherwise what was collected is read and sent, as `--from` would.
@@ -359,14 +475,16 @@ pub struct LiveSource {
     pub udid: Option<String>,
     pub case_dir: PathBuf,
     pub link: Box<dyn IphoneLink + Send>,
+    pub extras: Extras,
 }
 
 /// The live source with the command-line tools, for the session layer.
-pub fn live_source(case_dir: &Path, udid: Option<&str>) -> Box<dyn Source> {
+pub fn live_source(case_dir: &Path, udid: Option<&str>, extras: Extras) -> Box<dyn Source> {
     Box::new(LiveSource {
         udid: udid.map(str::to_string),
         case_dir: case_dir.to_path_buf(),
         link: Box::new(super::tools::ToolsLink::default()),
+        extras,
     })
 }
 
@@ -383,13 +501,14 @@ impl Source for LiveSource {
             None,
             None,
         );
-        run_check(
+        run_check_with(
             self.link.as_mut(),
             self.udid.as_deref(),
             &self.case_dir,
             sink,
             stop,
             &chrono::Utc::now,
+            self.extras,
         )?;
         Ok(())
     }

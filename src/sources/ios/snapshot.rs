@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::backup;
-use super::live::REQUESTS;
+use super::live::{BACKUP_DIR, BACKUP_LOG, REQUESTS};
 use crate::observation::{
     IosApp, IosDevice, IosPart, IosPartKind, IosSigner, Observation, PartState, Record, Timestamp,
 };
@@ -24,8 +24,8 @@ pub const MAX_FILE: u64 = 64 * 1024 * 1024;
 /// Most apps and provisioning profiles read from one folder.
 pub const MAX_ITEMS: usize = 20_000;
 
-/// Why configuration profiles are not read over USB (see docs/ios.md).
-pub const PROFILES_NOT_READ: &str = "configuration profiles cannot be listed over USB with Debian's libimobiledevice-utils (no tool reads them): make a backup and check it with sweep scan --from BACKUP_DIR, and look in Settings, General, VPN & Device Management with the client";
+/// Why configuration profiles are not read over USB without a backup (see docs/ios.md).
+pub const PROFILES_NOT_READ: &str = "configuration profiles cannot be listed over USB with Debian's libimobiledevice-utils (no tool reads them): make a backup (with the client's agreement: the iPhone check's backup question, or sweep scan --ios --ios-backup) or check one with sweep scan --from BACKUP_DIR, and look in Settings, General, VPN & Device Management with the client";
 
 /// `manifest.json` of an `ios/<udid>/` folder.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -95,15 +95,94 @@ pub fn snapshot_dirs(path: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Every file of a folder that is read (and checksummed for the findings).
+/// Every file of a folder that is read (and checksummed for the findings): the answers,
+/// the manifest, and of a backup made over USB its log, `Manifest.db`, `Manifest.plist`,
+/// `Info.plist` and the profile files.
 pub fn input_files(dir: &Path) -> Vec<PathBuf> {
-    REQUESTS
+    let mut v: Vec<PathBuf> = REQUESTS
         .iter()
         .map(|(_, f)| *f)
-        .chain(std::iter::once(MANIFEST))
+        .chain([MANIFEST, BACKUP_LOG])
         .map(|n| dir.join(n))
         .filter(|p| p.is_file())
-        .collect()
+        .collect();
+    if let Some(b) = backup_in(dir).and_then(|p| backup::Backup::open(&p).ok()) {
+        v.extend(b.input_files());
+    }
+    v
+}
+
+/// The backup made over USB into `dir/backup/` (`idevicebackup2` puts it in a folder
+/// named after the UDID): the first folder there holding `Manifest.db`.
+pub fn backup_in(dir: &Path) -> Option<PathBuf> {
+    let root = dir.join(BACKUP_DIR);
+    if root.join("Manifest.db").is_file() {
+        return Some(root);
+    }
+    let mut subs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("Manifest.db").is_file())
+        .collect();
+    subs.sort();
+    subs.into_iter().next()
+}
+
+/// The configuration profiles of the backup made over USB, how far that part got, and
+/// the files that could not be read. `note`: what the manifest says of the backup command.
+fn backup_profiles(
+    dir: &Path,
+    udid: &str,
+    note: Option<String>,
+) -> (
+    Vec<crate::observation::IosProfile>,
+    PartState,
+    Option<String>,
+    Vec<String>,
+) {
+    let Some(found) = backup_in(dir) else {
+        let why = format!(
+            "the backup over USB did not finish ({}), and without one configuration profiles cannot be listed over USB: look in Settings, General, VPN & Device Management with the client, or make a backup in Finder or iTunes and check it with sweep scan --from BACKUP_DIR",
+            note.unwrap_or_else(|| format!("no Manifest.db in {BACKUP_DIR}/"))
+        );
+        return (Vec::new(), PartState::NotDone, Some(why), Vec::new());
+    };
+    let b = match backup::Backup::open(&found) {
+        Ok(b) => b,
+        // Encrypted: the plain message, which is not a damaged file.
+        Err(e @ backup::BackupError::Encrypted(_)) => {
+            return (
+                Vec::new(),
+                PartState::NotDone,
+                Some(e.to_string()),
+                Vec::new(),
+            );
+        }
+        Err(e) => {
+            let e = e.to_string();
+            return (Vec::new(), PartState::NotDone, Some(e.clone()), vec![e]);
+        }
+    };
+    let mut profiles = Vec::new();
+    let mut errors = Vec::new();
+    for f in &b.profiles {
+        match backup::read_profile(f, udid) {
+            Ok(p) => profiles.push(p),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    let (state, why) = match (errors.is_empty(), note) {
+        (true, None) => (PartState::Done, None),
+        (true, Some(n)) => (PartState::Partial, Some(n)),
+        (false, n) => {
+            let e = errors.join("; ");
+            (
+                PartState::Partial,
+                Some(n.map_or(e.clone(), |n| format!("{n}; {e}"))),
+            )
+        }
+    };
+    (profiles, state, why, errors)
 }
 
 /// Reads live-check folders and sends their observations.
@@ -311,7 +390,27 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
     let udid_for_items = udid_hint.clone().unwrap_or_default();
     for part in IosPartKind::ALL {
         let Some(name) = file_of(part) else {
-            parts.push((part, PartState::NotDone, Some(PROFILES_NOT_READ.into())));
+            // Configuration profiles: only from a backup made over USB.
+            let cmd = manifest.as_ref().and_then(|m| {
+                m.commands
+                    .iter()
+                    .find(|x| x.file.as_deref() == Some(BACKUP_LOG))
+            });
+            if cmd.is_none() && !dir.join(BACKUP_DIR).is_dir() {
+                parts.push((part, PartState::NotDone, Some(PROFILES_NOT_READ.into())));
+                continue;
+            }
+            let note = cmd.and_then(|x| {
+                x.error.clone().or_else(|| {
+                    x.exit_code
+                        .filter(|c| *c != 0)
+                        .map(|c| format!("`{}` exited with code {c}", x.command))
+                })
+            });
+            let (p, state, why, errs) = backup_profiles(dir, &udid_for_items, note);
+            profiles.extend(p);
+            errors.extend(errs);
+            parts.push((part, state, why));
             continue;
         };
         let path = dir.join(name);
@@ -390,7 +489,7 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
             }),
             IosPartKind::Provisioning => {
                 let (p, errs) = parse_provisioning_list(&shown, &bytes, &udid_for_items);
-                profiles = p;
+                profiles.extend(p);
                 match errs {
                     Ok(bad) if bad.is_empty() => Ok(None),
                     Ok(bad) => {

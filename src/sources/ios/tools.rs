@@ -12,6 +12,7 @@
 //! | Developer Mode | `ideviceinfo -u UDID -q com.apple.security.mac.amfi -k DeveloperModeStatus` |
 //! | apps | `ideviceinstaller -u UDID -l -o list_all -o xml` |
 //! | provisioning profiles | `ideviceprovision -u UDID copy DIR` (a private temporary folder on this computer) |
+//! | backup (only when asked, with the client's consent) | `idevicebackup2 -u UDID backup --full DIR` (`ios/<udid>/backup/` in the case folder) |
 //!
 //! The programs are found on `PATH` (tests put recorded ones first).
 
@@ -24,6 +25,10 @@ use crate::sources::Stop;
 
 /// How long one command may take before it is stopped (a full app list takes seconds).
 pub const TIMEOUT: Duration = Duration::from_secs(180);
+
+/// How long a backup may take before it is stopped (a phone full of photos takes long;
+/// the volunteer can stop it sooner).
+pub const BACKUP_TIMEOUT: Duration = Duration::from_secs(3 * 60 * 60);
 
 /// Most bytes kept from one command's output.
 pub const MAX_OUTPUT: usize = 64 * 1024 * 1024;
@@ -166,7 +171,15 @@ pub fn run_tool_until(
 /// pending, -20/-21 missing or invalid host id).
 pub fn classify(stderr: &str) -> Option<LinkError> {
     let s = stderr.to_ascii_lowercase();
-    let has = |w: &[&str]| w.iter().any(|x| s.contains(x));
+    // A pattern ending in a digit must not run on into another one ("code -20" is not
+    // "Error Code -208").
+    let found = |x: &str| {
+        s.match_indices(x).any(|(i, _)| {
+            !x.ends_with(|c: char| c.is_ascii_digit())
+                || !s[i + x.len()..].starts_with(|c: char| c.is_ascii_digit())
+        })
+    };
+    let has = |w: &[&str]| w.iter().any(|x| found(x));
     if has(&[
         "password protected",
         "passwordprotected",
@@ -426,6 +439,30 @@ impl IphoneLink for ToolsLink {
         self.stop = Some(stop);
     }
 
+    fn backup(&mut self, udid: &str, dir: &std::path::Path) -> Result<Answer, LinkError> {
+        let d = dir.to_string_lossy().into_owned();
+        let ran = run_tool_until(
+            "idevicebackup2",
+            &["-u", udid, "backup", "--full", &d],
+            BACKUP_TIMEOUT.max(self.timeout),
+            self.stop.as_ref(),
+        )?;
+        let log = ran.stdout.clone();
+        let code = ran.code;
+        self.finish(&self.describe_backup(udid), ran)
+            .map(|_| Answer {
+                bytes: log,
+                exit_code: code,
+            })
+    }
+
+    fn describe_backup(&self, udid: &str) -> String {
+        format!(
+            "idevicebackup2 -u {udid} backup --full {}",
+            super::live::BACKUP_DIR
+        )
+    }
+
     fn describe(&self, udid: &str, req: Request) -> String {
         let (program, args) = Self::args(udid, req);
         format!("{program} {}", args.join(" "))
@@ -475,5 +512,11 @@ mod tests {
             Some(LinkError::Disconnected { .. })
         ));
         assert_eq!(classify("something else"), None);
+        // Not error code -20 (pairing): idevicebackup2's own failure code.
+        assert_eq!(classify("ERROR: Backup Failed (Error Code -208)"), None);
+        assert!(matches!(
+            classify("ERROR: Could not connect to lockdownd, error code -20"),
+            Some(LinkError::NotTrusted(_))
+        ));
     }
 }
