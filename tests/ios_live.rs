@@ -936,6 +936,12 @@ fn the_real_tools_without_an_iphone() {
         other => panic!("{other:?}"),
     }
     assert!(link.name().contains("ideviceinfo"), "{}", link.name());
+    // idevicebackup2's own "No device found with udid 0000." is understood too.
+    let dir = tempfile::tempdir().expect("tmp");
+    match link.backup("0000", dir.path()) {
+        Err(LinkError::Disconnected { .. } | LinkError::Unavailable { .. }) => {}
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -1002,9 +1008,13 @@ fn start_screen_asks_which_iphone_and_reviews_the_account_checklist() {
     let p = t.wait_for("Which phone?");
     assert!(p.contains(UDID) && p.contains(UDID_B), "{p}");
     t.keys(&["Down", "Enter"]);
+    // The backup is asked for, never assumed: the client agrees here.
+    t.wait_for("Also make a backup of this iPhone into the case folder?");
+    t.keys(&["y"]);
     t.wait_for("[x] iPhone (USB)");
     t.wait_for(&format!("UDID {UDID_B}:"));
     t.wait_for("unlock it and tap Trust when it asks");
+    t.wait_for("backup into the case folder (the client agreed)");
     t.keys(&["s"]);
     t.wait("the check to finish", |p| {
         p.contains("check finished") || p.contains("check stopped")
@@ -1022,6 +1032,10 @@ fn start_screen_asks_which_iphone_and_reviews_the_account_checklist() {
     t.wait("sweep to quit", |_| !t.alive());
     let case = the_case(&cases);
     assert!(case.join(format!("ios/{UDID_B}/manifest.json")).is_file());
+    assert!(
+        case.join(format!("ios/{UDID_B}/backup/{UDID_B}/Manifest.db"))
+            .is_file()
+    );
     assert!(!case.join(format!("ios/{UDID}")).exists());
     let asked = requests(work.path());
     assert!(
@@ -1153,6 +1167,7 @@ fn a_failed_or_encrypted_backup_says_why_the_profiles_were_not_read() {
         why.contains("Settings, General, VPN & Device Management"),
         "{why}"
     );
+    assert!(!why.contains("--ios-backup"), "{why}");
     assert!(names.iter().all(|n| n != "Device Management"), "{names:?}");
     // The rest of the check stands: the apps were read.
     assert!(

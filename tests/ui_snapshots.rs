@@ -503,3 +503,57 @@ fn phone_apps_pane_review_checklist_and_phone_choice() {
     app.phones_listed(CheckKind::PhoneApps, Err("No adb server answers".into()));
     assert_eq!(choice(&app).device, None);
 }
+
+/// Choosing an iPhone asks whether the client agrees to a backup into the case folder;
+/// "no" is the default, "yes" is shown under the check, and deselecting forgets it.
+#[test]
+fn iphone_backup_is_asked_and_needs_a_yes() {
+    use sweep::ui::app::UsbPhone;
+    let e = phone_engine();
+    let findings = e.findings();
+    let mut app = App::new(form(), false);
+    app.colour = false;
+    let iphone = vec![UsbPhone {
+        id: "00008110-000A11112222801E".into(),
+        words: "iPhone14,2, iOS 17.5.1, UDID 00008110-000A11112222801E".into(),
+        problem: None,
+    }];
+    let choice = |app: &App| {
+        app.start
+            .checks
+            .iter()
+            .find(|c| c.kind == CheckKind::Iphone)
+            .cloned()
+            .expect("iPhone row")
+    };
+    app.phones_listed(CheckKind::Iphone, Ok(iphone.clone()));
+    assert!(app.start.confirming_backup);
+    assert!(!choice(&app).backup);
+    let asked = screen_text(&app, &e, 80, 24);
+    assert!(asked.contains("Backup of the iPhone"), "{asked}");
+    assert!(asked.contains("ask the client"), "{asked}");
+    assert!(asked.contains("y: yes, the client agrees"), "{asked}");
+    insta::assert_snapshot!("iphone_backup_question_80x24", asked);
+    // Esc-like back: no backup.
+    app.update(Action::Back, &findings);
+    assert!(!app.start.confirming_backup);
+    assert!(!choice(&app).backup);
+    // Asked again when chosen again; yes is recorded and shown.
+    app.phones_listed(CheckKind::Iphone, Ok(iphone));
+    app.update(Action::Confirm(true), &findings);
+    assert!(choice(&app).backup);
+    assert!(choice(&app).selected);
+    let shown = choice(&app).detail.expect("detail");
+    assert!(shown.contains(sweep::ui::form::BACKUP_AGREED), "{shown}");
+    // Deselecting the check forgets the phone and the backup.
+    app.start.focus = sweep::ui::app::FORM_HEAD
+        + app
+            .start
+            .checks
+            .iter()
+            .position(|c| c.kind == CheckKind::Iphone)
+            .expect("row");
+    app.update(Action::Toggle, &findings);
+    assert!(!choice(&app).selected);
+    assert!(!choice(&app).backup);
+}

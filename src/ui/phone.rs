@@ -119,7 +119,7 @@ pub fn draw_backup_question(frame: &mut Frame, area: Rect) {
         Line::from(""),
         Line::from("y: yes, the client agrees   n: no backup"),
     ];
-    let r = centred(area, 76, area.height / 6, 13.min(area.height));
+    let r = centred(area, 76, area.height / 6, 12.min(area.height));
     frame.render_widget(Clear, r);
     frame.render_widget(
         Paragraph::new(l).wrap(Wrap { trim: true }).block(
