@@ -225,8 +225,8 @@ impl Session {
                     }
                 }
                 // An iPhone backup folder: its files' checksums go into the findings.
-                if let Some((source, inputs)) =
-                    crate::sources::ios::open_dir(p).map_err(SessionError::Input)?
+                if let Some((source, inputs)) = crate::sources::ios::open_dir(p)
+                    .map_err(|e| SessionError::Input(e.to_string()))?
                 {
                     sources.push(source);
                     files.extend(inputs);

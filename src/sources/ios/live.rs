@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::error::IosError;
 use super::snapshot::{self, MANIFEST, Manifest};
 use crate::observation::{SourceKind, SourceState, Timestamp};
 use crate::sources::android::snapshot::{CommandRecord, FileRecord};
@@ -150,13 +151,13 @@ pub fn snapshot_dir(case_dir: &Path, udid: &str) -> PathBuf {
         .join(crate::sources::android::safe_serial(udid))
 }
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileRecord, String> {
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileRecord, IosError> {
     let path = dir.join(name);
-    let mut f = crate::case::create_private_file(&path)
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    let mut f =
+        crate::case::create_private_file(&path).map_err(|e| IosError::cannot_write(&path, e))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        .map_err(|e| IosError::cannot_write(&path, e))?;
     Ok(FileRecord {
         file: name.to_string(),
         bytes: bytes.len() as u64,
@@ -188,7 +189,7 @@ pub fn collect(
     dir: &Path,
     clock: Clock,
     stop: &dyn Fn() -> bool,
-) -> Result<Collection, String> {
+) -> Result<Collection, IosError> {
     collect_with(link, udid, dir, clock, stop, Extras::default())
 }
 
@@ -200,9 +201,8 @@ pub fn collect_with(
     clock: Clock,
     stop: &dyn Fn() -> bool,
     extras: Extras,
-) -> Result<Collection, String> {
-    crate::case::create_private_dir(dir)
-        .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+) -> Result<Collection, IosError> {
+    crate::case::create_private_dir(dir).map_err(|e| IosError::cannot_create(dir, e))?;
     let mut m = Manifest {
         tool: "sweep".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -279,7 +279,8 @@ pub fn collect_with(
         m.commands.push(rec);
     }
     m.ended = Some(clock());
-    let json = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
+    let path = dir.join(MANIFEST);
+    let json = serde_json::to_vec_pretty(&m).map_err(|e| IosError::cannot_write(&path, e))?;
     write_file(dir, MANIFEST, &json)?;
     Ok(Collection {
         manifest: m,
@@ -297,7 +298,7 @@ fn backup_into(
     gone: Option<&str>,
     stop: &dyn Fn() -> bool,
     m: &mut Manifest,
-) -> Result<CommandRecord, String> {
+) -> Result<CommandRecord, IosError> {
     let mut rec = CommandRecord {
         command: link.describe_backup(udid),
         file: Some(BACKUP_LOG.to_string()),
@@ -314,8 +315,7 @@ fn backup_into(
         return Ok(rec);
     }
     let target = dir.join(BACKUP_DIR);
-    crate::case::create_private_dir(&target)
-        .map_err(|e| format!("{}: cannot create: {e}", target.display()))?;
+    crate::case::create_private_dir(&target).map_err(|e| IosError::cannot_create(&target, e))?;
     match link.backup(udid, &target) {
         Ok(a) => {
             rec.exit_code = a.exit_code;
@@ -438,7 +438,7 @@ pub fn run_check_with(
         &|| stop.is_stopped(),
         extras,
     )
-    .map_err(SourceError::Failed)?;
+    .map_err(|e| SourceError::Failed(e.to_string()))?;
     let mut problem = None;
     // Nothing answered (not trusted from the start): no phone observations, only the
     // reason; otherwise what was collected is read and sent, as `--from` would.
@@ -448,7 +448,7 @@ pub fn run_check_with(
             return Ok(dir);
         }
         if !errors.is_empty() {
-            problem = Some(SourceError::Input(errors.join("; ")));
+            problem = Some(SourceError::Input(super::error::joined(&errors)));
         }
     }
     if let Some(e) = c.stopped_by {

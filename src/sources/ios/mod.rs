@@ -3,6 +3,7 @@
 //! and sent as `ios-*` observations (docs/ios.md).
 
 pub mod backup;
+pub mod error;
 pub mod live;
 pub mod snapshot;
 pub mod tools;
@@ -24,11 +25,11 @@ pub type Opened = (Box<dyn Source>, Vec<PathBuf>);
 
 /// A folder given to `--from`: an iPhone backup becomes a source, with the files whose
 /// checksums go into the findings. `Ok(None)`: not a folder.
-pub fn open_dir(p: &Path) -> Result<Option<Opened>, String> {
+pub fn open_dir(p: &Path) -> Result<Option<Opened>, BackupError> {
     if !p.is_dir() {
         return Ok(None);
     }
-    let backup = Backup::open(p).map_err(|e| e.to_string())?;
+    let backup = Backup::open(p)?;
     let inputs = backup.input_files();
     Ok(Some((Box::new(BackupSource { backup }), inputs)))
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::backup;
+use super::error::IosError;
 use super::live::{BACKUP_DIR, BACKUP_LOG, REQUESTS};
 use crate::observation::{
     IosApp, IosDevice, IosPart, IosPartKind, IosSigner, Observation, PartState, Record, Timestamp,
@@ -138,7 +139,7 @@ fn backup_profiles(
     Vec<crate::observation::IosProfile>,
     PartState,
     Option<String>,
-    Vec<String>,
+    Vec<IosError>,
 ) {
     let Some(found) = backup_in(dir) else {
         let why = format!(
@@ -159,8 +160,12 @@ fn backup_profiles(
             );
         }
         Err(e) => {
-            let e = e.to_string();
-            return (Vec::new(), PartState::NotDone, Some(e.clone()), vec![e]);
+            return (
+                Vec::new(),
+                PartState::NotDone,
+                Some(e.to_string()),
+                vec![e.into()],
+            );
         }
     };
     let mut profiles = Vec::new();
@@ -168,14 +173,14 @@ fn backup_profiles(
     for f in &b.profiles {
         match backup::read_profile(f, udid) {
             Ok(p) => profiles.push(p),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) => errors.push(e.into()),
         }
     }
     let (state, why) = match (errors.is_empty(), note) {
         (true, None) => (PartState::Done, None),
         (true, Some(n)) => (PartState::Partial, Some(n)),
         (false, n) => {
-            let e = errors.join("; ");
+            let e = super::error::joined(&errors);
             (
                 PartState::Partial,
                 Some(n.map_or(e.clone(), |n| format!("{n}; {e}"))),
@@ -210,27 +215,27 @@ impl Source for SnapshotSource {
         if errors.is_empty() {
             Ok(())
         } else {
-            Err(SourceError::Input(errors.join("; ")))
+            Err(SourceError::Input(super::error::joined(&errors)))
         }
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read(path: &Path) -> Result<Vec<u8>, IosError> {
+    let shown = || path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| IosError::Missing {
+        path: shown(),
+        reason: e.to_string(),
+    })?;
     if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{}: {} bytes, more than the {MAX_FILE} bytes sweep reads",
-            path.display(),
-            meta.len()
-        ));
+        return Err(IosError::TooLarge {
+            path: shown(),
+            bytes: meta.len(),
+        });
     }
-    std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
-}
-
-fn plist_error(shown: &str, e: impl std::fmt::Display) -> String {
-    format!(
-        "{shown}: not a readable property list ({e}); the answer may have been cut short: run the check again"
-    )
+    std::fs::read(path).map_err(|e| IosError::CannotRead {
+        path: shown(),
+        reason: e.to_string(),
+    })
 }
 
 fn string(d: &plist::Dictionary, key: &str) -> Option<String> {
@@ -297,11 +302,12 @@ pub fn signer_of(app: &plist::Dictionary) -> Option<IosSigner> {
 }
 
 /// installation_proxy's answer (`apps.plist`): an array of app dictionaries.
-pub fn parse_apps(shown: &str, bytes: &[u8], udid: &str) -> Result<Vec<IosApp>, String> {
-    let v = Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| plist_error(shown, e))?;
+pub fn parse_apps(shown: &str, bytes: &[u8], udid: &str) -> Result<Vec<IosApp>, IosError> {
+    let v = Value::from_reader(std::io::Cursor::new(bytes))
+        .map_err(|e| IosError::not_plist(shown, e))?;
     let list = v
         .as_array()
-        .ok_or_else(|| format!("{shown}: expected a list of apps at the top"))?;
+        .ok_or_else(|| IosError::shape(shown, "a list of apps at the top"))?;
     let mut out = Vec::new();
     for a in list.iter().filter_map(Value::as_dictionary).take(MAX_ITEMS) {
         let Some(bundle) = string(a, "CFBundleIdentifier") else {
@@ -322,11 +328,12 @@ pub fn parse_apps(shown: &str, bytes: &[u8], udid: &str) -> Result<Vec<IosApp>, 
 }
 
 /// lockdown's values (`device-info.plist`).
-pub fn parse_device_info(shown: &str, bytes: &[u8]) -> Result<IosDevice, String> {
-    let v = Value::from_reader(std::io::Cursor::new(bytes)).map_err(|e| plist_error(shown, e))?;
+pub fn parse_device_info(shown: &str, bytes: &[u8]) -> Result<IosDevice, IosError> {
+    let v = Value::from_reader(std::io::Cursor::new(bytes))
+        .map_err(|e| IosError::not_plist(shown, e))?;
     let d = v
         .as_dictionary()
-        .ok_or_else(|| format!("{shown}: expected a dictionary at the top"))?;
+        .ok_or_else(|| IosError::shape(shown, "a dictionary at the top"))?;
     Ok(IosDevice {
         udid: string(d, "UniqueDeviceID").unwrap_or_default(),
         product_type: string(d, "ProductType"),
@@ -341,7 +348,7 @@ pub fn parse_device_info(shown: &str, bytes: &[u8]) -> Result<IosDevice, String>
 
 /// `true` / `false` as `ideviceinfo -k` prints it (or a property list boolean); empty:
 /// not reported (iOS before 16 has no Developer Mode).
-pub fn parse_flag(shown: &str, bytes: &[u8]) -> Result<Option<bool>, String> {
+pub fn parse_flag(shown: &str, bytes: &[u8]) -> Result<Option<bool>, IosError> {
     let t = String::from_utf8_lossy(bytes);
     match t.trim() {
         "" => Ok(None),
@@ -349,28 +356,28 @@ pub fn parse_flag(shown: &str, bytes: &[u8]) -> Result<Option<bool>, String> {
         "false" | "<false/>" => Ok(Some(false)),
         _ => match Value::from_reader(std::io::Cursor::new(bytes)) {
             Ok(Value::Boolean(b)) => Ok(Some(b)),
-            _ => Err(format!(
-                "{shown}: expected true or false, found {:?}",
-                crate::sanitize::clean(t.trim(), 40)
-            )),
+            _ => Err(IosError::NotAFlag {
+                shown: shown.to_string(),
+                found: crate::sanitize::clean(t.trim(), 40),
+            }),
         },
     }
 }
 
 /// Read a folder into observations at the collection time, and the errors met (each
 /// naming its file). What could be read is always returned.
-pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
+pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<IosError>) {
     let mut errors = Vec::new();
     let manifest: Option<Manifest> = match std::fs::read(dir.join(MANIFEST)) {
         Ok(b) => match serde_json::from_slice(&b) {
             Ok(m) => Some(m),
             Err(e) => {
-                errors.push(format!(
-                    "{}:{}:{}: not a valid manifest: {e}",
-                    dir.join(MANIFEST).display(),
-                    e.line(),
-                    e.column()
-                ));
+                errors.push(IosError::Manifest {
+                    path: dir.join(MANIFEST).display().to_string(),
+                    line: e.line(),
+                    column: e.column(),
+                    reason: e.to_string(),
+                });
                 None
             }
         },
@@ -433,8 +440,8 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
         let bytes = match read(&path) {
             Ok(b) => b,
             Err(e) => {
-                errors.push(e.clone());
-                parts.push((part, PartState::NotDone, Some(e)));
+                parts.push((part, PartState::NotDone, Some(e.to_string())));
+                errors.push(e);
                 continue;
             }
         };
@@ -453,7 +460,7 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
             (Some(n), Some(c)) => Some(format!("{c}; {n}")),
             (n, c) => c.or(n),
         };
-        let result: Result<Option<String>, String> = match part {
+        let result: Result<Option<String>, IosError> = match part {
             IosPartKind::DeviceInfo => parse_device_info(&shown, &bytes).map(|d| {
                 device = Some(d);
                 None
@@ -474,7 +481,7 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
                         }
                         None => Ok(Some(format!("{name} does not say (no DeviceIsChaperoned)"))),
                     },
-                    Err(e) => Err(plist_error(&shown, e)),
+                    Err(e) => Err(IosError::not_plist(&shown, e)),
                 }
             }
             IosPartKind::DeveloperMode => parse_flag(&shown, &bytes).map(|f| {
@@ -493,8 +500,9 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
                 match errs {
                     Ok(bad) if bad.is_empty() => Ok(None),
                     Ok(bad) => {
-                        errors.extend(bad.iter().cloned());
-                        Ok(Some(bad.join("; ")))
+                        let why = super::error::joined(&bad);
+                        errors.extend(bad);
+                        Ok(Some(why))
                     }
                     Err(e) => Err(e),
                 }
@@ -523,8 +531,8 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<String>) {
                 parts.push((part, state, Some(why)));
             }
             Err(e) => {
-                errors.push(e.clone());
-                parts.push((part, PartState::NotDone, Some(e)));
+                parts.push((part, PartState::NotDone, Some(e.to_string())));
+                errors.push(e);
             }
         }
     }
@@ -578,11 +586,11 @@ pub fn parse_provisioning_list(
     udid: &str,
 ) -> (
     Vec<crate::observation::IosProfile>,
-    Result<Vec<String>, String>,
+    Result<Vec<IosError>, IosError>,
 ) {
     let v = match Value::from_reader(std::io::Cursor::new(bytes)) {
         Ok(v) => v,
-        Err(e) => return (Vec::new(), Err(plist_error(shown, e))),
+        Err(e) => return (Vec::new(), Err(IosError::not_plist(shown, e))),
     };
     // The list itself, or misagent's answer `{Payload: [...]}`.
     let list = v.as_array().or_else(|| {
@@ -593,23 +601,24 @@ pub fn parse_provisioning_list(
     let Some(list) = list else {
         return (
             Vec::new(),
-            Err(format!("{shown}: expected a list of provisioning profiles")),
+            Err(IosError::shape(shown, "a list of provisioning profiles")),
         );
     };
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (i, item) in list.iter().take(MAX_ITEMS).enumerate() {
         let Some(data) = item.as_data() else {
-            bad.push(format!(
-                "{shown}: item {i} is not a provisioning profile (not data)"
-            ));
+            bad.push(IosError::NotAProfile {
+                shown: shown.to_string(),
+                index: i,
+            });
             continue;
         };
         let item_name = format!("{shown} (item {i})");
         let file = format!("provisioning.plist#{i}");
         match backup::parse_provisioning(&item_name, &file, data, udid) {
             Ok(p) => out.push(p),
-            Err(e) => bad.push(e.to_string()),
+            Err(e) => bad.push(e.into()),
         }
     }
     (out, Ok(bad))
