@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use plist::Value;
-use support::ios::{PROFILES, Spec, backup_time, dict, make, profile, s, xml};
+use support::ios::{PROFILES, Spec, backup_time, dict, make, mdm_spec, profile, s, xml};
 use sweep::sources::ios::backup::file_id;
 
 fn sweep() -> Command {
@@ -44,38 +44,16 @@ fn by_signature<'a>(f: &'a [serde_json::Value], sig: &str) -> Vec<&'a serde_json
 
 #[test]
 fn mdm_profile_is_high_and_wifi_only_profile_stays_quiet() {
-    let spec = Spec {
-        files: vec![
-            (
-                PROFILES,
-                "Library/ConfigurationProfiles/profile-1a2b.stub".into(),
-                xml(&profile(
-                    "Device Management",
-                    "Acme Remote Care",
-                    &["com.apple.mdm", "com.apple.wifi.managed"],
-                )),
-            ),
-            (
-                PROFILES,
-                "Library/ConfigurationProfiles/profile-3c4d.stub".into(),
-                xml(&profile(
-                    "Home Wi-Fi",
-                    "Cafe Net",
-                    &["com.apple.wifi.managed"],
-                )),
-            ),
-            (
-                "HomeDomain",
-                "Library/UserConfigurationProfiles/profile-5e6f.stub".into(),
-                xml(&profile(
-                    "Travel VPN",
-                    "Tunnels Ltd",
-                    &["com.apple.vpn.managed"],
-                )),
-            ),
-        ],
-        ..Spec::default()
-    };
+    let mut spec = mdm_spec();
+    spec.files.push((
+        "HomeDomain",
+        "Library/UserConfigurationProfiles/profile-5e6f.stub".into(),
+        xml(&profile(
+            "Travel VPN",
+            "Tunnels Ltd",
+            &["com.apple.vpn.managed"],
+        )),
+    ));
     let dir = make(&spec);
     let (code, j, err) = scan(dir.path(), &[]);
     assert_eq!(code, 0, "{err}");

@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
 use support::ios::{Spec, UDID, dict, mdm_spec, s, write_backup, xml};
 use sweep::sources::ios::live::{
-    Answer, Extras, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check, run_check_with,
+    Answer, Extras, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check_with,
 };
 
 const UDID_B: &str = "00008030-001B33334444402E";
@@ -811,24 +811,13 @@ fn the_trait_seam_sends_what_the_folder_replays() {
     use sweep::observation::Observation;
     let work = tempfile::tempdir().expect("tmp");
     let mut link = mem_link();
-    let (tx, rx) = std::sync::mpsc::sync_channel(64);
-    let sink = sweep::sources::Sink::new(tx);
-    let r = run_check(
-        &mut link,
-        None,
-        work.path(),
-        &sink,
-        &sweep::sources::Stop::new(),
-        &at,
-    );
-    drop(sink);
+    let (r, sent) = check_via(&mut link, work.path(), Extras::default());
     // The garbage provisioning item is named; the good one is still read.
     let err = r.expect_err("the bad item is reported");
     assert!(
         err.to_string().contains("provisioning.plist (item 1)"),
         "{err}"
     );
-    let sent: Vec<_> = rx.into_iter().flatten().collect();
     let (again, errors) =
         sweep::sources::ios::snapshot::read_folder(&work.path().join("ios").join(UDID));
     assert_eq!(sent, again);
@@ -866,21 +855,11 @@ fn the_trait_seam_not_trusted_keeps_a_manifest_and_sends_no_phone() {
             "the iPhone is asking \"Trust This Computer?\"".into(),
         )),
     );
-    let (tx, rx) = std::sync::mpsc::sync_channel(64);
-    let sink = sweep::sources::Sink::new(tx);
-    let r = run_check(
-        &mut link,
-        None,
-        work.path(),
-        &sink,
-        &sweep::sources::Stop::new(),
-        &at,
-    );
-    drop(sink);
+    let (r, sent) = check_via(&mut link, work.path(), Extras::default());
     let err = r.expect_err("not trusted").to_string();
     assert!(err.contains("tap Trust"), "{err}");
     assert!(err.contains("trusted-computer record"), "{err}");
-    assert_eq!(rx.into_iter().flatten().count(), 0);
+    assert!(sent.is_empty(), "{sent:?}");
     // Only the first request was made; the manifest says why the rest were not.
     assert_eq!(link.asked, vec![Request::DeviceInfo]);
     let m: Json = serde_json::from_slice(
@@ -899,15 +878,7 @@ fn the_trait_seam_not_trusted_keeps_a_manifest_and_sends_no_phone() {
         udid: UDID_B.into(),
         ..Listed::default()
     });
-    let (tx, _rx) = std::sync::mpsc::sync_channel(64);
-    let r = run_check(
-        &mut link,
-        None,
-        work.path(),
-        &sweep::sources::Sink::new(tx),
-        &sweep::sources::Stop::new(),
-        &at,
-    );
+    let (r, _) = check_via(&mut link, work.path(), Extras::default());
     match r {
         Err(sweep::sources::SourceError::Input(m)) => {
             assert!(m.contains(UDID) && m.contains(UDID_B), "{m}")
@@ -1071,14 +1042,16 @@ fn profiles_part(
     (part, names)
 }
 
-fn check_with_backup(
+/// The whole live check through the trait seam into `case`, and every record it sent.
+fn check_via(
     link: &mut MemLink,
     case: &Path,
+    extras: Extras,
 ) -> (
     Result<PathBuf, sweep::sources::SourceError>,
     Vec<sweep::observation::Record>,
 ) {
-    let (tx, rx) = std::sync::mpsc::sync_channel(64);
+    let (tx, rx) = std::sync::mpsc::sync_channel(1024);
     let sink = sweep::sources::Sink::new(tx);
     let r = run_check_with(
         link,
@@ -1087,7 +1060,7 @@ fn check_with_backup(
         &sink,
         &sweep::sources::Stop::new(),
         &at,
-        Extras { backup: true },
+        extras,
     );
     drop(sink);
     (r, rx.into_iter().flatten().collect())
@@ -1102,7 +1075,7 @@ fn the_trait_seam_backup_gives_the_configuration_profiles() {
     use sweep::observation::PartState;
     let work = tempfile::tempdir().expect("tmp");
     let mut link = mem_link();
-    let (r, sent) = check_with_backup(&mut link, work.path());
+    let (r, sent) = check_via(&mut link, work.path(), Extras { backup: true });
     // Only the garbage provisioning item is an error; the backup is fine.
     let err = r.expect_err("the bad provisioning item").to_string();
     assert!(!err.contains("backup"), "{err}");
@@ -1154,7 +1127,7 @@ fn a_failed_or_encrypted_backup_says_why_the_profiles_were_not_read() {
     link.backup = Err(LinkError::NotTrusted(
         "it is locked (lockdown said \"password protected\")".into(),
     ));
-    let (_, sent) = check_with_backup(&mut link, work.path());
+    let (_, sent) = check_via(&mut link, work.path(), Extras { backup: true });
     let (part, names) = profiles_part(&sent);
     let (state, why) = part.expect("the part");
     assert_eq!(state, PartState::NotDone);
@@ -1181,22 +1154,14 @@ fn a_failed_or_encrypted_backup_says_why_the_profiles_were_not_read() {
         encrypted: true,
         ..Spec::default()
     });
-    let (_, sent) = check_with_backup(&mut link, work.path());
+    let (_, sent) = check_via(&mut link, work.path(), Extras { backup: true });
     let (state, why) = profiles_part(&sent).0.expect("the part");
     assert_eq!(state, PartState::NotDone);
     assert!(why.is_some_and(|w| w.contains("encrypted")));
 
     let work = tempfile::tempdir().expect("tmp");
     let mut link = mem_link();
-    let (tx, _rx) = std::sync::mpsc::sync_channel(64);
-    let _ = run_check(
-        &mut link,
-        None,
-        work.path(),
-        &sweep::sources::Sink::new(tx),
-        &sweep::sources::Stop::new(),
-        &at,
-    );
+    let _ = check_via(&mut link, work.path(), Extras::default());
     assert_eq!(link.backups, 0);
     assert!(!work.path().join("ios").join(UDID).join("backup").exists());
 }

@@ -400,20 +400,8 @@ fn source_error(e: LinkError) -> SourceError {
 }
 
 /// The whole live check through `link`: choose the phone, collect into
-/// `case_dir/ios/<udid>/`, then read that folder (the `--from` path) and send what it
-/// says. Returns the snapshot folder.
-pub fn run_check(
-    link: &mut dyn IphoneLink,
-    udid: Option<&str>,
-    case_dir: &Path,
-    sink: &Sink,
-    stop: &Stop,
-    clock: Clock,
-) -> Result<PathBuf, SourceError> {
-    run_check_with(link, udid, case_dir, sink, stop, clock, Extras::default())
-}
-
-/// [`run_check`] with what the volunteer asked beyond the read-only requests.
+/// `case_dir/ios/<udid>/` (with what `extras` asks for), then read that folder (the
+/// `--from` path) and send what it says. Returns the snapshot folder.
 pub fn run_check_with(
     link: &mut dyn IphoneLink,
     udid: Option<&str>,
