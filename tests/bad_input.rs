@@ -1,16 +1,13 @@
 //! One case per kind of bad input: exit code 2, an error naming the file and the
 //! line or byte offset, and never a panic.
 
+mod support;
+
 use std::path::Path;
 use std::process::Command;
 
 fn sweep() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
-    c.env(
-        "SWEEP_HOME",
-        std::env::temp_dir().join("sweep-bad-input-home"),
-    );
-    c
+    support::cli::sweep(&std::env::temp_dir().join("sweep-bad-input-home"))
 }
 
 fn scan_from(path: &Path) -> (i32, String) {
@@ -253,19 +250,7 @@ fn absurd_record_times_are_kept_but_do_not_stretch_the_window() {
         at("2099-01-01T00:00:00Z"),
     ];
     std::fs::write(&p, lines.join("\n") + "\n").expect("write");
-    let out = sweep()
-        .args(["scan", "--from"])
-        .arg(&p)
-        .args(["--json", "-"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = support::cli::scan_from(sweep(), &p);
     assert_eq!(
         v["scan"]["started"], "2026-11-22T10:00:00Z",
         "{:#}",

@@ -9,13 +9,13 @@ use std::path::Path;
 use std::process::Command;
 
 use plist::Value;
-use support::ios::{PROFILES, Spec, backup_time, dict, make, mdm_spec, profile, s, xml};
+use support::ios::{
+    PROFILES, Spec, backup_time, dict, make, mdm_spec, profile, s, signatures_with, xml,
+};
 use sweep::sources::ios::backup::file_id;
 
 fn sweep() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
-    c.env("SWEEP_HOME", std::env::temp_dir().join("sweep-ios-home"));
-    c
+    support::cli::sweep(&std::env::temp_dir().join("sweep-ios-home"))
 }
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
@@ -124,27 +124,9 @@ fn mdm_profile_is_high_and_wifi_only_profile_stays_quiet() {
 #[test]
 fn jailbreak_app_listed_bundle_id_and_old_ios() {
     let sigs = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        sigs.path().join("test-apps.toml"),
-        r#"[source]
-name = "test-apps"
-version = "1"
-description = "A made-up iOS stalkerware app for the tests"
-source = "sweep project"
-licence = "CC0-1.0"
-
-[[entry]]
-id = "stalkerware.spyphone.app"
-name = "SpyPhone"
-category = "stalkerware"
-severity = "high"
-meaning = "SpyPhone secretly sends what a phone does to the person who installed it."
-next_steps = ["Decide next steps together with the client's advocate."]
-
-[entry.match]
-type = "app"
-packages = ["com.example.spyphone"]
-
+    let sig_dir = signatures_with(
+        sigs.path(),
+        r#"
 [[entry]]
 id = "dual-use.familyfinder"
 name = "Family Finder"
@@ -157,8 +139,7 @@ next_steps = ["Ask the client whether they know who sees the location."]
 type = "app"
 packages = ["com.example.familyfinder"]
 "#,
-    )
-    .expect("signature file");
+    );
     let spec = Spec {
         version: "16.7.2",
         apps: vec![
@@ -171,7 +152,7 @@ packages = ["com.example.familyfinder"]
         ..Spec::default()
     };
     let dir = make(&spec);
-    let sig_arg = sigs.path().to_str().expect("present").to_string();
+    let sig_arg = sig_dir.to_str().expect("present").to_string();
     let (code, j, err) = scan(dir.path(), &["--signatures", &sig_arg]);
     assert_eq!(code, 0, "{err}");
     let f = findings(&j);

@@ -14,7 +14,7 @@ use std::process::Command;
 use plist::Value;
 use serde_json::Value as Json;
 use sha2::{Digest, Sha256};
-use support::ios::{Spec, UDID, dict, mdm_spec, s, write_backup, xml};
+use support::ios::{Spec, UDID, dict, mdm_spec, s, signatures, write_backup, xml};
 use sweep::sources::ios::live::{
     Answer, Extras, IphoneLink, LinkError, Listed, REQUESTS, Request, run_check_with,
 };
@@ -140,35 +140,6 @@ fn mobileprovision(name: &str, all_devices: bool) -> Vec<u8> {
     out.extend_from_slice(&body);
     out.extend_from_slice(&[0xa0, 0x82, 0x0c, 0x00, 0x30]);
     out
-}
-
-fn signatures(dir: &Path) -> PathBuf {
-    let sigs = dir.join("sigs");
-    std::fs::create_dir_all(&sigs).expect("mkdir");
-    std::fs::write(
-        sigs.join("test-apps.toml"),
-        r#"[source]
-name = "test-apps"
-version = "1"
-description = "A made-up iOS stalkerware app for the tests"
-source = "sweep project"
-licence = "CC0-1.0"
-
-[[entry]]
-id = "stalkerware.spyphone.app"
-name = "SpyPhone"
-category = "stalkerware"
-severity = "high"
-meaning = "SpyPhone secretly sends what a phone does to the person who installed it."
-next_steps = ["Decide next steps together with the client's advocate."]
-
-[entry.match]
-type = "app"
-packages = ["com.example.spyphone"]
-"#,
-    )
-    .expect("signature file");
-    sigs
 }
 
 /// Recorded answers for one phone, in the folder the stand-in tools read.
@@ -347,15 +318,6 @@ fn by_signature(r: &Run, sig: &str) -> Vec<Json> {
         .collect()
 }
 
-fn the_case(cases: &Path) -> PathBuf {
-    std::fs::read_dir(cases)
-        .expect("cases")
-        .next()
-        .expect("one case")
-        .expect("entry")
-        .path()
-}
-
 fn requests(work: &Path) -> Vec<String> {
     std::fs::read_to_string(work.join("fake-ios/requests.log"))
         .unwrap_or_default()
@@ -468,7 +430,7 @@ fn live_check_gives_the_same_findings_as_from_on_its_folder() {
         1
     );
     // The folder: every answer, and a manifest with each command and each file's SHA-256.
-    let case = the_case(&cases);
+    let case = support::cli::the_case(&cases);
     let snap = case.join("ios").join(UDID);
     for f in [
         "device-info.plist",
@@ -689,7 +651,7 @@ fn a_cut_short_answer_names_the_file_and_keeps_the_rest() {
     );
     assert!(ev.contains("apps.plist"), "{ev}");
     // The raw answer is kept as evidence, cut short as it came, and replays the same way.
-    let snap = the_case(&cases).join("ios").join(UDID);
+    let snap = support::cli::the_case(&cases).join("ios").join(UDID);
     assert_eq!(
         std::fs::read(snap.join("apps.plist")).expect("kept").len(),
         whole.len() / 2
@@ -1001,7 +963,7 @@ fn start_screen_asks_which_iphone_and_reviews_the_account_checklist() {
     t.wait_for("Account access, 1 of 5: Apple Account devices");
     t.keys(&["q", "q"]);
     t.wait("sweep to quit", |_| !t.alive());
-    let case = the_case(&cases);
+    let case = support::cli::the_case(&cases);
     assert!(case.join(format!("ios/{UDID_B}/manifest.json")).is_file());
     assert!(
         case.join(format!("ios/{UDID_B}/backup/{UDID_B}/Manifest.db"))
@@ -1201,7 +1163,7 @@ fn ios_backup_flag_makes_a_backup_into_the_case_folder_and_replays() {
         backups[0].starts_with(&format!("idevicebackup2 -u {UDID} backup --full ")),
         "{backups:?}"
     );
-    let case = the_case(&cases);
+    let case = support::cli::the_case(&cases);
     let backup = case.join("ios").join(UDID).join("backup").join(UDID);
     assert!(backup.join("Manifest.db").is_file());
     let inputs = live.json["scan"]["inputs"].to_string();

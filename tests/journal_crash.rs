@@ -1,17 +1,14 @@
 //! Kill the process with SIGKILL during a replayed live scan, replay its journal, and
 //! check the findings equal those of an uninterrupted run over the same observations.
 
+mod support;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn sweep() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sweep"));
-    c.env(
-        "SWEEP_HOME",
-        std::env::temp_dir().join("sweep-journal-test-home"),
-    );
-    c
+    support::cli::sweep(&std::env::temp_dir().join("sweep-journal-test-home"))
 }
 
 /// A session: a separated AirTag, a SmartTag, and passers-by, one advert every 100 ms.
@@ -45,19 +42,7 @@ fn session_lines() -> Vec<String> {
 }
 
 fn findings_of(path: &std::path::Path) -> (serde_json::Value, serde_json::Value) {
-    let out = sweep()
-        .args(["scan", "--from"])
-        .arg(path)
-        .args(["--json", "-"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = support::cli::scan_from(sweep(), path);
     (v["findings"].clone(), v["devices"].clone())
 }
 

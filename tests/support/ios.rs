@@ -181,3 +181,41 @@ pub fn mdm_spec() -> Spec {
         ..Spec::default()
     }
 }
+
+/// A made-up iOS stalkerware app (`com.example.spyphone`, high) in the signature format.
+pub const SPYPHONE_SIGNATURE: &str = r#"[source]
+name = "test-apps"
+version = "1"
+description = "A made-up iOS stalkerware app for the tests"
+source = "sweep project"
+licence = "CC0-1.0"
+
+[[entry]]
+id = "stalkerware.spyphone.app"
+name = "SpyPhone"
+category = "stalkerware"
+severity = "high"
+meaning = "SpyPhone secretly sends what a phone does to the person who installed it."
+next_steps = ["Decide next steps together with the client's advocate."]
+
+[entry.match]
+type = "app"
+packages = ["com.example.spyphone"]
+"#;
+
+/// A signature folder in `dir` (`sigs/`) with [`SPYPHONE_SIGNATURE`] and `more` after it.
+pub fn signatures_with(dir: &Path, more: &str) -> std::path::PathBuf {
+    let sigs = dir.join("sigs");
+    std::fs::create_dir_all(&sigs).expect("mkdir");
+    std::fs::write(
+        sigs.join("test-apps.toml"),
+        format!("{SPYPHONE_SIGNATURE}{more}"),
+    )
+    .expect("signature file");
+    sigs
+}
+
+/// [`signatures_with`] nothing more.
+pub fn signatures(dir: &Path) -> std::path::PathBuf {
+    signatures_with(dir, "")
+}

@@ -8,6 +8,7 @@
 //! helpers here therefore fail loudly when their environment is missing: they never skip.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod ios;
 pub mod netns;
 pub mod tmux;
