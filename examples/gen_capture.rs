@@ -10,10 +10,11 @@ use std::io::BufWriter;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use etherparse::PacketBuilder;
 use pcap_file::DataLink;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
-use sweep::testkit::capture::{GW_MAC, PHONE_MAC, client_hello, dns_query, dns_response};
+use sweep::testkit::capture::{
+    GW_MAC, PHONE_MAC, Seg, client_hello, dns_query, dns_response, eth_header, ip_tcp, ip_udp,
+};
 
 const DOMAINS: [&str; 16] = [
     "googleapis.com",
@@ -64,13 +65,12 @@ impl Gen {
         } else {
             (GW_MAC, PHONE_MAC)
         };
-        self.buf.extend_from_slice(&d);
-        self.buf.extend_from_slice(&s);
-        self.buf.extend_from_slice(if src.is_ipv4() {
-            &[0x08, 0x00]
-        } else {
-            &[0x86, 0xdd]
-        });
+        eth_header(
+            &mut self.buf,
+            s,
+            d,
+            if src.is_ipv4() { 0x0800 } else { 0x86dd },
+        );
         let mut b = std::mem::take(&mut self.buf);
         build(&mut b, src, dst);
         self.t += Duration::from_micros(150);
@@ -82,19 +82,10 @@ impl Gen {
     }
 
     fn udp(&mut self, src: IpAddr, dst: IpAddr, sp: u16, dp: u16, payload: &[u8]) {
-        self.emit(src, dst, |v, s, d| match (s, d) {
-            (IpAddr::V4(s), IpAddr::V4(d)) => PacketBuilder::ipv4(s.octets(), d.octets(), 64)
-                .udp(sp, dp)
-                .write(v, payload)
-                .expect("udp"),
-            (IpAddr::V6(s), IpAddr::V6(d)) => PacketBuilder::ipv6(s.octets(), d.octets(), 64)
-                .udp(sp, dp)
-                .write(v, payload)
-                .expect("udp"),
-            _ => unreachable!(),
-        });
+        self.emit(src, dst, |v, s, d| ip_udp(v, s, d, sp, dp, payload));
     }
 
+    /// `ack` 0: no ACK flag.
     #[allow(clippy::too_many_arguments)]
     fn tcp(
         &mut self,
@@ -107,20 +98,15 @@ impl Gen {
         syn: bool,
         payload: &[u8],
     ) {
-        self.emit(src, dst, |v, s, d| {
-            let b = match (s, d) {
-                (IpAddr::V4(s), IpAddr::V4(d)) => {
-                    PacketBuilder::ipv4(s.octets(), d.octets(), 64).tcp(sp, dp, seq, 65535)
-                }
-                (IpAddr::V6(s), IpAddr::V6(d)) => {
-                    PacketBuilder::ipv6(s.octets(), d.octets(), 64).tcp(sp, dp, seq, 65535)
-                }
-                _ => unreachable!(),
-            };
-            let b = if syn { b.syn() } else { b };
-            let b = if ack != 0 { b.ack(ack) } else { b };
-            b.write(v, payload).expect("tcp")
-        });
+        let seg = Seg {
+            sp,
+            dp,
+            seq,
+            ack: (ack != 0).then_some(ack),
+            syn,
+            window: 65535,
+        };
+        self.emit(src, dst, |v, s, d| ip_tcp(v, s, d, seg, payload));
     }
 }
 

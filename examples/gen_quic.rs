@@ -4,9 +4,9 @@
 
 use std::io::BufWriter;
 
-use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use sweep::sources::traffic::quic::V1;
+use sweep::testkit::capture::{eth_header, ip_udp};
 use sweep::testkit::quic::{build_client_initial, client_hello_message, crypto_frame};
 
 fn main() {
@@ -21,11 +21,21 @@ fn main() {
     let mut t = 1_795_341_600u64 * 1_000_000;
     let write =
         |w: &mut PcapWriter<BufWriter<std::fs::File>>, sport: u16, payload: &[u8], t: u64| {
-            let b = PacketBuilder::ethernet2([0x5a, 1, 2, 3, 4, 5], [2, 0, 0, 0, 0, 1])
-                .ipv4([192, 168, 1, 23], [142, 250, 74, 35], 64)
-                .udp(sport, 443);
-            let mut frame = Vec::with_capacity(b.size(payload.len()));
-            b.write(&mut frame, payload).expect("frame");
+            let mut frame = Vec::with_capacity(42 + payload.len());
+            eth_header(
+                &mut frame,
+                [0x5a, 1, 2, 3, 4, 5],
+                [2, 0, 0, 0, 0, 1],
+                0x0800,
+            );
+            ip_udp(
+                &mut frame,
+                [192, 168, 1, 23].into(),
+                [142, 250, 74, 35].into(),
+                sport,
+                443,
+                payload,
+            );
             let ts = std::time::Duration::from_micros(t);
             w.write_packet(&PcapPacket::new(ts, frame.len() as u32, &frame))
                 .expect("write");

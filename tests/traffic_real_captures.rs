@@ -530,10 +530,14 @@ fn home_network() -> Cap {
     c.tcp_conn(phone(), "93.184.216.34".parse().unwrap(), 443, &[&hello]);
     // A PC's traffic (nothing shows it is a phone).
     let mut v = Vec::new();
-    etherparse::PacketBuilder::ipv4([10, 42, 0, 30], [10, 42, 0, 1], 64)
-        .udp(50000, 53)
-        .write(&mut v, &dns_query(9, "updates.example.com"))
-        .unwrap();
+    sweep::testkit::capture::ip_udp(
+        &mut v,
+        "10.42.0.30".parse().expect("ip"),
+        "10.42.0.1".parse().expect("ip"),
+        50000,
+        53,
+        &dns_query(9, "updates.example.com"),
+    );
     c.eth(PC_MAC, gw_mac, 0x0800, &v);
     c
 }

@@ -66,6 +66,54 @@ fn octets16(ip: IpAddr) -> [u8; 16] {
     }
 }
 
+/// A TCP segment's ports, numbers and flags (PSH is set when it carries data).
+#[derive(Debug, Clone, Copy)]
+pub struct Seg {
+    pub sp: u16,
+    pub dp: u16,
+    pub seq: u32,
+    pub ack: Option<u32>,
+    pub syn: bool,
+    pub window: u16,
+}
+
+/// An IPv4 or IPv6 packet (by the addresses) carrying a UDP datagram, appended to `out`.
+pub fn ip_udp(out: &mut Vec<u8>, src: IpAddr, dst: IpAddr, sp: u16, dp: u16, payload: &[u8]) {
+    let b = if src.is_ipv4() {
+        PacketBuilder::ipv4(octets4(src), octets4(dst), 64).udp(sp, dp)
+    } else {
+        PacketBuilder::ipv6(octets16(src), octets16(dst), 64).udp(sp, dp)
+    };
+    b.write(out, payload).expect("build udp");
+}
+
+/// An IPv4 or IPv6 packet (by the addresses) carrying a TCP segment, appended to `out`.
+pub fn ip_tcp(out: &mut Vec<u8>, src: IpAddr, dst: IpAddr, seg: Seg, payload: &[u8]) {
+    let mut b = if src.is_ipv4() {
+        PacketBuilder::ipv4(octets4(src), octets4(dst), 64).tcp(seg.sp, seg.dp, seg.seq, seg.window)
+    } else {
+        PacketBuilder::ipv6(octets16(src), octets16(dst), 64)
+            .tcp(seg.sp, seg.dp, seg.seq, seg.window)
+    };
+    if seg.syn {
+        b = b.syn();
+    }
+    if let Some(a) = seg.ack {
+        b = b.ack(a);
+    }
+    if !payload.is_empty() {
+        b = b.psh();
+    }
+    b.write(out, payload).expect("build tcp");
+}
+
+/// An Ethernet header (destination, source, EtherType), appended to `out`.
+pub fn eth_header(out: &mut Vec<u8>, src_mac: [u8; 6], dst_mac: [u8; 6], ethertype: u16) {
+    out.extend_from_slice(&dst_mac);
+    out.extend_from_slice(&src_mac);
+    out.extend_from_slice(&ethertype.to_be_bytes());
+}
+
 pub fn is_phone(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v) => v.octets()[..3] == [10, 42, 0] && v.octets()[3] != 1,
@@ -103,9 +151,7 @@ impl Cap {
     pub fn eth(&mut self, src_mac: [u8; 6], dst_mac: [u8; 6], ethertype: u16, payload: &[u8]) {
         assert_eq!(self.link, LinkKind::Ethernet);
         let mut f = Vec::new();
-        f.extend_from_slice(&dst_mac);
-        f.extend_from_slice(&src_mac);
-        f.extend_from_slice(&ethertype.to_be_bytes());
+        eth_header(&mut f, src_mac, dst_mac, ethertype);
         f.extend_from_slice(payload);
         self.frames.push(f);
     }
@@ -145,11 +191,7 @@ impl Cap {
         let ethertype: u16 = if src.is_ipv4() { 0x0800 } else { 0x86dd };
         let mut f = Vec::new();
         match self.link {
-            LinkKind::Ethernet => {
-                f.extend_from_slice(&dmac);
-                f.extend_from_slice(&smac);
-                f.extend_from_slice(&ethertype.to_be_bytes());
-            }
+            LinkKind::Ethernet => eth_header(&mut f, smac, dmac, ethertype),
             LinkKind::Vlan => {
                 f.extend_from_slice(&dmac);
                 f.extend_from_slice(&smac);
@@ -183,13 +225,8 @@ impl Cap {
     }
 
     pub fn udp(&mut self, src: IpAddr, dst: IpAddr, sp: u16, dp: u16, payload: &[u8]) {
-        let b = if src.is_ipv4() {
-            PacketBuilder::ipv4(octets4(src), octets4(dst), 64).udp(sp, dp)
-        } else {
-            PacketBuilder::ipv6(octets16(src), octets16(dst), 64).udp(sp, dp)
-        };
         let mut v = Vec::new();
-        b.write(&mut v, payload).expect("build udp");
+        ip_udp(&mut v, src, dst, sp, dp, payload);
         self.frame(src, v);
     }
 
@@ -205,22 +242,16 @@ impl Cap {
         syn: bool,
         payload: &[u8],
     ) {
-        let mut b = if src.is_ipv4() {
-            PacketBuilder::ipv4(octets4(src), octets4(dst), 64).tcp(sp, dp, seq, 64240)
-        } else {
-            PacketBuilder::ipv6(octets16(src), octets16(dst), 64).tcp(sp, dp, seq, 64240)
+        let seg = Seg {
+            sp,
+            dp,
+            seq,
+            ack,
+            syn,
+            window: 64240,
         };
-        if syn {
-            b = b.syn();
-        }
-        if let Some(a) = ack {
-            b = b.ack(a);
-        }
-        if !payload.is_empty() {
-            b = b.psh();
-        }
         let mut v = Vec::new();
-        b.write(&mut v, payload).expect("build tcp");
+        ip_tcp(&mut v, src, dst, seg, payload);
         self.frame(src, v);
     }
 
