@@ -1049,6 +1049,25 @@ fn the_trait_seam_backup_gives_the_configuration_profiles() {
             && names.contains(&"Home Wi-Fi".to_string()),
         "{names:?}"
     );
+    // While it ran, the check said so (on the screens, next to the iPhone check).
+    let said: Vec<Option<String>> = sent
+        .iter()
+        .filter_map(|r| match &r.obs {
+            sweep::observation::Observation::Source(e) => Some(e.reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            Some(sweep::sources::ios::live::BACKUP_RUNNING.to_string()),
+            None
+        ]
+    );
+    let sent: Vec<_> = sent
+        .into_iter()
+        .filter(|r| !matches!(r.obs, sweep::observation::Observation::Source(_)))
+        .collect();
     let snap = work.path().join("ios").join(UDID);
     let (again, _) = sweep::sources::ios::snapshot::read_folder(&snap);
     assert_eq!(sent, again);

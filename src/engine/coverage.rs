@@ -153,7 +153,9 @@ impl CoverageLog {
             ) && ev.state == SourceState::Finished;
             if !keep_failure {
                 s.state = Some(ev.state);
-                if ev.reason.is_some() {
+                // What a running source says it is doing ("making a backup") is not why it
+                // failed: only an ending's reason is kept.
+                if ev.reason.is_some() && ev.state != SourceState::Running {
                     s.reason.clone_from(&ev.reason);
                     s.fix.clone_from(&ev.fix);
                 }
@@ -476,6 +478,23 @@ mod tests {
         assert_eq!(c[0].status, CoverageStatus::NotRun);
         assert!(c[0].summary.starts_with("Bluetooth was not checked"));
         assert!(c[0].summary.contains("No Bluetooth adapter"));
+    }
+
+    #[test]
+    fn what_a_running_source_was_doing_is_not_why_it_failed() {
+        let mut log = CoverageLog::default();
+        log.ingest(
+            t(0),
+            &ev(
+                SourceKind::Ios,
+                SourceState::Running,
+                Some("making a backup"),
+            ),
+        );
+        log.ingest(t(9), &ev(SourceKind::Ios, SourceState::Failed, None));
+        let s = &log.sources[&SourceKind::Ios];
+        assert_eq!(s.state, Some(SourceState::Failed));
+        assert_eq!(s.reason, None);
     }
 
     #[test]

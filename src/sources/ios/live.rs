@@ -190,10 +190,14 @@ pub fn collect(
     clock: Clock,
     stop: &dyn Fn() -> bool,
 ) -> Result<Collection, IosError> {
-    collect_with(link, udid, dir, clock, stop, Extras::default())
+    collect_with(link, udid, dir, clock, stop, Extras::default(), &|_| {})
 }
 
+/// Said while the backup runs (on the screens, next to the iPhone check).
+pub const BACKUP_RUNNING: &str = "making a backup of the iPhone into the case folder: this can take many minutes; keep it connected and unlocked (it may ask for its passcode)";
+
 /// [`collect`], then what `extras` asks for (a backup) when the phone still answers.
+/// `progress` is told what is being done when it takes long (`None`: done with it).
 pub fn collect_with(
     link: &mut dyn IphoneLink,
     udid: &str,
@@ -201,6 +205,7 @@ pub fn collect_with(
     clock: Clock,
     stop: &dyn Fn() -> bool,
     extras: Extras,
+    progress: &dyn Fn(Option<&str>),
 ) -> Result<Collection, IosError> {
     crate::case::create_private_dir(dir).map_err(|e| IosError::cannot_create(dir, e))?;
     let mut m = Manifest {
@@ -275,8 +280,12 @@ pub fn collect_with(
         m.commands.push(rec);
     }
     if extras.backup {
-        let rec = backup_into(link, udid, dir, gone.as_deref(), stop, &mut m)?;
-        m.commands.push(rec);
+        if gone.is_none() {
+            progress(Some(BACKUP_RUNNING));
+        }
+        let rec = backup_into(link, udid, dir, gone.as_deref(), stop, &mut m);
+        progress(None);
+        m.commands.push(rec?);
     }
     m.ended = Some(clock());
     let path = dir.join(MANIFEST);
@@ -418,6 +427,15 @@ pub fn run_check_with(
     crate::case::create_private_dir(&ios)
         .map_err(|e| SourceError::Failed(format!("{}: cannot create: {e}", ios.display())))?;
     let dir = snapshot_dir(case_dir, &chosen.udid);
+    let progress = |what: Option<&str>| {
+        sink.status(
+            clock(),
+            SourceKind::Ios,
+            SourceState::Running,
+            what.map(str::to_string),
+            None,
+        );
+    };
     let c = collect_with(
         link,
         &chosen.udid,
@@ -425,6 +443,7 @@ pub fn run_check_with(
         clock,
         &|| stop.is_stopped(),
         extras,
+        &progress,
     )
     .map_err(|e| SourceError::Failed(e.to_string()))?;
     let mut problem = None;
