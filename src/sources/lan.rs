@@ -5,6 +5,10 @@
 //! replies' round trip: [`ArpSweep`]), then TCP checks of camera ports on the hosts that
 //! answered, an RTSP `OPTIONS`, and an ONVIF WS-Discovery probe. Never passwords, never
 //! stream URLs.
+//!
+//! The I/O seam: the link, the clock and the probes come from [`LanSource::with_io`], the
+//! interfaces and channels from a [`Network`] ([`LanSource::with_network`]); production
+//! uses pnet, the system clock and [`CameraProbes`], `tests/lan_seam.rs` scripted ones.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
