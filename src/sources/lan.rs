@@ -5,11 +5,15 @@
 //! replies' round trip: [`ArpSweep`]), then TCP checks of camera ports on the hosts that
 //! answered, an RTSP `OPTIONS`, and an ONVIF WS-Discovery probe. Never passwords, never
 //! stream URLs.
+//!
+//! The I/O seam: the link, the clock and the probes come from [`LanSource::with_io`], the
+//! interfaces and channels from a [`Network`] ([`LanSource::with_network`]); production
+//! uses pnet, the system clock and [`CameraProbes`], `tests/lan_seam.rs` scripted ones.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use pnet::datalink::NetworkInterface;
@@ -21,7 +25,9 @@ use pnet::packet::udp::UdpPacket;
 use pnet::packet::{MutablePacket, Packet};
 
 use crate::observation::{MacAddr, Observation, Probe, ProbeResult, SourceKind, SourceState};
-use crate::sources::{Link, Sink, Source, SourceError, Stop, lanparse};
+use crate::sources::{
+    Clock, Link, Network, Sink, Source, SourceError, Stop, SystemClock, SystemNetwork, lanparse,
+};
 
 /// Camera ports checked by the active check.
 pub const CAMERA_PORTS: [u16; 7] = [554, 8554, 80, 8000, 8080, 37777, 34567];
@@ -51,6 +57,12 @@ pub struct LanSource {
     channel: Option<Link>,
     /// Opens the raw socket for a caller without CAP_NET_RAW (the screens).
     opener: Option<crate::sources::LinkOpener>,
+    /// The interfaces and channels (the machine's, or a test's).
+    net: Arc<dyn Network>,
+    /// Where the time comes from (the system clock, or a test's).
+    clock: Arc<dyn Clock>,
+    /// What the active check does with the hosts that answered.
+    probes: Arc<dyn Probes>,
 }
 
 impl LanSource {
@@ -60,7 +72,27 @@ impl LanSource {
             active,
             channel: None,
             opener: None,
+            net: Arc::new(SystemNetwork),
+            clock: Arc::new(SystemClock),
+            probes: Arc::new(CameraProbes),
         }
+    }
+
+    /// The I/O seam: frames sent and read on `link` (any pnet sender and receiver, and the
+    /// interface whose address and prefix set the active check's scope), the time from
+    /// `clock`, and the hosts that answered the sweep handed to `probes` (the camera checks
+    /// in production; a test's record).
+    pub fn with_io(mut self, link: Link, clock: Arc<dyn Clock>, probes: Arc<dyn Probes>) -> Self {
+        self.channel = Some(link);
+        self.clock = clock;
+        self.probes = probes;
+        self
+    }
+
+    /// Find the interface and open its channel on `net` (when no opener is given).
+    pub fn with_network(mut self, net: Arc<dyn Network>) -> Self {
+        self.net = net;
+        self
     }
 
     /// Open the raw socket through `opener` instead of on the calling thread.
@@ -87,7 +119,12 @@ fn ipv4_net(iface: &NetworkInterface) -> Option<(Ipv4Addr, u8)> {
 /// In plain words, which addresses the active check on `interface` would ask, for the
 /// volunteer to confirm before anything is sent.
 pub fn active_scope(interface: &str) -> String {
-    pnet::datalink::interfaces()
+    active_scope_on(&SystemNetwork, interface)
+}
+
+/// [`active_scope`] among the interfaces of `net`.
+pub fn active_scope_on(net: &dyn Network, interface: &str) -> String {
+    net.interfaces()
         .into_iter()
         .find(|i| i.name == interface)
         .map_or_else(|| describe_scope(None), |i| scope_of(&i))
@@ -258,8 +295,8 @@ impl ArpSweep {
 }
 
 /// How many addresses an active check on `interface` asks (0 when it asks none).
-fn target_count(interface: &str) -> usize {
-    pnet::datalink::interfaces()
+fn target_count(net: &dyn Network, interface: &str) -> usize {
+    net.interfaces()
         .into_iter()
         .find(|i| i.name == interface)
         .and_then(|i| ipv4_net(&i))
@@ -270,6 +307,7 @@ fn target_count(interface: &str) -> usize {
 /// The link: passive listening wakes at most every 100 ms; an active check reads with a
 /// timeout of one batch interval (its pacing) and a receive queue sized for its targets.
 fn open(
+    net: &dyn Network,
     interface: &str,
     active: bool,
     opener: Option<&crate::sources::LinkOpener>,
@@ -278,9 +316,12 @@ fn open(
     if active {
         opts.read_timeout = SWEEP_INTERVAL;
         opts.socket_buffer =
-            Some((target_count(interface) * QUEUE_PER_TARGET).clamp(256 << 10, 16 << 20));
+            Some((target_count(net, interface) * QUEUE_PER_TARGET).clamp(256 << 10, 16 << 20));
     }
-    crate::sources::open_link_with(interface, "listen", opts, opener)
+    match opener {
+        Some(o) => (o.0)(interface, "listen", opts),
+        None => crate::sources::open_link_on(net, interface, "listen", opts),
+    }
 }
 
 fn arp_request(
@@ -444,23 +485,68 @@ fn onvif_probe(local: Ipv4Addr, tx: mpsc::Sender<Observation>) {
     }
 }
 
+/// What the active check does once the sweep is over: in production ([`CameraProbes`])
+/// the camera-port checks and RTSP `OPTIONS` on each host that answered and one ONVIF
+/// probe from `local`, each on its own thread, their results sent on `tx`. A test records
+/// the hosts instead (and sends nothing on any network).
+pub trait Probes: Send + Sync {
+    fn start(&self, local: Ipv4Addr, hosts: &[(Ipv4Addr, MacAddr)], tx: &mpsc::Sender<Observation>);
+}
+
+/// The real probes: TCP, RTSP and ONVIF on the network.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CameraProbes;
+
+impl Probes for CameraProbes {
+    fn start(
+        &self,
+        local: Ipv4Addr,
+        hosts: &[(Ipv4Addr, MacAddr)],
+        tx: &mpsc::Sender<Observation>,
+    ) {
+        for (ip, m) in hosts {
+            let (ip, m, t) = (*ip, *m, tx.clone());
+            let _ = std::thread::Builder::new()
+                .name("lan-probe".into())
+                .spawn(move || probe_host(ip, m, t));
+        }
+        let t = tx.clone();
+        let _ = std::thread::Builder::new()
+            .name("onvif-probe".into())
+            .spawn(move || onvif_probe(local, t));
+    }
+}
+
 impl Source for LanSource {
     fn kind(&self) -> SourceKind {
         SourceKind::Lan
     }
 
     fn prepare(&mut self) -> Result<(), SourceError> {
-        self.channel = Some(open(&self.interface, self.active, self.opener.as_ref())?);
+        if self.channel.is_none() {
+            self.channel = Some(open(
+                &*self.net,
+                &self.interface,
+                self.active,
+                self.opener.as_ref(),
+            )?);
+        }
         Ok(())
     }
 
     fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
         let (mut tx, mut rx, iface) = match self.channel.take() {
             Some(c) => c,
-            None => open(&self.interface, self.active, self.opener.as_ref())?,
+            None => open(
+                &*self.net,
+                &self.interface,
+                self.active,
+                self.opener.as_ref(),
+            )?,
         };
         let own = iface.mac;
-        let now = chrono::Utc::now;
+        let clock = Arc::clone(&self.clock);
+        let now = || clock.now();
         sink.status(now(), SourceKind::Lan, SourceState::Running, None, None);
         let mut targets: Vec<Ipv4Addr> = Vec::new();
         let mut src_ip = Ipv4Addr::UNSPECIFIED;
@@ -481,7 +567,7 @@ impl Source for LanSource {
         let own_mac = own.unwrap_or_default();
         let mut sweep = self
             .active
-            .then(|| ArpSweep::new(std::mem::take(&mut targets), Instant::now()));
+            .then(|| ArpSweep::new(std::mem::take(&mut targets), clock.instant()));
         let mut last_sent: HashMap<(MacAddr, IpAddr), Instant> = HashMap::new();
         let (ptx, prx) = mpsc::channel::<Observation>();
         let mut probing_started = false;
@@ -491,7 +577,7 @@ impl Source for LanSource {
             // Active sweep: the batch that is due (if any), then read what came in; a read
             // waits at most one batch interval.
             if let Some(sw) = sweep.as_mut() {
-                sw.due(Instant::now(), &mut batch);
+                sw.due(clock.instant(), &mut batch);
                 for t in batch.drain(..) {
                     if let Some(frame) = arp_request(own_mac, src_ip, t)
                         && let Some(Err(e)) = tx.send_to(&frame, None)
@@ -514,19 +600,19 @@ impl Source for LanSource {
                                 continue;
                             }
                             if let (IpAddr::V4(v4), Some(sw)) = (a.ip, sweep.as_mut()) {
-                                sw.heard(v4, a.mac, Instant::now());
+                                sw.heard(v4, a.mac, clock.instant());
                             }
                             let key = (a.mac, a.ip);
-                            if last_sent
-                                .get(&key)
-                                .is_some_and(|t| t.elapsed() < Duration::from_secs(10))
-                            {
+                            let at = clock.instant();
+                            if last_sent.get(&key).is_some_and(|t| {
+                                at.saturating_duration_since(*t) < Duration::from_secs(10)
+                            }) {
                                 continue;
                             }
                             if last_sent.len() > 65_536 {
                                 last_sent.clear();
                             }
-                            last_sent.insert(key, Instant::now());
+                            last_sent.insert(key, at);
                         }
                         if !sink.send(now(), obs) {
                             return Ok(());
@@ -546,19 +632,13 @@ impl Source for LanSource {
             // After the sweep, check the hosts that answered (each on its own thread).
             if let Some(sw) = sweep.as_ref()
                 && !probing_started
-                && sw.finished(Instant::now())
+                && sw.finished(clock.instant())
             {
                 probing_started = true;
-                for (ip, m) in sw.answered() {
-                    let (ip, m, t) = (*ip, *m, ptx.clone());
-                    let _ = std::thread::Builder::new()
-                        .name("lan-probe".into())
-                        .spawn(move || probe_host(ip, m, t));
-                }
-                let t = ptx.clone();
-                let _ = std::thread::Builder::new()
-                    .name("onvif-probe".into())
-                    .spawn(move || onvif_probe(src_ip, t));
+                let mut hosts: Vec<(Ipv4Addr, MacAddr)> =
+                    sw.answered().iter().map(|(ip, m)| (*ip, *m)).collect();
+                hosts.sort();
+                self.probes.start(src_ip, &hosts, &ptx);
             }
             while let Ok(obs) = prx.try_recv() {
                 if !sink.send(now(), obs) {

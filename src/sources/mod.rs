@@ -200,6 +200,11 @@ impl LinkOptions {
 /// tests (so rules such as "no traffic for 10 seconds" are tested in milliseconds).
 pub trait Clock: Send + Sync {
     fn now(&self) -> Timestamp;
+    /// The monotonic time, for pacing and waits (the active sweep's batches and retries,
+    /// how recently an address was reported). A scripted clock moves it with [`Clock::now`].
+    fn instant(&self) -> std::time::Instant {
+        std::time::Instant::now()
+    }
 }
 
 /// The system's clock.
@@ -267,37 +272,93 @@ fn packet_socket(bytes: usize) -> std::io::Result<socket2::Socket> {
     Ok(s)
 }
 
+/// The machine's network as the live sources see it: its interfaces and a raw Ethernet
+/// channel on one of them. [`SystemNetwork`] (pnet) in production; tests give a list of
+/// made-up interfaces and scripted channels, so what the volunteer is told ("no interface
+/// called ...", "not allowed to listen", the active check's scope) is tested without the
+/// machine's interfaces or root.
+pub trait Network: Send + Sync {
+    /// Every interface (name, MAC, addresses, flags).
+    fn interfaces(&self) -> Vec<pnet::datalink::NetworkInterface>;
+    /// A raw channel on `iface`.
+    fn channel(
+        &self,
+        iface: &pnet::datalink::NetworkInterface,
+        opts: LinkOptions,
+    ) -> std::io::Result<pnet::datalink::Channel>;
+}
+
+/// The machine's own interfaces and AF_PACKET channels (pnet).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemNetwork;
+
+impl Network for SystemNetwork {
+    fn interfaces(&self) -> Vec<pnet::datalink::NetworkInterface> {
+        // The one place sweep lists the machine's interfaces.
+        pnet::datalink::interfaces()
+    }
+
+    fn channel(
+        &self,
+        iface: &pnet::datalink::NetworkInterface,
+        opts: LinkOptions,
+    ) -> std::io::Result<pnet::datalink::Channel> {
+        use std::os::fd::IntoRawFd;
+        // A socket made here when its receive queue is to be larger; pnet binds it (and
+        // owns and closes it from then on).
+        let socket_fd = opts
+            .socket_buffer
+            .map(packet_socket)
+            .transpose()?
+            .map(IntoRawFd::into_raw_fd);
+        let cfg = pnet::datalink::Config {
+            read_timeout: Some(opts.read_timeout),
+            read_buffer_size: opts.read_buffer,
+            socket_fd,
+            ..pnet::datalink::Config::default()
+        };
+        pnet::datalink::channel(iface, cfg)
+    }
+}
+
+/// The machine's network interfaces ([`SystemNetwork`]).
+pub fn interfaces() -> Vec<pnet::datalink::NetworkInterface> {
+    SystemNetwork.interfaces()
+}
+
+/// The interface called `name` among `list`; if there is none, what to tell the volunteer
+/// (the names there are).
+pub fn find_interface(
+    list: Vec<pnet::datalink::NetworkInterface>,
+    name: &str,
+) -> Result<pnet::datalink::NetworkInterface, SourceError> {
+    let names: Vec<String> = list.iter().map(|i| i.name.clone()).collect();
+    list.into_iter()
+        .find(|i| i.name == name)
+        .ok_or_else(|| SourceError::Unavailable {
+            reason: format!("There is no network interface called {name:?}."),
+            fix: format!(
+                "Pick one of: {}. For a hotspot, start it first (the start screen's ? explains how).",
+                names.join(", ")
+            ),
+        })
+}
+
 /// Open the channel on the calling thread, with its own capabilities.
 pub fn open_link_here(interface: &str, what: &str, opts: LinkOptions) -> Result<Link, SourceError> {
-    use pnet::datalink::{self, Channel, Config};
-    use std::os::fd::IntoRawFd;
-    let iface = datalink::interfaces()
-        .into_iter()
-        .find(|i| i.name == interface)
-        .ok_or_else(|| {
-            let names: Vec<String> = datalink::interfaces().into_iter().map(|i| i.name).collect();
-            SourceError::Unavailable {
-                reason: format!("There is no network interface called {interface:?}."),
-                fix: format!(
-                    "Pick one of: {}. For a hotspot, start it first (the start screen's ? explains how).",
-                    names.join(", ")
-                ),
-            }
-        })?;
-    // A socket made here when its receive queue is to be larger; pnet binds it (and owns
-    // and closes it from then on).
-    let socket_fd = match opts.socket_buffer.map(packet_socket).transpose() {
-        Ok(s) => s.map(IntoRawFd::into_raw_fd),
-        Err(e) => return Err(link_error(interface, what, e)),
-    };
-    let cfg = Config {
-        read_timeout: Some(opts.read_timeout),
-        read_buffer_size: opts.read_buffer,
-        socket_fd,
-        ..Config::default()
-    };
-    match datalink::channel(&iface, cfg) {
-        Ok(Channel::Ethernet(tx, rx)) => Ok((tx, rx, iface)),
+    open_link_on(&SystemNetwork, interface, what, opts)
+}
+
+/// Open a channel on `interface` of `net`; errors say what to do.
+pub fn open_link_on(
+    net: &dyn Network,
+    interface: &str,
+    what: &str,
+    opts: LinkOptions,
+) -> Result<Link, SourceError> {
+    let iface = find_interface(net.interfaces(), interface)?;
+    match net.channel(&iface, opts) {
+        Ok(pnet::datalink::Channel::Ethernet(tx, rx)) => Ok((tx, rx, iface)),
         Ok(_) => Err(SourceError::Failed(format!(
             "{interface}: this kind of channel is not supported"
         ))),

@@ -4,4 +4,5 @@
 //! never part of the shipped binary.
 
 pub mod capture;
+pub mod lan;
 pub mod quic;

@@ -86,7 +86,7 @@ pub fn default_interface(info: &[InterfaceInfo]) -> usize {
 
 /// The start form with what can run on this machine.
 pub fn start_form() -> StartForm {
-    let ifaces: Vec<_> = pnet::datalink::interfaces()
+    let ifaces: Vec<_> = crate::sources::interfaces()
         .into_iter()
         .filter(|i| !i.is_loopback())
         .collect();
