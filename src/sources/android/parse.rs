@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use super::error::AndroidError;
+
 /// What a parser made of one file: the value, and problems found on the way.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parsed<T> {
@@ -659,7 +661,7 @@ pub fn norm_hex(s: &str, len: usize) -> Option<String> {
     (h.len() == len * 2 && h.bytes().all(|b| b.is_ascii_hexdigit())).then_some(h)
 }
 
-fn hex_list(v: Option<&Value>, len: usize) -> Result<Vec<String>, String> {
+fn hex_list(v: Option<&Value>, len: usize) -> Result<Vec<String>, AndroidError> {
     let items: Vec<&Value> = match v {
         None | Some(Value::Null) => return Ok(Vec::new()),
         Some(Value::Array(a)) => a.iter().collect(),
@@ -670,7 +672,10 @@ fn hex_list(v: Option<&Value>, len: usize) -> Result<Vec<String>, String> {
         .map(|x| {
             x.as_str()
                 .and_then(|s| norm_hex(s, len))
-                .ok_or_else(|| format!("{x} is not {} hex digits", len * 2))
+                .ok_or_else(|| AndroidError::NotHex {
+                    value: x.to_string(),
+                    bytes: len,
+                })
         })
         .collect()
 }
