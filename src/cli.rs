@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::observation::{MacAddr, MineMark, Observation, PlaceMark, Record};
 use crate::report::{self, Report};
-use crate::session::{self, CheckRequest, EngineLoad, Session, SessionError, SessionSpec};
+use crate::session::{self, CheckRequest, EngineLoad, Session, SessionSpec};
 use crate::signatures::SignatureSet;
 
 pub const EXIT_OK: u8 = 0;
@@ -387,7 +387,7 @@ pub fn scan(args: ScanArgs, sig_dir: Option<&Path>) -> u8 {
     let root = crate::privilege::running_as_root();
     let mut session = match Session::start(spec) {
         Ok(s) => s,
-        Err(e @ SessionError::Input(_)) => {
+        Err(e) if e.is_bad_input() => {
             eprintln!("sweep: {e}");
             return EXIT_BAD_INPUT;
         }

@@ -12,8 +12,9 @@ use crate::engine::coverage::Asked;
 use crate::observation::{AskedCheck, Check, Observation, Record, SessionInfo, Timestamp};
 use crate::pipeline::{InputFile, Pipeline, Plan, Pump};
 use crate::report::{self, Format, Report, ScanMeta};
-use crate::signatures::SignatureSet;
+use crate::signatures::{SignatureError, SignatureSet};
 use crate::sources::Source;
+use crate::sources::android::AndroidError;
 use crate::sources::replay::{Pace, ReplayInput, ReplaySource};
 use crate::sources::traffic::{CaptureFileSource, LiveTrafficSource, is_capture_magic};
 
@@ -32,6 +33,76 @@ pub enum SessionError {
     /// The session could not start here (exit code 1).
     #[error("{0}")]
     CannotRun(String),
+    /// A phone snapshot folder named with `--from` cannot be read (exit code 2).
+    #[error(transparent)]
+    Android(#[from] AndroidError),
+    /// A `--from` folder that holds no phone snapshot (exit code 2).
+    #[error(
+        "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; ios/<udid>/ with device-info.plist; or AndroidQF's packages.json)",
+        .0.display()
+    )]
+    NoPhoneSnapshot(PathBuf),
+    /// A `--from` file that cannot be opened or read (exit code 2).
+    #[error("{}: cannot open: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A `--from` file with no byte at all (exit code 2).
+    #[error(
+        "{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)",
+        .0.display()
+    )]
+    EmptyFile(PathBuf),
+    /// A `--from` file whose first bytes are neither JSON Lines nor a capture (exit code 2).
+    #[error(
+        "{}: not a recording or a capture (offset 0: bytes {}); expected JSON Lines, pcap or pcapng",
+        path.display(),
+        hex::encode(head)
+    )]
+    UnknownFile { path: PathBuf, head: Vec<u8> },
+    /// No case folder could be made for an export.
+    #[error("could not create a case folder in {}: {source}", root.display())]
+    CaseFolder {
+        root: PathBuf,
+        source: std::io::Error,
+    },
+    /// The reports could not be written.
+    #[error(transparent)]
+    Report(#[from] report::ReportError),
+    /// The signatures given with `--signatures` (or the embedded ones) do not load (exit
+    /// code 2).
+    #[error(transparent)]
+    Signatures(#[from] SignatureError),
+    /// The signature loader could not give up its capabilities.
+    #[error(transparent)]
+    Privilege(#[from] crate::privilege::PrivilegeError),
+    /// The thread loading the embedded signatures ended without a result.
+    #[error("the signature loader stopped unexpectedly")]
+    LoaderStopped,
+}
+
+impl SessionError {
+    /// The error is in what was given to sweep (a file, a folder, a signature file, an
+    /// option), not in this machine: exit code 2 rather than 1.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            SessionError::Input(_)
+                | SessionError::Android(_)
+                | SessionError::NoPhoneSnapshot(_)
+                | SessionError::Open { .. }
+                | SessionError::Read { .. }
+                | SessionError::EmptyFile(_)
+                | SessionError::UnknownFile { .. }
+                | SessionError::Signatures(_)
+        )
+    }
 }
 
 /// One check the volunteer asked for.
@@ -131,7 +202,7 @@ pub struct Session {
 /// The phone folders a `--from DIR` names: an iPhone's live-check folder (`ios/<udid>/`)
 /// alone, or Android snapshots and iPhone folders (a case folder may hold both); each with
 /// the files whose checksums go into the findings.
-pub fn phone_sources_for_dir(p: &Path) -> Result<Vec<crate::sources::ios::Opened>, String> {
+pub fn phone_sources_for_dir(p: &Path) -> Result<Vec<crate::sources::ios::Opened>, SessionError> {
     use crate::sources::ios::snapshot as ios;
     let mut out: Vec<crate::sources::ios::Opened> = Vec::new();
     let ios_dirs = ios::snapshot_dirs(p);
@@ -148,34 +219,34 @@ pub fn phone_sources_for_dir(p: &Path) -> Result<Vec<crate::sources::ios::Opened
 
 /// Which source reads a `--from` file, decided by its first bytes (a folder: a phone
 /// snapshot).
-pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> {
+pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, SessionError> {
     if p.is_dir() {
         return phone_sources_for_dir(p)?
             .into_iter()
             .next()
             .map(|(s, _)| s)
-            .ok_or_else(|| {
-                format!(
-                    "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; ios/<udid>/ with device-info.plist; or AndroidQF's packages.json)",
-                    p.display()
-                )
-            });
+            .ok_or_else(|| SessionError::NoPhoneSnapshot(p.to_path_buf()));
     }
-    let mut f = std::fs::File::open(p).map_err(|e| format!("{}: cannot open: {e}", p.display()))?;
+    let mut f = std::fs::File::open(p).map_err(|source| SessionError::Open {
+        path: p.to_path_buf(),
+        source,
+    })?;
     let mut head = [0u8; 4];
     let mut n = 0;
     while n < 4 {
         match f.read(&mut head[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
-            Err(e) => return Err(format!("{}: cannot read: {e}", p.display())),
+            Err(source) => {
+                return Err(SessionError::Read {
+                    path: p.to_path_buf(),
+                    source,
+                });
+            }
         }
     }
     if n == 0 {
-        return Err(format!(
-            "{}: the file is empty (offset 0); expected a recording (.jsonl) or a capture (pcap/pcapng)",
-            p.display()
-        ));
+        return Err(SessionError::EmptyFile(p.to_path_buf()));
     }
     if is_capture_magic(&head[..n]) {
         return Ok(Box::new(CaptureFileSource::new(p)));
@@ -192,11 +263,10 @@ pub fn source_for_file(p: &Path, pace: Pace) -> Result<Box<dyn Source>, String> 
             rebase_to: None,
         }));
     }
-    Err(format!(
-        "{}: not a recording or a capture (offset 0: bytes {}); expected JSON Lines, pcap or pcapng",
-        p.display(),
-        hex::encode(&head[..n])
-    ))
+    Err(SessionError::UnknownFile {
+        path: p.to_path_buf(),
+        head: head[..n].to_vec(),
+    })
 }
 
 impl Session {
@@ -215,7 +285,7 @@ impl Session {
                 // ios/<udid>/, or a case folder holding them): every file of it is
                 // checksummed into the findings.
                 if p.is_dir() {
-                    let found = phone_sources_for_dir(p).map_err(SessionError::Input)?;
+                    let found = phone_sources_for_dir(p)?;
                     if !found.is_empty() {
                         for (source, inputs) in found {
                             sources.push(source);
@@ -232,7 +302,7 @@ impl Session {
                     files.extend(inputs);
                     continue;
                 }
-                sources.push(source_for_file(p, pace).map_err(SessionError::Input)?);
+                sources.push(source_for_file(p, pace)?);
                 files.push(p.clone());
             }
         }
@@ -576,7 +646,7 @@ impl Session {
 
     /// Export every format into the case folder (a demo gets a folder of its own), beside
     /// what is already there: existing files are never replaced (`report-2.pdf`, ...).
-    pub fn export(&mut self, engine: &Engine, root: &Path) -> Result<Vec<PathBuf>, String> {
+    pub fn export(&mut self, engine: &Engine, root: &Path) -> Result<Vec<PathBuf>, SessionError> {
         let dir = match &self.case_dir {
             Some(d) => d.clone(),
             None => {
@@ -584,8 +654,11 @@ impl Session {
                     Mode::Demo => Some("demo"),
                     _ => self.case.as_deref(),
                 };
-                let d = crate::case::new_case_dir(root, r).map_err(|e| {
-                    format!("could not create a case folder in {}: {e}", root.display())
+                let d = crate::case::new_case_dir(root, r).map_err(|source| {
+                    SessionError::CaseFolder {
+                        root: root.to_path_buf(),
+                        source,
+                    }
                 })?;
                 self.case_dir = Some(d.clone());
                 d
@@ -596,7 +669,7 @@ impl Session {
         } else {
             self.report(engine)
         };
-        report::export_all(&r, &dir).map_err(|e| e.to_string())
+        Ok(report::export_all(&r, &dir)?)
     }
 }
 
@@ -623,15 +696,15 @@ pub enum EngineLoad {
     Ready(Box<Engine>),
     /// The embedded signatures (checked when sweep is built, and by its tests), parsed and
     /// indexed on a helper thread while the sources start.
-    Loading(std::thread::JoinHandle<Result<Engine, String>>),
+    Loading(std::thread::JoinHandle<Result<Engine, SessionError>>),
 }
 
 impl EngineLoad {
     /// A folder given with --signatures is read and checked now, before anything starts;
     /// the embedded signatures load alongside the sources.
-    pub fn start(sig_dir: Option<&Path>) -> Result<EngineLoad, String> {
+    pub fn start(sig_dir: Option<&Path>) -> Result<EngineLoad, SessionError> {
         if let Some(d) = sig_dir {
-            let s = SignatureSet::load(d).map_err(|e| e.to_string())?;
+            let s = SignatureSet::load(d)?;
             return Ok(EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))));
         }
         match std::thread::Builder::new()
@@ -639,24 +712,22 @@ impl EngineLoad {
             .spawn(|| {
                 // Started before the sources open their sockets: this thread gives up
                 // every capability first, so parsing never runs with one.
-                crate::privilege::drop_all().map_err(|e| e.to_string())?;
-                SignatureSet::embedded()
-                    .map(|s| Engine::new(Arc::new(s)))
-                    .map_err(|e| e.to_string())
+                crate::privilege::drop_all()?;
+                Ok(Engine::new(Arc::new(SignatureSet::embedded()?)))
             }) {
             Ok(h) => Ok(EngineLoad::Loading(h)),
-            Err(_) => SignatureSet::embedded()
-                .map(|s| EngineLoad::Ready(Box::new(Engine::new(Arc::new(s)))))
-                .map_err(|e| e.to_string()),
+            Err(_) => Ok(EngineLoad::Ready(Box::new(Engine::new(Arc::new(
+                SignatureSet::embedded()?,
+            ))))),
         }
     }
 
-    pub fn wait(self) -> Result<Engine, String> {
+    pub fn wait(self) -> Result<Engine, SessionError> {
         match self {
             EngineLoad::Ready(e) => Ok(*e),
             EngineLoad::Loading(h) => h
                 .join()
-                .unwrap_or_else(|_| Err("the signature loader stopped unexpectedly".into())),
+                .unwrap_or_else(|_| Err(SessionError::LoaderStopped)),
         }
     }
 }

@@ -207,7 +207,8 @@ pub struct SignatureError {
 }
 
 /// A value in a signature that is not what its field needs (a domain, an address, a MAC
-/// prefix); the caller adds the entry and file.
+/// prefix), or an entry missing what every entry needs (an id, a meaning, a next step); the
+/// caller adds the entry (`Entry`) and the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
     #[error("{0:?} is not a lower-case domain name")]
@@ -216,6 +217,27 @@ pub enum ValueError {
     Address(String),
     #[error("{0:?} is not a MAC prefix like AA:BB:CC")]
     MacPrefix(String),
+    /// An entry whose `id` is empty or blank.
+    #[error("entry has an empty id")]
+    EmptyId,
+    /// A problem of the entry `id` (one of the variants below, or a value above).
+    #[error("entry {id:?}: {problem}")]
+    Entry {
+        id: String,
+        problem: Box<ValueError>,
+    },
+    #[error("`meaning` is empty; say in plain words what it may mean")]
+    EmptyMeaning,
+    #[error("`next_steps` is empty; give at least one next step")]
+    NoNextSteps,
+    #[error("device_type {0} is out of range (0 to 3)")]
+    DeviceType(u8),
+    #[error("`uuids` is empty")]
+    NoUuids,
+    #[error("role {0:?} is not one of c2, website, distribution")]
+    Role(String),
+    #[error("no domains, ips or urls")]
+    NoTargets,
 }
 
 /// Converting another project's list (`sweep signatures import-echap`, `import-isdi`).
@@ -277,13 +299,13 @@ pub fn parse_file(file: &str, text: &str) -> Result<SignatureFile, SignatureErro
         }
     })?;
     for entry in &parsed.entries {
-        if let Err(message) = validate_entry(entry) {
+        if let Err(problem) = validate_entry(entry) {
             let (line, column) = find_id_position(text, &entry.id);
             return Err(SignatureError {
                 file: file.to_string(),
                 line,
                 column,
-                message,
+                message: problem.to_string(),
             });
         }
     }
@@ -298,30 +320,29 @@ fn find_id_position(text: &str, id: &str) -> (usize, usize) {
     }
 }
 
-fn validate_entry(e: &Entry) -> Result<(), String> {
+fn validate_entry(e: &Entry) -> Result<(), ValueError> {
     if e.id.trim().is_empty() {
-        return Err("entry has an empty id".into());
+        return Err(ValueError::EmptyId);
     }
+    entry_problem(e).map_err(|problem| ValueError::Entry {
+        id: e.id.clone(),
+        problem: Box::new(problem),
+    })
+}
+
+/// What is wrong in the entry (its id is added by the caller).
+fn entry_problem(e: &Entry) -> Result<(), ValueError> {
     if e.meaning.trim().is_empty() {
-        return Err(format!(
-            "entry {:?}: `meaning` is empty; say in plain words what it may mean",
-            e.id
-        ));
+        return Err(ValueError::EmptyMeaning);
     }
     if e.next_steps.is_empty() {
-        return Err(format!(
-            "entry {:?}: `next_steps` is empty; give at least one next step",
-            e.id
-        ));
+        return Err(ValueError::NoNextSteps);
     }
     match &e.rule {
-        MatchRule::FindMy { device_type } if *device_type > 3 => Err(format!(
-            "entry {:?}: device_type {device_type} is out of range (0 to 3)",
-            e.id
-        )),
-        MatchRule::ServiceUuid { uuids, .. } if uuids.is_empty() => {
-            Err(format!("entry {:?}: `uuids` is empty", e.id))
+        MatchRule::FindMy { device_type } if *device_type > 3 => {
+            Err(ValueError::DeviceType(*device_type))
         }
+        MatchRule::ServiceUuid { uuids, .. } if uuids.is_empty() => Err(ValueError::NoUuids),
         MatchRule::Network {
             role,
             domains,
@@ -329,34 +350,31 @@ fn validate_entry(e: &Entry) -> Result<(), String> {
             urls,
         } => {
             if !matches!(role.as_str(), "c2" | "website" | "distribution") {
-                return Err(format!(
-                    "entry {:?}: role {role:?} is not one of c2, website, distribution",
-                    e.id
-                ));
+                return Err(ValueError::Role(role.clone()));
             }
             if domains.is_empty() && ips.is_empty() && urls.is_empty() {
-                return Err(format!("entry {:?}: no domains, ips or urls", e.id));
+                return Err(ValueError::NoTargets);
             }
             for d in domains {
-                validate_domain(d).map_err(|m| format!("entry {:?}: {m}", e.id))?;
+                validate_domain(d)?;
             }
             for ip in ips {
-                parse_ip_or_net(ip).map_err(|m| format!("entry {:?}: {m}", e.id))?;
+                parse_ip_or_net(ip)?;
             }
             Ok(())
         }
         MatchRule::Resolver { ips, domains, .. } => {
             for d in domains {
-                validate_domain(d).map_err(|m| format!("entry {:?}: {m}", e.id))?;
+                validate_domain(d)?;
             }
             for ip in ips {
-                parse_ip_or_net(ip).map_err(|m| format!("entry {:?}: {m}", e.id))?;
+                parse_ip_or_net(ip)?;
             }
             Ok(())
         }
         MatchRule::Vendor { prefixes } => {
             for p in prefixes {
-                parse_prefix(p).map_err(|m| format!("entry {:?}: {m}", e.id))?;
+                parse_prefix(p)?;
             }
             Ok(())
         }
@@ -639,6 +657,30 @@ match = { type = "service-uuid", uuids = ["zzzz"] }
         let err = parse_file("f.toml", text).expect_err("must fail");
         assert_eq!(err.line, 7, "{err}");
         assert!(err.message.contains("unknown field `colour`"), "{err}");
+    }
+
+    #[test]
+    fn entry_problems_name_the_entry() {
+        let head = "[source]\nname = \"x\"\nversion = \"1\"\ndescription = \"d\"\nsource = \"s\"\nlicence = \"MIT\"\n\n[[entry]]\nid = \"n1\"\nname = \"N\"\ncategory = \"stalkerware\"\nseverity = \"high\"\nmeaning = \"m\"\n";
+        let cases = [
+            (
+                "next_steps = []\nmatch = { type = \"dult\" }\n",
+                "entry \"n1\": `next_steps` is empty; give at least one next step",
+            ),
+            (
+                "next_steps = [\"s\"]\nmatch = { type = \"network\", role = \"c2\", domains = [\"Bad.example\"] }\n",
+                "entry \"n1\": \"Bad.example\" is not a lower-case domain name",
+            ),
+            (
+                "next_steps = [\"s\"]\nmatch = { type = \"network\", role = \"spy\", domains = [\"a.example\"] }\n",
+                "entry \"n1\": role \"spy\" is not one of c2, website, distribution",
+            ),
+        ];
+        for (tail, message) in cases {
+            let err = parse_file("e.toml", &format!("{head}{tail}")).expect_err("must fail");
+            assert_eq!(err.message, message);
+            assert_eq!(err.line, 9, "{err}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod lan;
 pub mod lanparse;
 pub mod mdns;
 pub mod replay;
+pub mod snapshot_files;
 pub mod traffic;
 
 use std::fmt;

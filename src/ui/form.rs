@@ -2,7 +2,27 @@
 //! the steps that change them (part of `App::update`).
 
 use crate::observation::Concern;
+use crate::sources::SourceError;
 use crate::ui::app::{Action, App, Effect, Screen};
+
+/// The phones attached over USB could not be listed (no adb server answers, usbmuxd is not
+/// running, ...). Its message is the source's: why, and what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PhonesNotListed(pub SourceError);
+
+impl From<SourceError> for PhonesNotListed {
+    fn from(e: SourceError) -> Self {
+        PhonesNotListed(e)
+    }
+}
+
+impl From<&str> for PhonesNotListed {
+    /// A reason in words (the listing failed for a reason of its own).
+    fn from(why: &str) -> Self {
+        PhonesNotListed(SourceError::Failed(why.to_string()))
+    }
+}
 
 /// The checks the start screen offers (a closed set: each becomes one `CheckRequest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +226,11 @@ pub const BACKUP_AGREED: &str = "and make a backup into the case folder (the cli
 impl App {
     /// The phones attached for a USB check, as the loop listed them: none ready leaves the
     /// check unselected and says why; one is chosen at once; several open the chooser.
-    pub fn phones_listed(&mut self, kind: CheckKind, listed: Result<Vec<UsbPhone>, String>) {
+    pub fn phones_listed(
+        &mut self,
+        kind: CheckKind,
+        listed: Result<Vec<UsbPhone>, PhonesNotListed>,
+    ) {
         let Some(choice) = self.start.checks.iter_mut().find(|c| c.kind == kind) else {
             return;
         };
@@ -215,7 +239,7 @@ impl App {
             Err(why) => {
                 choice.selected = false;
                 choice.device = None;
-                choice.detail = Some(why);
+                choice.detail = Some(why.to_string());
                 return;
             }
         };

@@ -312,11 +312,11 @@ pub fn wants_account_checklist(engine: &Engine) -> bool {
 }
 
 /// The phones attached for a check over USB, in the start screen's words.
-pub fn list_usb_phones(kind: CheckKind) -> Result<Vec<UsbPhone>, String> {
+pub fn list_usb_phones(kind: CheckKind) -> Result<Vec<UsbPhone>, form::PhonesNotListed> {
     match kind {
         CheckKind::PhoneApps => crate::sources::android::adb::list_phones()
             .map(|listed| listed.into_iter().map(android_phone).collect())
-            .map_err(|e| e.to_string()),
+            .map_err(form::PhonesNotListed::from),
         CheckKind::Iphone => crate::sources::ios::live::list_iphones()
             .map(|listed| {
                 listed
@@ -328,7 +328,7 @@ pub fn list_usb_phones(kind: CheckKind) -> Result<Vec<UsbPhone>, String> {
                     })
                     .collect()
             })
-            .map_err(|e| e.to_string()),
+            .map_err(form::PhonesNotListed::from),
         CheckKind::Bluetooth | CheckKind::Network | CheckKind::PhoneTraffic => Ok(Vec::new()),
     }
 }

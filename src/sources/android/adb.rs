@@ -13,26 +13,28 @@ use std::time::Duration;
 use forensic_adb::{AndroidStorageInput, Device, DeviceError, Host};
 
 use super::collect::{CmdOutput, Phone, PhoneError};
+use super::error::AndroidError;
 use crate::engine::phone_texts::UNAVAILABLE_FIX;
 use crate::sources::SourceError;
 
 /// Host and port of the adb server, from `ADB_SERVER_SOCKET` as adb reads it.
-pub fn server_socket(var: Option<&str>) -> Result<(String, u16), String> {
+pub fn server_socket(var: Option<&str>) -> Result<(String, u16), AndroidError> {
     let Some(v) = var.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(("127.0.0.1".into(), 5037));
     };
     let Some(rest) = v.strip_prefix("tcp:") else {
-        return Err(format!(
-            "ADB_SERVER_SOCKET={v:?} is not understood: sweep reads tcp:HOST:PORT or tcp:PORT"
-        ));
+        return Err(AndroidError::ServerSocket {
+            value: v.to_string(),
+        });
     };
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) => (h.trim_matches(['[', ']']).to_string(), p),
         None => ("127.0.0.1".to_string(), rest),
     };
-    let port: u16 = port
-        .parse()
-        .map_err(|_| format!("ADB_SERVER_SOCKET={v:?}: {port:?} is not a port number"))?;
+    let port: u16 = port.parse().map_err(|_| AndroidError::ServerPort {
+        value: v.to_string(),
+        port: port.to_string(),
+    })?;
     let host = if host.is_empty() || host == "localhost" {
         "127.0.0.1".to_string()
     } else {
@@ -88,11 +90,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, SourceError> {
 /// when no server answers.
 pub fn list_phones() -> Result<Vec<Listed>, SourceError> {
     let var = std::env::var("ADB_SERVER_SOCKET").ok();
-    let (host, port) =
-        server_socket(var.as_deref()).map_err(|reason| SourceError::Unavailable {
-            reason,
-            fix: "Set ADB_SERVER_SOCKET=tcp:127.0.0.1:5037 or unset it.".into(),
-        })?;
+    let (host, port) = server_socket(var.as_deref())?;
     let rt = runtime()?;
     let h = Host {
         host: Some(host.clone()),
@@ -123,11 +121,7 @@ impl AdbPhone {
     /// Two phones without a serial is a usage error (the message names them).
     pub fn open(serial: Option<&str>) -> Result<(AdbPhone, Listed), SourceError> {
         let var = std::env::var("ADB_SERVER_SOCKET").ok();
-        let (host, port) =
-            server_socket(var.as_deref()).map_err(|reason| SourceError::Unavailable {
-                reason,
-                fix: "Set ADB_SERVER_SOCKET=tcp:127.0.0.1:5037 or unset it.".into(),
-            })?;
+        let (host, port) = server_socket(var.as_deref())?;
         Self::open_at(&host, port, serial)
     }
 
@@ -322,7 +316,7 @@ impl Phone for AdbPhone {
             self.sync = Some(
                 SyncSession::open(&self.addr.0, self.addr.1, &self.serial).map_err(|e| {
                     PhoneError::Disconnected {
-                        reason: e,
+                        reason: e.to_string(),
                         partial: Vec::new(),
                     }
                 })?,
@@ -347,16 +341,16 @@ pub struct SyncSession {
     stream: TcpStream,
 }
 
-fn host_request(s: &mut TcpStream, req: &str) -> Result<(), String> {
+fn host_request(s: &mut TcpStream, req: &str) -> Result<(), AndroidError> {
     s.write_all(format!("{:04x}{req}", req.len()).as_bytes())
-        .map_err(|e| e.to_string())?;
+        .map_err(AndroidError::SyncIo)?;
     let mut status = [0u8; 4];
-    s.read_exact(&mut status).map_err(|e| e.to_string())?;
+    s.read_exact(&mut status).map_err(AndroidError::SyncIo)?;
     if &status == b"OKAY" {
         return Ok(());
     }
     let mut len = [0u8; 4];
-    s.read_exact(&mut len).map_err(|e| e.to_string())?;
+    s.read_exact(&mut len).map_err(AndroidError::SyncIo)?;
     let n = std::str::from_utf8(&len)
         .ok()
         .and_then(|l| usize::from_str_radix(l, 16).ok())
@@ -364,16 +358,18 @@ fn host_request(s: &mut TcpStream, req: &str) -> Result<(), String> {
         .min(4096);
     let mut msg = vec![0u8; n];
     let _ = s.read_exact(&mut msg);
-    Err(format!("adb: {}", String::from_utf8_lossy(&msg)))
+    Err(AndroidError::SyncRefused(
+        String::from_utf8_lossy(&msg).into_owned(),
+    ))
 }
 
 impl SyncSession {
-    pub fn open(host: &str, port: u16, serial: &str) -> Result<SyncSession, String> {
-        let mut stream = TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    pub fn open(host: &str, port: u16, serial: &str) -> Result<SyncSession, AndroidError> {
+        let mut stream = TcpStream::connect((host, port)).map_err(AndroidError::SyncIo)?;
+        stream.set_nodelay(true).map_err(AndroidError::SyncIo)?;
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
-            .map_err(|e| e.to_string())?;
+            .map_err(AndroidError::SyncIo)?;
         host_request(&mut stream, &format!("host:transport:{serial}"))?;
         host_request(&mut stream, "sync:")?;
         Ok(SyncSession { stream })

@@ -15,6 +15,8 @@ use der::{Decode, Encode, oid::ObjectIdentifier};
 /// id-signedData (RFC 5652).
 const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
 use sha1::Sha1;
+
+use super::error::{AndroidError, V1Fault, V1Problem};
 use sha2::{Digest, Sha256};
 
 /// What one APK showed.
@@ -38,7 +40,7 @@ pub fn facts(bytes: &[u8]) -> ApkFacts {
     let certs = match certificates(bytes) {
         Ok(c) => c,
         Err(e) => {
-            out.error = Some(e);
+            out.error = Some(e.to_string());
             return out;
         }
     };
@@ -54,20 +56,23 @@ pub fn facts(bytes: &[u8]) -> ApkFacts {
 
 /// The DER certificates of every signer: from the v2 and v3 blocks, or, when the APK has no
 /// APK Signing Block with a certificate, from its v1 (JAR) signature.
-pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+pub fn certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, AndroidError> {
     if bytes.len() < 22 || !bytes.starts_with(b"PK") {
-        return Err("not an APK (not a zip file)".into());
+        return Err(AndroidError::NotZip);
     }
     let v2 = v2_v3_certificates(bytes);
     match v2 {
         Ok(c) => Ok(c),
-        Err(e2) => v1_certificates(bytes).map_err(|e1| format!("{e2}; {e1}")),
+        Err(e2) => v1_certificates(bytes).map_err(|e1| AndroidError::NoCertificate {
+            v2: Box::new(e2),
+            v1: Box::new(e1),
+        }),
     }
 }
 
-fn v2_v3_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let block = SigningBlock::from_u8(bytes)
-        .map_err(|e| format!("no APK Signing Block (v2/v3) could be read ({e})"))?;
+fn v2_v3_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, AndroidError> {
+    let block =
+        SigningBlock::from_u8(bytes).map_err(|e| AndroidError::NoSigningBlock(e.to_string()))?;
     let mut out = Vec::new();
     for v in &block.content {
         match v {
@@ -89,7 +94,7 @@ fn v2_v3_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         }
     }
     if out.is_empty() {
-        return Err("the APK Signing Block holds no v2/v3 certificate".into());
+        return Err(AndroidError::NoV2V3Certificate);
     }
     Ok(out)
 }
@@ -110,9 +115,9 @@ fn is_v1_block(name: &str) -> bool {
 }
 
 /// The signers' certificates of every v1 signature block in the APK.
-fn v1_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("no v1 signature either: the zip cannot be read ({e})"))?;
+fn v1_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, AndroidError> {
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| AndroidError::V1Zip(e.to_string()))?;
     let mut names: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
@@ -121,7 +126,7 @@ fn v1_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         .collect();
     names.sort();
     if names.is_empty() {
-        return Err("no v1 signature either (no META-INF/*.RSA, *.DSA or *.EC file)".into());
+        return Err(AndroidError::NoV1Signature);
     }
     let mut out = Vec::new();
     let mut problems = Vec::new();
@@ -132,44 +137,36 @@ fn v1_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
                 .read_to_end(&mut block)
                 .map_err(|e| e.to_string())
         });
-        if let Err(e) = read {
-            problems.push(format!(
-                "the v1 signature {name} cannot be read from the zip ({e})"
-            ));
-            continue;
-        }
-        if block.len() as u64 > MAX_V1_BLOCK {
-            problems.push(format!(
-                "the v1 signature {name} is over 1 MiB: not a signature"
-            ));
-            continue;
-        }
-        match signer_certificates(&block) {
+        let certs = match read {
+            Err(e) => Err(V1Fault::Unreadable(e)),
+            Ok(_) if block.len() as u64 > MAX_V1_BLOCK => Err(V1Fault::TooLarge),
+            Ok(_) => signer_certificates(&block),
+        };
+        match certs {
             Ok(c) => out.extend(c),
-            Err(e) => problems.push(format!("the v1 signature {name} {e}")),
+            Err(problem) => problems.push(V1Problem {
+                file: name,
+                problem,
+            }),
         }
     }
     if out.is_empty() {
-        return Err(problems.join("; "));
+        return Err(AndroidError::V1Signatures(problems));
     }
     Ok(out)
 }
 
 /// The certificates of the signers of a PKCS#7 SignedData (DER), as stored (the chain's
 /// other certificates are left out when the signer's can be told apart).
-fn signer_certificates(block: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    let info =
-        ContentInfo::from_der(block).map_err(|e| format!("is not a PKCS#7 structure ({e})"))?;
+fn signer_certificates(block: &[u8]) -> Result<Vec<Vec<u8>>, V1Fault> {
+    let info = ContentInfo::from_der(block).map_err(|e| V1Fault::NotPkcs7(e.to_string()))?;
     if info.content_type != SIGNED_DATA {
-        return Err(format!(
-            "is not PKCS#7 SignedData (content type {})",
-            info.content_type
-        ));
+        return Err(V1Fault::NotSignedData(info.content_type.to_string()));
     }
     let signed: SignedData = info
         .content
         .decode_as()
-        .map_err(|e| format!("is not a readable PKCS#7 SignedData ({e})"))?;
+        .map_err(|e| V1Fault::BadSignedData(e.to_string()))?;
     let certs: Vec<&Certificate> = signed
         .certificates
         .as_ref()
@@ -183,7 +180,7 @@ fn signer_certificates(block: &[u8]) -> Result<Vec<Vec<u8>>, String> {
         })
         .unwrap_or_default();
     if certs.is_empty() {
-        return Err("holds no certificate".into());
+        return Err(V1Fault::NoCertificate);
     }
     let signers: Vec<&Certificate> = certs
         .iter()
@@ -203,11 +200,11 @@ fn signer_certificates(block: &[u8]) -> Result<Vec<Vec<u8>>, String> {
     for c in chosen {
         let der = c
             .to_der()
-            .map_err(|e| format!("holds a certificate that cannot be encoded ({e})"))?;
+            .map_err(|e| V1Fault::Unencodable(e.to_string()))?;
         // The fingerprint is of the certificate as stored: the encoding read back must be
         // the very bytes in the file (a certificate that is not strict DER is refused).
         if !block.windows(der.len()).any(|w| w == der.as_slice()) {
-            return Err("holds a certificate not in strict DER: its fingerprint would not be the listed one".into());
+            return Err(V1Fault::NotStrictDer);
         }
         out.push(der);
     }

@@ -4,15 +4,14 @@
 //! The collector talks to the phone through the [`Phone`] trait ("run this command", "pull
 //! this file"), so tests can fake the phone without an adb server too.
 
-use std::io::Write;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
-
 use super::apk;
+use super::error::AndroidError;
 use super::parse::{self, ApkRecord};
-use super::snapshot::{CommandRecord, FileRecord, MANIFEST, Manifest};
+use super::snapshot::{CommandRecord, MANIFEST, Manifest};
 use crate::observation::Timestamp;
+use crate::sources::snapshot_files::write_file;
 
 /// Every command the check runs on the phone, and the file its output goes to. All of them
 /// only read; nothing installs, changes a setting or starts an app (docs/android.md).
@@ -65,20 +64,6 @@ pub trait Phone {
 /// Clock for the manifest (the tests pass a fixed one).
 pub type Clock<'a> = &'a dyn Fn() -> Timestamp;
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileRecord, String> {
-    let path = dir.join(name);
-    let mut f = crate::case::create_private_file(&path)
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-    Ok(FileRecord {
-        file: name.to_string(),
-        bytes: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(bytes)),
-    })
-}
-
 /// The APK of every installed app that is not part of the system image.
 pub fn apk_paths(dumpsys_package: &str) -> Vec<(String, String)> {
     parse::dumpsys_package("dumpsys-package.txt", dumpsys_package)
@@ -105,9 +90,11 @@ pub fn collect(
     dir: &Path,
     clock: Clock,
     stop: &dyn Fn() -> bool,
-) -> Result<Manifest, String> {
-    crate::case::create_private_dir(dir)
-        .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+) -> Result<Manifest, AndroidError> {
+    crate::case::create_private_dir(dir).map_err(|source| AndroidError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut m = Manifest {
         tool: "sweep".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -234,11 +221,11 @@ pub fn collect(
             }
             m.commands.push(cmd);
         }
-        let json = serde_json::to_vec_pretty(&apks).map_err(|e| e.to_string())?;
+        let json = serde_json::to_vec_pretty(&apks).map_err(AndroidError::Encode)?;
         m.files.push(write_file(dir, "apks.json", &json)?);
     }
     m.ended = Some(clock());
-    let json = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec_pretty(&m).map_err(AndroidError::Encode)?;
     write_file(dir, MANIFEST, &json)?;
     Ok(m)
 }

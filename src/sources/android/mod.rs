@@ -9,6 +9,7 @@
 pub mod adb;
 pub mod apk;
 pub mod collect;
+pub mod error;
 pub mod parse;
 pub mod snapshot;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::observation::{SourceKind, SourceState};
 use crate::sources::{Sink, Source, SourceError, Stop};
+pub use error::AndroidError;
 
 /// The snapshot folders under `path`: `path` itself, or `path/android/<serial>/` of a case
 /// folder (every phone in it), sorted.
@@ -43,9 +45,9 @@ pub fn input_files(path: &Path) -> Vec<PathBuf> {
 
 /// The source for a `--from` folder: a phone snapshot (sweep's or AndroidQF's) or a case
 /// folder holding `android/<serial>/`. `Ok(None)` when the folder holds neither.
-pub fn source_for_dir(path: &Path) -> Result<Option<Box<dyn Source>>, String> {
+pub fn source_for_dir(path: &Path) -> Result<Option<Box<dyn Source>>, AndroidError> {
     if !path.is_dir() {
-        return Err(format!("{}: not a folder", path.display()));
+        return Err(AndroidError::NotAFolder(path.to_path_buf()));
     }
     let dirs = snapshot_dirs(path);
     if dirs.is_empty() {
@@ -69,7 +71,7 @@ impl Source for SnapshotSource {
             if stop.is_stopped() {
                 break;
             }
-            let recs = snapshot::read_folder(d).map_err(SourceError::Input)?;
+            let recs = snapshot::read_folder(d)?;
             if !sink.send_all(recs) {
                 break;
             }
@@ -110,14 +112,15 @@ pub fn collect_and_send(
     stop: &Stop,
 ) -> Result<PathBuf, SourceError> {
     let android = case_dir.join("android");
-    crate::case::create_private_dir(&android)
-        .map_err(|e| SourceError::Failed(format!("{}: cannot create: {e}", android.display())))?;
+    crate::case::create_private_dir(&android).map_err(|source| AndroidError::CreateDir {
+        path: android.clone(),
+        source,
+    })?;
     let dir = snapshot_dir(case_dir, serial);
     collect::collect(phone, serial, &dir, &chrono::Utc::now, &|| {
         stop.is_stopped()
-    })
-    .map_err(SourceError::Failed)?;
-    let recs = snapshot::read_folder(&dir).map_err(SourceError::Input)?;
+    })?;
+    let recs = snapshot::read_folder(&dir)?;
     sink.send_all(recs);
     Ok(dir)
 }

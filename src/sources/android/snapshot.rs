@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::error::AndroidError;
 use super::parse::{self, ApkRecord, PackageInfo, Parsed};
 use crate::observation::{
     AndroidApp, AndroidDevice, AndroidOwner, AndroidPart, AndroidPartKind, AndroidSettings,
     Observation, OwnerRole, PartState, Record, Timestamp,
 };
+pub use crate::sources::snapshot_files::FileRecord;
+use crate::sources::snapshot_files::{SnapshotFileError, read_capped};
 
 /// The files of a snapshot folder, one per part (plus `manifest.json`).
 pub const FILES: &[(AndroidPartKind, &str)] = &[
@@ -111,13 +114,6 @@ pub struct CommandRecord {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct FileRecord {
-    pub file: String,
-    pub bytes: u64,
-    pub sha256: String,
-}
-
 /// What kind of folder this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -156,16 +152,8 @@ pub fn input_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.len() > MAX_FILE {
-        return Err(format!(
-            "{}: {} bytes, more than the {MAX_FILE} bytes sweep reads",
-            path.display(),
-            meta.len()
-        ));
-    }
-    std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))
+fn read(path: &Path) -> Result<Vec<u8>, SnapshotFileError> {
+    read_capped(path, MAX_FILE)
 }
 
 /// The time of a folder without a manifest: its newest file's modification time.
@@ -210,28 +198,25 @@ fn state_of<T>(p: &Parsed<T>, extra: Option<&str>) -> (PartState, Option<String>
 }
 
 /// Read a folder into observations, all at the collection time.
-pub fn read_folder(dir: &Path) -> Result<Vec<Record>, String> {
+pub fn read_folder(dir: &Path) -> Result<Vec<Record>, AndroidError> {
     match layout(dir) {
         Some(Layout::Sweep) => read_sweep(dir),
-        Some(Layout::AndroidQf) => read_androidqf(dir),
-        None => Err(format!(
-            "{}: not a phone snapshot folder (expected getprop.txt, dumpsys-package.txt, ... or AndroidQF's packages.json)",
-            dir.display()
-        )),
+        Some(Layout::AndroidQf) => Ok(read_androidqf(dir)),
+        None => Err(AndroidError::NotASnapshot(dir.to_path_buf())),
     }
 }
 
-fn read_sweep(dir: &Path) -> Result<Vec<Record>, String> {
+fn read_sweep(dir: &Path) -> Result<Vec<Record>, AndroidError> {
     let manifest: Option<Manifest> = match std::fs::read(dir.join(MANIFEST)) {
         Ok(b) => match serde_json::from_slice(&b) {
             Ok(m) => Some(m),
-            Err(e) => {
-                return Err(format!(
-                    "{}:{}:{}: not a valid manifest: {e}",
-                    dir.join(MANIFEST).display(),
-                    e.line(),
-                    e.column()
-                ));
+            Err(source) => {
+                return Err(AndroidError::Manifest {
+                    path: dir.join(MANIFEST),
+                    line: source.line(),
+                    column: source.column(),
+                    source,
+                });
             }
         },
         Err(_) => None,
@@ -271,7 +256,8 @@ fn read_sweep(dir: &Path) -> Result<Vec<Record>, String> {
         let bytes = match read(&path) {
             Ok(b) => b,
             Err(e) => {
-                c.parts.push((*part, PartState::NotDone, Some(e)));
+                c.parts
+                    .push((*part, PartState::NotDone, Some(e.to_string())));
                 continue;
             }
         };
@@ -355,7 +341,7 @@ fn read_sweep(dir: &Path) -> Result<Vec<Record>, String> {
     Ok(records(c, t))
 }
 
-fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
+fn read_androidqf(dir: &Path) -> Vec<Record> {
     let mut c = Collected::default();
     let mut t = None;
     if let Ok(b) = std::fs::read(dir.join("acquisition.json"))
@@ -368,7 +354,7 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
             .map(|d| d.with_timezone(&chrono::Utc));
     }
     let t = t.unwrap_or_else(|| folder_time(dir));
-    let load = |name: &str| -> Result<(String, String, Vec<String>), String> {
+    let load = |name: &str| -> Result<(String, String, Vec<String>), SnapshotFileError> {
         let path = dir.join(name);
         let shown = path.display().to_string();
         let b = read(&path)?;
@@ -384,9 +370,11 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
             });
             c.props = r.value;
         }
-        Err(e) => c
-            .parts
-            .push((AndroidPartKind::Getprop, PartState::NotDone, Some(e))),
+        Err(e) => c.parts.push((
+            AndroidPartKind::Getprop,
+            PartState::NotDone,
+            Some(e.to_string()),
+        )),
     }
     match load("dumpsys.txt") {
         Ok((f, s, _)) => {
@@ -434,7 +422,8 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
                 AndroidPartKind::Accessibility,
                 AndroidPartKind::DevicePolicy,
             ] {
-                c.parts.push((part, PartState::NotDone, Some(e.clone())));
+                c.parts
+                    .push((part, PartState::NotDone, Some(e.to_string())));
             }
         }
     }
@@ -450,7 +439,9 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
                 c.settings.insert(ns, r.value);
                 c.parts.push((part, st, why));
             }
-            Err(e) => c.parts.push((part, PartState::NotDone, Some(e))),
+            Err(e) => c
+                .parts
+                .push((part, PartState::NotDone, Some(e.to_string()))),
         }
     }
     c.parts.push((
@@ -479,9 +470,11 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
             }
             c.parts.push((AndroidPartKind::Apks, st, why));
         }
-        Err(e) => c
-            .parts
-            .push((AndroidPartKind::Apks, PartState::NotDone, Some(e))),
+        Err(e) => c.parts.push((
+            AndroidPartKind::Apks,
+            PartState::NotDone,
+            Some(e.to_string()),
+        )),
     }
     c.serial = c
         .props
@@ -489,7 +482,7 @@ fn read_androidqf(dir: &Path) -> Result<Vec<Record>, String> {
         .cloned()
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "unknown".into());
-    Ok(records(c, t))
+    records(c, t)
 }
 
 fn split_components(v: Option<&String>) -> Vec<String> {
