@@ -36,6 +36,9 @@ pub enum SessionError {
     /// A phone snapshot folder named with `--from` cannot be read (exit code 2).
     #[error(transparent)]
     Android(#[from] AndroidError),
+    /// An iPhone backup given to `--from` that cannot be read (encrypted, damaged).
+    #[error(transparent)]
+    Backup(#[from] crate::sources::ios::backup::BackupError),
     /// A `--from` folder that holds no phone snapshot (exit code 2).
     #[error(
         "{}: this folder holds no phone snapshot (android/<serial>/ with getprop.txt, dumpsys-package.txt, ...; ios/<udid>/ with device-info.plist; or AndroidQF's packages.json)",
@@ -95,6 +98,7 @@ impl SessionError {
             self,
             SessionError::Input(_)
                 | SessionError::Android(_)
+                | SessionError::Backup(_)
                 | SessionError::NoPhoneSnapshot(_)
                 | SessionError::Open { .. }
                 | SessionError::Read { .. }
@@ -295,9 +299,7 @@ impl Session {
                     }
                 }
                 // An iPhone backup folder: its files' checksums go into the findings.
-                if let Some((source, inputs)) = crate::sources::ios::open_dir(p)
-                    .map_err(|e| SessionError::Input(e.to_string()))?
-                {
+                if let Some((source, inputs)) = crate::sources::ios::open_dir(p)? {
                     sources.push(source);
                     files.extend(inputs);
                     continue;

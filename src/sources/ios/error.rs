@@ -5,19 +5,14 @@
 use std::path::Path;
 
 use super::backup::BackupError;
-use super::snapshot::MAX_FILE;
+use crate::sources::snapshot_files::SnapshotFileError;
 
 /// Why a file of an iPhone check's folder could not be read, understood or written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum IosError {
-    /// The file is not there or cannot be looked at.
-    #[error("{path}: {reason}")]
-    Missing { path: String, reason: String },
-    /// Larger than anything the phone would answer: not read.
-    #[error("{path}: {bytes} bytes, more than the {MAX_FILE} bytes sweep reads")]
-    TooLarge { path: String, bytes: u64 },
-    #[error("{path}: cannot read: {reason}")]
-    CannotRead { path: String, reason: String },
+    /// A raw answer that could not be read (missing, too large, unreadable) or written.
+    #[error(transparent)]
+    File(#[from] SnapshotFileError),
     /// Not a property list at all (often an answer cut short).
     #[error(
         "{shown}: not a readable property list ({reason}); the answer may have been cut short: run the check again"
@@ -48,6 +43,7 @@ pub enum IosError {
     Backup(#[from] BackupError),
     #[error("{path}: cannot create: {reason}")]
     CannotCreate { path: String, reason: String },
+    /// `manifest.json` could not be encoded.
     #[error("{path}: cannot write: {reason}")]
     CannotWrite { path: String, reason: String },
 }

@@ -8,15 +8,13 @@
 //! `libimobiledevice-utils` and `ideviceinstaller` command-line tools (docs/ios.md says
 //! why, and which command each request runs).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use super::error::IosError;
 use super::snapshot::{self, MANIFEST, Manifest};
 use crate::observation::{SourceKind, SourceState, Timestamp};
-use crate::sources::android::snapshot::{CommandRecord, FileRecord};
+use crate::sources::android::snapshot::CommandRecord;
+use crate::sources::snapshot_files;
 use crate::sources::{Sink, Source, SourceError, Stop};
 
 /// One read-only request to the phone. None installs, removes or changes anything.
@@ -151,20 +149,6 @@ pub fn snapshot_dir(case_dir: &Path, udid: &str) -> PathBuf {
         .join(crate::sources::android::safe_serial(udid))
 }
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<FileRecord, IosError> {
-    let path = dir.join(name);
-    let mut f =
-        crate::case::create_private_file(&path).map_err(|e| IosError::cannot_write(&path, e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| IosError::cannot_write(&path, e))?;
-    Ok(FileRecord {
-        file: name.to_string(),
-        bytes: bytes.len() as u64,
-        sha256: hex::encode(Sha256::digest(bytes)),
-    })
-}
-
 /// What a collection did: the manifest it wrote, and the error that stopped it early
 /// (the phone not trusted, gone, or the check unavailable), if any.
 #[derive(Debug, Clone)]
@@ -238,7 +222,8 @@ pub fn collect_with(
         match link.request(udid, *req) {
             Ok(a) => {
                 rec.exit_code = a.exit_code;
-                m.files.push(write_file(dir, file, &a.bytes)?);
+                m.files
+                    .push(snapshot_files::write_file(dir, file, &a.bytes)?);
             }
             Err(LinkError::Disconnected { partial, .. }) if stop() => {
                 m.partial = true;
@@ -247,7 +232,8 @@ pub fn collect_with(
                     "the check was stopped during this request; the answer is cut short".into(),
                 );
                 if !partial.is_empty() {
-                    m.files.push(write_file(dir, file, &partial)?);
+                    m.files
+                        .push(snapshot_files::write_file(dir, file, &partial)?);
                 }
             }
             Err(LinkError::Disconnected { reason, partial }) => {
@@ -257,7 +243,8 @@ pub fn collect_with(
                     "the iPhone disconnected during this request ({reason}); the answer is cut short"
                 ));
                 if !partial.is_empty() {
-                    m.files.push(write_file(dir, file, &partial)?);
+                    m.files
+                        .push(snapshot_files::write_file(dir, file, &partial)?);
                 }
                 stopped_by = Some(LinkError::Disconnected {
                     reason,
@@ -290,7 +277,7 @@ pub fn collect_with(
     m.ended = Some(clock());
     let path = dir.join(MANIFEST);
     let json = serde_json::to_vec_pretty(&m).map_err(|e| IosError::cannot_write(&path, e))?;
-    write_file(dir, MANIFEST, &json)?;
+    snapshot_files::write_file(dir, MANIFEST, &json)?;
     Ok(Collection {
         manifest: m,
         stopped_by,
@@ -328,7 +315,8 @@ fn backup_into(
     match link.backup(udid, &target) {
         Ok(a) => {
             rec.exit_code = a.exit_code;
-            m.files.push(write_file(dir, BACKUP_LOG, &a.bytes)?);
+            m.files
+                .push(snapshot_files::write_file(dir, BACKUP_LOG, &a.bytes)?);
         }
         Err(LinkError::Disconnected { reason, partial }) => {
             m.partial = true;
@@ -340,7 +328,8 @@ fn backup_into(
                 )
             });
             if !partial.is_empty() {
-                m.files.push(write_file(dir, BACKUP_LOG, &partial)?);
+                m.files
+                    .push(snapshot_files::write_file(dir, BACKUP_LOG, &partial)?);
             }
         }
         Err(LinkError::NotTrusted(r)) => rec.error = Some(format!("the backup was refused: {r}")),

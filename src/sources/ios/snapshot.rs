@@ -15,7 +15,8 @@ use super::live::{BACKUP_DIR, BACKUP_LOG, REQUESTS};
 use crate::observation::{
     IosApp, IosDevice, IosPart, IosPartKind, IosSigner, Observation, PartState, Record, Timestamp,
 };
-use crate::sources::android::snapshot::{CommandRecord, FileRecord};
+use crate::sources::android::snapshot::CommandRecord;
+use crate::sources::snapshot_files::FileRecord;
 use crate::sources::{Sink, Source, SourceError, Stop};
 
 pub const MANIFEST: &str = "manifest.json";
@@ -221,21 +222,7 @@ impl Source for SnapshotSource {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, IosError> {
-    let shown = || path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| IosError::Missing {
-        path: shown(),
-        reason: e.to_string(),
-    })?;
-    if meta.len() > MAX_FILE {
-        return Err(IosError::TooLarge {
-            path: shown(),
-            bytes: meta.len(),
-        });
-    }
-    std::fs::read(path).map_err(|e| IosError::CannotRead {
-        path: shown(),
-        reason: e.to_string(),
-    })
+    Ok(crate::sources::snapshot_files::read_capped(path, MAX_FILE)?)
 }
 
 fn string(d: &plist::Dictionary, key: &str) -> Option<String> {
