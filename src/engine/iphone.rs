@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::engine::Context;
+use crate::engine::capped::{CappedMap, Phones, Seen, SeenIn};
 use crate::engine::finding::{
     Category, Confidence, DeviceKind, Evidence, Finding, Indicator, IndicatorType, Level, Severity,
     Subject,
@@ -168,15 +169,31 @@ const MEDIUM_PAYLOADS: &[(&str, &str)] = &[
     ),
 ];
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Phone {
     device: Option<IosDevice>,
-    first: Option<Timestamp>,
-    last: Option<Timestamp>,
-    apps: BTreeMap<String, (Timestamp, IosApp)>,
-    profiles: BTreeMap<String, (Timestamp, IosProfile)>,
+    seen: Seen,
+    apps: CappedMap<String, (Timestamp, IosApp)>,
+    profiles: CappedMap<String, (Timestamp, IosProfile)>,
     parts: BTreeMap<IosPartKind, IosPart>,
-    dropped: u64,
+}
+
+impl Default for Phone {
+    fn default() -> Self {
+        Self {
+            device: None,
+            seen: Seen::default(),
+            apps: CappedMap::new(MAX_APPS),
+            profiles: CappedMap::new(MAX_PROFILES),
+            parts: BTreeMap::new(),
+        }
+    }
+}
+
+impl SeenIn for Phone {
+    fn seen_mut(&mut self) -> &mut Seen {
+        &mut self.seen
+    }
 }
 
 /// One iPhone checked, for the reports (`IphoneState::examined`).
@@ -193,8 +210,7 @@ pub struct IphoneState {
     entries: Vec<Entry>,
     stalkerware: HashMap<String, usize>,
     dual: HashMap<String, usize>,
-    phones: BTreeMap<String, Phone>,
-    dropped: u64,
+    phones: Phones<Phone>,
 }
 
 impl IphoneState {
@@ -203,8 +219,7 @@ impl IphoneState {
             entries: Vec::new(),
             stalkerware: HashMap::new(),
             dual: HashMap::new(),
-            phones: BTreeMap::new(),
-            dropped: 0,
+            phones: Phones::new(MAX_PHONES),
         };
         for e in &sigs.entries {
             let MatchRule::App { packages, .. } = &e.rule else {
@@ -225,14 +240,7 @@ impl IphoneState {
     }
 
     fn phone(&mut self, udid: &str, t: Timestamp) -> Option<&mut Phone> {
-        if !self.phones.contains_key(udid) && self.phones.len() >= MAX_PHONES {
-            self.dropped += 1;
-            return None;
-        }
-        let p = self.phones.entry(udid.to_string()).or_default();
-        p.first = Some(p.first.map_or(t, |f| f.min(t)));
-        p.last = Some(p.last.map_or(t, |l| l.max(t)));
-        Some(p)
+        self.phones.phone(udid, t)
     }
 
     pub fn ingest(&mut self, t: Timestamp, obs: &Observation, _ctx: &Context) {
@@ -244,20 +252,12 @@ impl IphoneState {
             }
             Observation::IosApp(a) => {
                 if let Some(p) = self.phone(&a.udid, t) {
-                    if p.apps.len() >= MAX_APPS && !p.apps.contains_key(&a.bundle_id) {
-                        p.dropped += 1;
-                    } else {
-                        p.apps.insert(a.bundle_id.clone(), (t, a.clone()));
-                    }
+                    p.apps.insert(a.bundle_id.clone(), (t, a.clone()));
                 }
             }
             Observation::IosProfile(x) => {
                 if let Some(p) = self.phone(&x.udid, t) {
-                    if p.profiles.len() >= MAX_PROFILES && !p.profiles.contains_key(&x.file) {
-                        p.dropped += 1;
-                    } else {
-                        p.profiles.insert(x.file.clone(), (t, (**x).clone()));
-                    }
+                    p.profiles.insert(x.file.clone(), (t, (**x).clone()));
                 }
             }
             Observation::IosPart(x) => {
@@ -280,7 +280,12 @@ impl IphoneState {
 
     /// Phones, apps and profiles forgotten because of the caps.
     pub fn dropped(&self) -> u64 {
-        self.dropped + self.phones.values().map(|p| p.dropped).sum::<u64>()
+        self.phones.dropped()
+            + self
+                .phones
+                .values()
+                .map(|p| p.apps.dropped() + p.profiles.dropped())
+                .sum::<u64>()
     }
 
     /// Each iPhone checked (for the reports' "devices examined"): UDID, what the backup
@@ -293,7 +298,7 @@ impl IphoneState {
                 device: p.device.as_ref(),
                 apps: p.apps.len(),
                 profiles: p.profiles.len(),
-                first: p.first,
+                first: p.seen.first,
             })
             .collect()
     }
@@ -332,7 +337,7 @@ impl IphoneState {
             bundle_id: bundle.map(crate::sanitize::name),
             ..Subject::default()
         };
-        let phone_t = phone.first.unwrap_or_default();
+        let phone_t = phone.seen.first.unwrap_or_default();
         let usb = dev.and_then(|d| d.via.as_deref()) == Some("usb");
         // Profiles.
         for (t, p) in phone.profiles.values() {
@@ -426,7 +431,7 @@ impl IphoneState {
         }
         // Old iOS, judged against the backup's own time.
         if let Some(v) = &version
-            && let Some((major, next, since)) = behind(v, phone.last.unwrap_or(phone_t))
+            && let Some((major, next, since)) = behind(v, phone.seen.last.unwrap_or(phone_t))
         {
             out.push(Finding {
                 id: String::new(),
@@ -436,7 +441,7 @@ impl IphoneState {
                 title: format!("This iPhone runs iOS {}, more than a year behind", crate::sanitize::name(v)),
                 subject: subject(None),
                 first_seen: phone_t,
-                last_seen: phone.last.unwrap_or(phone_t),
+                last_seen: phone.seen.last.unwrap_or(phone_t),
                 evidence: vec![Evidence {
                     t: Some(phone_t),
                     text: format!(

@@ -16,6 +16,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::engine::Context;
+use crate::engine::capped::{CappedMap, Phones, Seen, SeenIn};
 use crate::engine::finding::{
     Category, Confidence, DeviceKind, Evidence, Finding, Indicator, IndicatorType, Level, Severity,
     Subject,
@@ -91,16 +92,33 @@ enum Origin {
     Outside,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Phone {
     device: Option<AndroidDevice>,
-    first: Option<Timestamp>,
-    last: Option<Timestamp>,
+    seen: Seen,
     settings: AndroidSettings,
     owners: BTreeMap<(OwnerRole, String), (Timestamp, AndroidOwner)>,
-    apps: BTreeMap<String, (Timestamp, AndroidApp)>,
+    apps: CappedMap<String, (Timestamp, AndroidApp)>,
     parts: BTreeMap<AndroidPartKind, AndroidPart>,
-    apps_dropped: u64,
+}
+
+impl Default for Phone {
+    fn default() -> Self {
+        Self {
+            device: None,
+            seen: Seen::default(),
+            settings: AndroidSettings::default(),
+            owners: BTreeMap::new(),
+            apps: CappedMap::new(MAX_APPS),
+            parts: BTreeMap::new(),
+        }
+    }
+}
+
+impl SeenIn for Phone {
+    fn seen_mut(&mut self) -> &mut Seen {
+        &mut self.seen
+    }
 }
 
 /// The app-check part of the engine.
@@ -111,8 +129,7 @@ pub struct PhoneState {
     apks: HashMap<String, usize>,
     /// Dual-use apps (category phone-app): package → entry.
     dual: HashMap<String, usize>,
-    phones: BTreeMap<String, Phone>,
-    dropped: u64,
+    phones: Phones<Phone>,
 }
 
 /// A certificate fingerprint as lists hold it: upper-case hex, no colons or spaces.
@@ -131,8 +148,7 @@ impl PhoneState {
             certs: HashMap::new(),
             apks: HashMap::new(),
             dual: HashMap::new(),
-            phones: BTreeMap::new(),
-            dropped: 0,
+            phones: Phones::new(MAX_PHONES),
         };
         for e in &sigs.entries {
             let MatchRule::App {
@@ -165,14 +181,7 @@ impl PhoneState {
     }
 
     fn phone(&mut self, serial: &str, t: Timestamp) -> Option<&mut Phone> {
-        if !self.phones.contains_key(serial) && self.phones.len() >= MAX_PHONES {
-            self.dropped += 1;
-            return None;
-        }
-        let p = self.phones.entry(serial.to_string()).or_default();
-        p.first = Some(p.first.map_or(t, |f| f.min(t)));
-        p.last = Some(p.last.map_or(t, |l| l.max(t)));
-        Some(p)
+        self.phones.phone(serial, t)
     }
 
     pub fn ingest(&mut self, t: Timestamp, obs: &Observation, _ctx: &Context) {
@@ -196,11 +205,7 @@ impl PhoneState {
             }
             Observation::AndroidApp(a) => {
                 if let Some(p) = self.phone(&a.serial, t) {
-                    if p.apps.len() >= MAX_APPS && !p.apps.contains_key(&a.package) {
-                        p.apps_dropped += 1;
-                    } else {
-                        p.apps.insert(a.package.clone(), (t, (**a).clone()));
-                    }
+                    p.apps.insert(a.package.clone(), (t, (**a).clone()));
                 }
             }
             Observation::AndroidPart(x) => {
@@ -214,7 +219,7 @@ impl PhoneState {
 
     /// Phones forgotten because of the caps.
     pub fn dropped(&self) -> u64 {
-        self.dropped + self.phones.values().map(|p| p.apps_dropped).sum::<u64>()
+        self.phones.dropped() + self.phones.values().map(|p| p.apps.dropped()).sum::<u64>()
     }
 
     /// How each part of the check went, per phone serial (for the coverage account).
@@ -230,7 +235,7 @@ impl PhoneState {
     pub fn examined(&self) -> Vec<(&str, Option<&AndroidDevice>, usize, Option<Timestamp>)> {
         self.phones
             .iter()
-            .map(|(s, p)| (s.as_str(), p.device.as_ref(), p.apps.len(), p.first))
+            .map(|(s, p)| (s.as_str(), p.device.as_ref(), p.apps.len(), p.seen.first))
             .collect()
     }
 
@@ -491,7 +496,7 @@ impl PhoneState {
         next_id: &mut dyn FnMut() -> String,
         out: &mut Vec<Finding>,
     ) {
-        let Some(t) = phone.last else { return };
+        let Some(t) = phone.seen.last else { return };
         let setting = |severity: Severity,
                        signature: &str,
                        title: String,
@@ -505,7 +510,7 @@ impl PhoneState {
             signature: signature.to_string(),
             title,
             subject: subject(None),
-            first_seen: phone.first.unwrap_or(t),
+            first_seen: phone.seen.first.unwrap_or(t),
             last_seen: t,
             evidence: evidence
                 .into_iter()
