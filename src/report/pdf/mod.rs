@@ -153,37 +153,23 @@ pub fn render_with(v: &View, opts: &PdfOptions) -> Result<Vec<u8>, super::Report
             total
         );
         let footer = fonts.printable(Style::Regular, &footer);
-        if let Some(b) = v.demo_banner {
-            let top = fonts.printable(Style::Bold, b);
-            draw(
-                &mut s,
-                &fonts,
-                &Op::Text {
-                    x: 0.0,
-                    y: 0.0,
-                    size: SMALL,
-                    style: Style::Bold,
-                    ink: Ink::Black,
-                    text: top,
-                },
-                MARGIN,
-                BOTTOM / 2.0,
-            );
-        }
-        draw(
-            &mut s,
-            &fonts,
-            &Op::Text {
+        // One line of small type in the page's top or bottom margin.
+        let mut margin_line = |style: Style, ink: Ink, text: String, y: f32| {
+            let op = Op::Text {
                 x: 0.0,
                 y: 0.0,
                 size: SMALL,
-                style: Style::Regular,
-                ink: Ink::Grey,
-                text: footer,
-            },
-            MARGIN,
-            page_h - BOTTOM / 2.0,
-        );
+                style,
+                ink,
+                text,
+            };
+            draw(&mut s, &fonts, &op, MARGIN, y);
+        };
+        if let Some(b) = v.demo_banner {
+            let top = fonts.printable(Style::Bold, b);
+            margin_line(Style::Bold, Ink::Black, top, BOTTOM / 2.0);
+        }
+        margin_line(Style::Regular, Ink::Grey, footer, page_h - BOTTOM / 2.0);
         s.finish();
         page.finish();
     }
