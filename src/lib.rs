@@ -15,8 +15,10 @@ pub mod privilege;
 pub mod report;
 pub mod sanitize;
 pub mod session;
+pub mod severity;
 pub mod signatures;
 pub mod sources;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
+pub mod texts;
 pub mod ui;

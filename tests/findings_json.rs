@@ -1,29 +1,12 @@
 //! The findings JSON contract (docs/findings-json.md), checked on the demo session.
 
-use std::process::Command;
-
 use sha2::{Digest, Sha256};
 
+mod support;
+use support::run::{scan_demo, succeeds};
+
 fn demo_json() -> serde_json::Value {
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "scan",
-            "--from",
-            "demo/clinic-session.jsonl",
-            "--case",
-            "C-1",
-            "--json",
-            "-",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = succeeds(scan_demo().args(["--case", "C-1", "--json", "-"]));
     serde_json::from_slice(&o.stdout).expect("valid JSON on stdout")
 }
 

@@ -9,6 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+use support::run::exits;
+
 const UDID: &str = "00008110-000A11112222801E";
 
 /// An AirTag separated from its owner (the advert the PDF tests use), every 3 s.
@@ -64,13 +67,7 @@ fn reports_exit(tz: &str, from: &Path, dir: &Path, names: &[&str], code: i32) ->
     for p in &paths {
         c.arg("--report").arg(p);
     }
-    let o = c.output().expect("sweep runs");
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    exits(&mut c, code);
     paths.iter().map(|p| text(p)).collect()
 }
 
@@ -310,19 +307,14 @@ fn the_json_lists_the_devices_examined_and_keeps_utc() {
     let d = tempfile::tempdir().expect("tmp");
     let rec = recording(d.path());
     let json = d.path().join("f.json");
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .env("TZ", "Asia/Kolkata")
-        .args(["scan", "--from"])
-        .arg(&rec)
-        .arg("--json")
-        .arg(&json)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    exits(
+        Command::new(env!("CARGO_BIN_EXE_sweep"))
+            .env("TZ", "Asia/Kolkata")
+            .args(["scan", "--from"])
+            .arg(&rec)
+            .arg("--json")
+            .arg(&json),
+        0,
     );
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("valid");

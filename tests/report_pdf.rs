@@ -17,6 +17,9 @@ use sweep::report::view::{View, Zone};
 use sweep::report::{Report, ScanMeta};
 use sweep::signatures::SignatureSet;
 
+mod support;
+use support::run::{scan_demo, succeeds};
+
 const CYRILLIC: &str = "Иван Петров";
 const ARABIC: &str = "هاتف أحمد";
 const HEBREW: &str = "הטלפון של דנה";
@@ -354,24 +357,10 @@ fn report_render_keeps_a4_and_render_with_takes_the_paper() {
 fn sweep_scan_paper_letter_writes_letter_pages() {
     let d = tempfile::tempdir().expect("tmp");
     let pdf = d.path().join("letter.pdf");
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "scan",
-            "--from",
-            "demo/clinic-session.jsonl",
-            "--paper",
-            "letter",
-            "--report",
-        ])
-        .arg(&pdf)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    succeeds(
+        scan_demo()
+            .args(["--paper", "letter", "--report"])
+            .arg(&pdf),
     );
     let info = Command::new("pdfinfo").arg(&pdf).output().expect("pdfinfo");
     let info = String::from_utf8_lossy(&info.stdout);

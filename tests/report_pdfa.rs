@@ -17,6 +17,9 @@
 use std::path::Path;
 use std::process::Command;
 
+mod support;
+use support::run::{scan_demo, succeeds};
+
 fn qpdf(file: &Path, args: &[&str]) -> Vec<u8> {
     let o = Command::new("qpdf")
         .args(args)
@@ -222,29 +225,14 @@ fn check_pdf_a_2b(file: &Path) {
 
 fn sweep_pdf(dir: &Path, name: &str, extra: &[&str]) -> std::path::PathBuf {
     let out = dir.join(name);
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        // A zone with a half-hour offset: the document dates carry it (+05'30).
-        .env("TZ", "Asia/Kolkata")
-        .args([
-            "scan",
-            "--from",
-            "demo/clinic-session.jsonl",
-            "--case",
-            "PDFA-1",
-            "--operator",
-            "VO",
-        ])
-        .args(extra)
-        .arg("--report")
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    succeeds(
+        scan_demo()
+            // A zone with a half-hour offset: the document dates carry it (+05'30).
+            .env("TZ", "Asia/Kolkata")
+            .args(["--case", "PDFA-1", "--operator", "VO"])
+            .args(extra)
+            .arg("--report")
+            .arg(&out),
     );
     out
 }

@@ -2,38 +2,30 @@
 
 use std::process::Command;
 
-fn scan_demo(dir: &std::path::Path, name: &str) -> String {
-    let out = dir.join(name);
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        // Times in the reports are local: fixed so the snapshots do not depend on the machine.
-        .env("TZ", "UTC")
-        .args([
-            "scan",
-            "--from",
-            "demo/clinic-session.jsonl",
-            "--case",
-            "DEMO-1",
-            "--operator",
-            "VO",
-            "--report",
-        ])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+mod support;
+use support::run::{scan_demo, succeeds};
+
+/// The demo session's report written to `out` (its format from the extension).
+fn demo_report(out: &std::path::Path) {
+    succeeds(
+        scan_demo()
+            // Times in the reports are local: fixed so the snapshots do not depend on the machine.
+            .env("TZ", "UTC")
+            .args(["--case", "DEMO-1", "--operator", "VO", "--report"])
+            .arg(out),
     );
+}
+
+fn demo_report_text(dir: &std::path::Path, name: &str) -> String {
+    let out = dir.join(name);
+    demo_report(&out);
     std::fs::read_to_string(&out).expect("report")
 }
 
 #[test]
 fn markdown_report_of_the_demo_session() {
     let d = tempfile::tempdir().expect("tmp");
-    let md = scan_demo(d.path(), "report.md");
+    let md = demo_report_text(d.path(), "report.md");
     // Stable parts only: the tool version and signature hashes change with releases.
     let md: String = md
         .lines()
@@ -82,7 +74,7 @@ fn mask_first_page(text: &str) -> String {
 #[test]
 fn first_page_in_markdown() {
     let d = tempfile::tempdir().expect("tmp");
-    let md = scan_demo(d.path(), "report.md");
+    let md = demo_report_text(d.path(), "report.md");
     // The first page ends at the second rule (after the versions and hashes).
     let end = md
         .match_indices("\n---\n")
@@ -95,7 +87,7 @@ fn first_page_in_markdown() {
 #[test]
 fn first_page_in_html() {
     let d = tempfile::tempdir().expect("tmp");
-    let html = scan_demo(d.path(), "report.html");
+    let html = demo_report_text(d.path(), "report.html");
     let start = html
         .find("<section class=\"first-page\">")
         .expect("first page");
@@ -108,24 +100,7 @@ fn first_page_in_html() {
 fn first_page_in_pdf() {
     let d = tempfile::tempdir().expect("tmp");
     let out = d.path().join("report.pdf");
-    let o = Command::new(env!("CARGO_BIN_EXE_sweep"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        // Times in the reports are local: fixed so the snapshots do not depend on the machine.
-        .env("TZ", "UTC")
-        .args([
-            "scan",
-            "--from",
-            "demo/clinic-session.jsonl",
-            "--case",
-            "DEMO-1",
-            "--operator",
-            "VO",
-            "--report",
-        ])
-        .arg(&out)
-        .output()
-        .expect("runs");
-    assert_eq!(o.status.code(), Some(0));
+    demo_report(&out);
     let t = Command::new("pdftotext")
         .args(["-layout", "-enc", "UTF-8", "-f", "1", "-l", "1"])
         .arg(&out)

@@ -2,6 +2,7 @@
 //! with its timestamp and keeps devices and findings. It never reads the clock,
 //! touches the network or the terminal; the UI and the report writers only read it.
 
+pub mod capped;
 pub mod consultation;
 pub mod coverage;
 pub mod finding;

@@ -8,6 +8,14 @@ use super::*;
 
 // ---------------------------------------------------------------- Android app check
 
+/// An Android package name: letters, digits, `_` and dots.
+pub fn valid_package(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 255
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
 /// Who the phone is, from `getprop` (see `docs/android.md`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

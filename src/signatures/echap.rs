@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::engine::finding::{Category, Severity};
+use crate::severity::{Category, Severity};
 use crate::signatures::{
     Entry, ImportError, MatchRule, Provenance, SignatureFile, parse_ip_or_net, validate_domain,
 };

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::finding::{Category, Severity};
+use crate::severity::{Category, Severity};
 use crate::signatures::{Entry, ImportError, MatchRule, Provenance, SignatureFile};
 
 /// Split one CSV line (RFC 4180 quoting, on one line).
@@ -83,7 +83,7 @@ pub fn convert(file: &str, text: &str) -> Result<(SignatureFile, usize, usize), 
             return Err(at(n, format!("expected 4 fields, found {}", f.len())));
         };
         let app = app.trim();
-        if store == "appstore" || !crate::sources::android::parse::valid_package(app) {
+        if store == "appstore" || !crate::observation::valid_package(app) {
             continue;
         }
         let title = crate::sanitize::clean(title.trim(), 120);
@@ -103,8 +103,8 @@ pub fn convert(file: &str, text: &str) -> Result<(SignatureFile, usize, usize), 
                         "{name} is on ISDi's list of dual-use apps: apps with a legitimate use (family safety, anti-theft, sharing) that can also be used to monitor another person. Check with the client who set it up and who can see what it shares."
                     ),
                     vec![
-                        crate::engine::phone_texts::REVIEW_STEP.to_string(),
-                        crate::engine::phone_texts::SAFETY_STEP.to_string(),
+                        crate::texts::phone::REVIEW_STEP.to_string(),
+                        crate::texts::phone::SAFETY_STEP.to_string(),
                     ],
                 )
             }
@@ -118,8 +118,8 @@ pub fn convert(file: &str, text: &str) -> Result<(SignatureFile, usize, usize), 
                         "{name} is on ISDi's list of spyware: an app made to monitor another person's phone."
                     ),
                     vec![
-                        crate::engine::phone_texts::SAFETY_STEP.to_string(),
-                        crate::engine::phone_texts::EVIDENCE_STEP.to_string(),
+                        crate::texts::phone::SAFETY_STEP.to_string(),
+                        crate::texts::phone::EVIDENCE_STEP.to_string(),
                     ],
                 )
             }

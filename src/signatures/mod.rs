@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::finding::{Category, Severity};
 use crate::observation::BleUuid;
+use crate::severity::{Category, Severity};
 
 /// The files shipped in the binary, in load order.
 pub const EMBEDDED: &[(&str, &str)] = &[

@@ -14,8 +14,8 @@ use forensic_adb::{AndroidStorageInput, Device, DeviceError, Host};
 
 use super::collect::{CmdOutput, Phone, PhoneError};
 use super::error::AndroidError;
-use crate::engine::phone_texts::UNAVAILABLE_FIX;
 use crate::sources::SourceError;
+use crate::texts::phone::UNAVAILABLE_FIX;
 
 /// Host and port of the adb server, from `ADB_SERVER_SOCKET` as adb reads it.
 pub fn server_socket(var: Option<&str>) -> Result<(String, u16), AndroidError> {

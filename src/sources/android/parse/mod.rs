@@ -140,13 +140,8 @@ pub fn getprop(file: &str, text: &str) -> Parsed<BTreeMap<String, String>> {
     p.done(out)
 }
 
-/// An Android package name: letters, digits, `_` and dots.
-pub fn valid_package(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 255
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-}
+/// An Android package name (the check lives in `observation`, a leaf the signature sets use).
+pub use crate::observation::valid_package;
 
 /// The package of a component name `pkg/cls` (or `ComponentInfo{pkg/cls}`).
 pub fn component_package(c: &str) -> Option<&str> {
