@@ -414,7 +414,7 @@ fn live_check_through_a_fake_adb_server_gives_the_same_findings_as_from() {
         7
     );
     // The snapshot folder, in the layout, with a manifest listing every command.
-    let case = support::cli::the_case(&cases);
+    let case = support::run::the_case(&cases);
     let snap = case.join("android/SWEEPTEST14");
     for f in [
         "getprop.txt",
@@ -488,7 +488,7 @@ fn v1_only_signed_apk_is_matched_by_its_certificate() {
     assert_eq!(f[0]["indicators"][0]["type"], "certificate");
     assert_eq!(f[0]["indicators"][0]["listed"], cert_sha1.as_str());
     // The certificate's SHA-256 is recorded too, in apks.json.
-    let snap = support::cli::the_case(&cases).join("android/SWEEPTEST14");
+    let snap = support::run::the_case(&cases).join("android/SWEEPTEST14");
     let apks: Value =
         serde_json::from_slice(&std::fs::read(snap.join("apks.json")).expect("apks.json"))
             .expect("json");

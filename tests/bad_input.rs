@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn sweep() -> Command {
-    support::cli::sweep(&std::env::temp_dir().join("sweep-bad-input-home"))
+    support::run::sweep_with_home(&std::env::temp_dir().join("sweep-bad-input-home"))
 }
 
 fn scan_from(path: &Path) -> (i32, String) {
@@ -250,7 +250,7 @@ fn absurd_record_times_are_kept_but_do_not_stretch_the_window() {
         at("2099-01-01T00:00:00Z"),
     ];
     std::fs::write(&p, lines.join("\n") + "\n").expect("write");
-    let v = support::cli::scan_from(sweep(), &p);
+    let v = support::run::scan_from(sweep(), &p);
     assert_eq!(
         v["scan"]["started"], "2026-11-22T10:00:00Z",
         "{:#}",

@@ -15,7 +15,7 @@ use support::ios::{
 use sweep::sources::ios::backup::file_id;
 
 fn sweep() -> Command {
-    support::cli::sweep(&std::env::temp_dir().join("sweep-ios-home"))
+    support::run::sweep_with_home(&std::env::temp_dir().join("sweep-ios-home"))
 }
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn sweep() -> Command {
-    support::cli::sweep(&std::env::temp_dir().join("sweep-journal-test-home"))
+    support::run::sweep_with_home(&std::env::temp_dir().join("sweep-journal-test-home"))
 }
 
 /// A session: a separated AirTag, a SmartTag, and passers-by, one advert every 100 ms.
@@ -42,7 +42,7 @@ fn session_lines() -> Vec<String> {
 }
 
 fn findings_of(path: &std::path::Path) -> (serde_json::Value, serde_json::Value) {
-    let v = support::cli::scan_from(sweep(), path);
+    let v = support::run::scan_from(sweep(), path);
     (v["findings"].clone(), v["devices"].clone())
 }
 

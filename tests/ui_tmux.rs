@@ -234,7 +234,7 @@ fn phone_apps_check_asks_which_phone_and_reviews_its_apps() {
     t.keys(&["q", "q"]);
     t.wait("sweep to quit", |_| !t.alive());
     // Only the chosen phone was read; its snapshot is in the case folder.
-    let case = support::cli::the_case(&cases);
+    let case = support::run::the_case(&cases);
     assert!(case.join("android/PHONE-B/manifest.json").is_file());
     assert!(!case.join("android/PHONE-A").exists());
     let journal = std::fs::read_to_string(case.join("journal.jsonl")).expect("journal");

@@ -219,3 +219,127 @@ pub fn signatures_with(dir: &Path, more: &str) -> std::path::PathBuf {
 pub fn signatures(dir: &Path) -> std::path::PathBuf {
     signatures_with(dir, "")
 }
+
+// ---------------------------------------------------------------- a phone's answers over USB
+
+/// lockdown's values, as `ideviceinfo -x` prints them (the name is the owner's: "Alice").
+pub fn device_info(udid: &str) -> Value {
+    dict(vec![
+        ("DeviceName", s("Alice's iPhone")),
+        ("DeviceClass", s("iPhone")),
+        ("ProductType", s("iPhone14,2")),
+        ("ProductVersion", s("16.7.2")),
+        ("BuildVersion", s("20H115")),
+        ("UniqueDeviceID", s(udid)),
+    ])
+}
+
+pub fn app(bundle: &str, name: &str, extra: Vec<(&str, Value)>) -> Value {
+    let mut pairs = vec![
+        ("CFBundleIdentifier", s(bundle)),
+        ("CFBundleDisplayName", s(name)),
+        ("CFBundleShortVersionString", s("2.1")),
+        ("ApplicationType", s("User")),
+    ];
+    pairs.extend(extra);
+    dict(pairs)
+}
+
+pub fn ent(pairs: Vec<(&str, bool)>) -> Value {
+    dict(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, Value::Boolean(v)))
+            .collect(),
+    )
+}
+
+/// installation_proxy's Browse answer, as `ideviceinstaller -l -o list_all -o xml` prints it.
+pub fn apps() -> Value {
+    let store = "Apple iPhone OS Application Signing";
+    Value::Array(vec![
+        app(
+            "com.apple.mobilesafari",
+            "Safari",
+            vec![("ApplicationType", s("System"))],
+        ),
+        app(
+            "org.example.notes",
+            "Notes Plus",
+            vec![
+                ("SignerIdentity", s(store)),
+                ("iTunesMetadata", Value::Data(b"bplist00".to_vec())),
+            ],
+        ),
+        app(
+            "com.example.helper",
+            "System Helper",
+            vec![
+                (
+                    "SignerIdentity",
+                    s("iPhone Distribution: Example Remote Ltd"),
+                ),
+                ("ProfileValidated", Value::Boolean(true)),
+            ],
+        ),
+        app(
+            "com.example.devbuild",
+            "Dev Build",
+            vec![
+                (
+                    "SignerIdentity",
+                    s("Apple Development: Sam Smith (AB12CD34EF)"),
+                ),
+                ("ProfileValidated", Value::Boolean(true)),
+                ("Entitlements", ent(vec![("get-task-allow", true)])),
+            ],
+        ),
+        app(
+            "com.example.beta",
+            "Beta App",
+            vec![
+                ("SignerIdentity", s(store)),
+                ("Entitlements", ent(vec![("beta-reports-active", true)])),
+            ],
+        ),
+        app(
+            "com.example.spyphone",
+            "Battery Saver",
+            vec![("SignerIdentity", s(store))],
+        ),
+        app(
+            "org.coolstar.SileoStore",
+            "Sileo",
+            vec![("SignerIdentity", s("iPhone Developer: Someone"))],
+        ),
+    ])
+}
+
+/// A `.mobileprovision`: a signed envelope (stand-in bytes) around an XML property list.
+pub fn mobileprovision(name: &str, all_devices: bool) -> Vec<u8> {
+    let body = xml(&dict(vec![
+        ("Name", s(name)),
+        ("TeamName", s("Example Remote Ltd")),
+        ("UUID", s("5D2E7A10-3C4B-4F6A-9E8D-112233445566")),
+        ("AppIDName", s("System Helper")),
+        ("ProvisionsAllDevices", Value::Boolean(all_devices)),
+        (
+            "CreationDate",
+            Value::Date(
+                (std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_790_000_000))
+                    .into(),
+            ),
+        ),
+        (
+            "Entitlements",
+            dict(vec![(
+                "application-identifier",
+                s("AB12CD34EF.com.example.helper"),
+            )]),
+        ),
+    ]));
+    let mut out = vec![0x30, 0x82, 0x1f, 0x4a, 0x06, 0x09];
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&[0xa0, 0x82, 0x0c, 0x00, 0x30]);
+    out
+}

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests (each test file that needs them says
 //! `mod support;`): network namespaces and child processes (`netns`), running sweep and
-//! tshark on captures (`traffic`), running sweep for the report tests (`run`), a program in
+//! tshark on captures (`traffic`), running sweep and reading what it wrote (`run`), iPhone test data (`ios`), a program in
 //! tmux (`tmux`). The captures themselves are built by `sweep::testkit::capture`, shared
 //! with the examples and benchmarks.
 //!
@@ -9,7 +9,6 @@
 //! helpers here therefore fail loudly when their environment is missing: they never skip.
 #![allow(dead_code)]
 
-pub mod cli;
 pub mod ios;
 pub mod netns;
 pub mod run;
