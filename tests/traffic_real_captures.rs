@@ -388,33 +388,6 @@ const PC_MAC: [u8; 6] = [0x02, 0x99, 0x00, 0x00, 0x00, 0x30];
 const BCAST: [u8; 6] = [0xff; 6];
 const MDNS_MAC: [u8; 6] = [0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb];
 
-fn arp_reply(mac: [u8; 6], ip: [u8; 4], to_mac: [u8; 6], to_ip: [u8; 4]) -> Vec<u8> {
-    let mut b = vec![0, 1, 8, 0, 6, 4, 0, 2];
-    b.extend_from_slice(&mac);
-    b.extend_from_slice(&ip);
-    b.extend_from_slice(&to_mac);
-    b.extend_from_slice(&to_ip);
-    b
-}
-
-fn dhcp_request(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &str) -> Vec<u8> {
-    let mut p = vec![0u8; 240];
-    p[0] = 1;
-    p[1] = 1;
-    p[2] = 6;
-    p[4..8].copy_from_slice(&[0x12, 0x34, 0x56, 0x78]);
-    p[28..34].copy_from_slice(&mac);
-    p[236..240].copy_from_slice(&[99, 130, 83, 99]);
-    p.extend_from_slice(&[53, 1, 3, 50, 4]);
-    p.extend_from_slice(&ip);
-    p.extend_from_slice(&[12, hostname.len() as u8]);
-    p.extend_from_slice(hostname.as_bytes());
-    p.extend_from_slice(&[60, vendor.len() as u8]);
-    p.extend_from_slice(vendor.as_bytes());
-    p.push(255);
-    p
-}
-
 /// An mDNS announcement of one service instance (PTR, SRV, TXT, A).
 fn mdns_announce(
     ty: &str,
@@ -472,7 +445,7 @@ fn home_network() -> Cap {
         CAMERA_MAC,
         gw_mac,
         0x0806,
-        &arp_reply(CAMERA_MAC, [10, 42, 0, 64], gw_mac, [10, 42, 0, 1]),
+        &sweep::testkit::lan::arp_packet(2, CAMERA_MAC, [10, 42, 0, 64], gw_mac, [10, 42, 0, 1]),
     );
     c.udp_eth(
         PHONE_MAC,
@@ -481,7 +454,12 @@ fn home_network() -> Cap {
         [255, 255, 255, 255],
         68,
         67,
-        &dhcp_request(PHONE_MAC, [10, 42, 0, 20], "Galaxy-S21", "android-dhcp-13"),
+        &sweep::testkit::lan::dhcp_request(
+            PHONE_MAC,
+            [10, 42, 0, 20],
+            "Galaxy-S21",
+            "android-dhcp-13",
+        ),
     );
     c.udp_eth(
         CAST_MAC,

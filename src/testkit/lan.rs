@@ -4,7 +4,25 @@
 /// The Ethernet broadcast address.
 pub const BROADCAST: [u8; 6] = [0xff; 6];
 
-/// An Ethernet frame carrying an ARP packet (`op` 1: request, 2: reply).
+/// An ARP packet for Ethernet and IPv4 (`op` 1: request, 2: reply), without its frame.
+pub fn arp_packet(
+    op: u16,
+    sender_mac: [u8; 6],
+    sender_ip: [u8; 4],
+    target_mac: [u8; 6],
+    target_ip: [u8; 4],
+) -> Vec<u8> {
+    let mut b = Vec::with_capacity(28);
+    b.extend_from_slice(&[0, 1, 8, 0, 6, 4]);
+    b.extend_from_slice(&op.to_be_bytes());
+    b.extend_from_slice(&sender_mac);
+    b.extend_from_slice(&sender_ip);
+    b.extend_from_slice(&target_mac);
+    b.extend_from_slice(&target_ip);
+    b
+}
+
+/// An Ethernet frame carrying an ARP packet (`op` 1: request, to everyone; 2: reply).
 pub fn arp_frame(
     op: u16,
     sender_mac: [u8; 6],
@@ -14,15 +32,10 @@ pub fn arp_frame(
 ) -> Vec<u8> {
     let dst = if op == 1 { BROADCAST } else { target_mac };
     let mut f = Vec::with_capacity(42);
-    f.extend_from_slice(&dst);
-    f.extend_from_slice(&sender_mac);
-    f.extend_from_slice(&0x0806u16.to_be_bytes());
-    f.extend_from_slice(&[0, 1, 8, 0, 6, 4]);
-    f.extend_from_slice(&op.to_be_bytes());
-    f.extend_from_slice(&sender_mac);
-    f.extend_from_slice(&sender_ip);
-    f.extend_from_slice(&target_mac);
-    f.extend_from_slice(&target_ip);
+    super::capture::eth_header(&mut f, sender_mac, dst, 0x0806);
+    f.extend_from_slice(&arp_packet(
+        op, sender_mac, sender_ip, target_mac, target_ip,
+    ));
     f
 }
 
@@ -40,9 +53,9 @@ pub fn arp_request_of(frame: &[u8]) -> Option<([u8; 6], [u8; 4], [u8; 4])> {
     Some((mac, from, target))
 }
 
-/// A DHCP request (client port 68 to server 67, broadcast) from `mac` asking for `ip`,
+/// A DHCP request's payload (BOOTP with the DHCP options) from `mac` asking for `ip`,
 /// with its host name (option 12) and vendor class (option 60).
-pub fn dhcp_request_frame(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &str) -> Vec<u8> {
+pub fn dhcp_request(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &str) -> Vec<u8> {
     let mut p = vec![0u8; 240];
     p[0] = 1;
     p[1] = 1;
@@ -58,6 +71,11 @@ pub fn dhcp_request_frame(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &st
         p.extend_from_slice(v);
     }
     p.push(255);
+    p
+}
+
+/// [`dhcp_request`] broadcast from the client port 68 to the server port 67, in its frame.
+pub fn dhcp_request_frame(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &str) -> Vec<u8> {
     let mut cap = super::capture::Cap::new(super::capture::LinkKind::Ethernet);
     cap.udp_eth(
         mac,
@@ -66,7 +84,7 @@ pub fn dhcp_request_frame(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &st
         [255, 255, 255, 255],
         68,
         67,
-        &p,
+        &dhcp_request(mac, ip, hostname, vendor),
     );
     cap.frames.remove(0)
 }
