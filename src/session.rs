@@ -361,9 +361,9 @@ impl Session {
                     // mDNS browsing sends queries, so it is part of the active check;
                     // passive listening still hears announcements through the LAN source.
                     if *active {
-                        sources.push(Box::new(crate::sources::mdns::MdnsSource {
-                            interface: interface.clone(),
-                        }));
+                        sources.push(Box::new(crate::sources::mdns::MdnsSource::new(
+                            interface.clone(),
+                        )));
                     }
                 }
                 CheckRequest::PhoneTraffic { interface } => {
