@@ -385,7 +385,6 @@ const CAMERA_MAC: [u8; 6] = [0x44, 0x19, 0xb6, 0x12, 0x34, 0x56];
 const CAST_MAC: [u8; 6] = [0xf4, 0xf5, 0xd8, 0x00, 0x11, 0x22];
 const TV_MAC: [u8; 6] = [0x02, 0x77, 0x00, 0x00, 0x00, 0x50];
 const PC_MAC: [u8; 6] = [0x02, 0x99, 0x00, 0x00, 0x00, 0x30];
-const BCAST: [u8; 6] = [0xff; 6];
 const MDNS_MAC: [u8; 6] = [0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb];
 
 /// An mDNS announcement of one service instance (PTR, SRV, TXT, A).
@@ -447,20 +446,12 @@ fn home_network() -> Cap {
         0x0806,
         &sweep::testkit::lan::arp_packet(2, CAMERA_MAC, [10, 42, 0, 64], gw_mac, [10, 42, 0, 1]),
     );
-    c.udp_eth(
+    c.frames.push(sweep::testkit::lan::dhcp_request_frame(
         PHONE_MAC,
-        BCAST,
-        [0, 0, 0, 0],
-        [255, 255, 255, 255],
-        68,
-        67,
-        &sweep::testkit::lan::dhcp_request(
-            PHONE_MAC,
-            [10, 42, 0, 20],
-            "Galaxy-S21",
-            "android-dhcp-13",
-        ),
-    );
+        [10, 42, 0, 20],
+        "Galaxy-S21",
+        "android-dhcp-13",
+    ));
     c.udp_eth(
         CAST_MAC,
         MDNS_MAC,
