@@ -202,14 +202,10 @@ impl IphoneState {
                 .values()
                 .filter(|p| p.state != PartState::Done)
                 .map(|p| {
-                    format!(
-                        "{} {}: {}",
-                        match p.state {
-                            PartState::Partial => "Partly checked",
-                            _ => "Not checked",
-                        },
+                    crate::engine::phone::part_line(
+                        p.state,
                         p.part.plain_name(),
-                        crate::sanitize::message(p.reason.as_deref().unwrap_or("no reason given"))
+                        p.reason.as_deref(),
                     )
                 })
                 .collect();

@@ -277,3 +277,41 @@ impl PhoneState {
         }
     }
 }
+
+/// One line of "what was not checked" for a phone's part: "Not checked apps: why" or
+/// "Partly checked ...", the reason (which may echo the phone's own words) cleaned for the
+/// terminal. Shared by the Android and iPhone checks.
+pub(crate) fn part_line(
+    state: crate::observation::PartState,
+    name: &str,
+    reason: Option<&str>,
+) -> String {
+    format!(
+        "{} {name}: {}",
+        match state {
+            crate::observation::PartState::Partial => "Partly checked",
+            _ => "Not checked",
+        },
+        crate::sanitize::message(reason.unwrap_or("no reason given"))
+    )
+}
+
+#[cfg(test)]
+mod part_line_tests {
+    use super::part_line;
+    use crate::observation::PartState;
+
+    #[test]
+    fn a_parts_reason_from_the_phone_is_cleaned_for_the_terminal() {
+        let l = part_line(
+            PartState::NotDone,
+            "apps",
+            Some("`pm list` exited with code 1: \u{1b}[2Jgone"),
+        );
+        assert_eq!(l, "Not checked apps: `pm list` exited with code 1: gone");
+        assert_eq!(
+            part_line(PartState::Partial, "apps", None),
+            "Partly checked apps: no reason given"
+        );
+    }
+}

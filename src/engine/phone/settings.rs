@@ -180,17 +180,7 @@ impl PhoneState {
             .parts
             .values()
             .filter(|p| p.state != PartState::Done)
-            .map(|p| {
-                format!(
-                    "{} {}: {}",
-                    match p.state {
-                        PartState::Partial => "Partly checked",
-                        _ => "Not checked",
-                    },
-                    p.part.plain_name(),
-                    p.reason.as_deref().unwrap_or("no reason given")
-                )
-            })
+            .map(|p| super::part_line(p.state, p.part.plain_name(), p.reason.as_deref()))
             .collect();
         let never: Vec<String> = AndroidPartKind::ALL
             .iter()
