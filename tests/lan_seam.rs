@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use pnet::datalink::{Channel, DataLinkReceiver, DataLinkSender, NetworkInterface};
-use pnet::ipnetwork::{IpNetwork, Ipv4Network};
 use sweep::observation::{
     ArpSighting, MacAddr, Observation, Probe, ProbeResult, Record, SourceState, Timestamp,
 };
@@ -197,19 +196,7 @@ impl Probes for RecordProbes {
 }
 
 fn iface(name: &str, net: Option<([u8; 4], u8)>) -> NetworkInterface {
-    NetworkInterface {
-        name: name.into(),
-        description: String::new(),
-        index: 2,
-        mac: Some(OWN_MAC.into()),
-        ips: net
-            .map(|(ip, prefix)| {
-                IpNetwork::V4(Ipv4Network::new(ip.into(), prefix).expect("network"))
-            })
-            .into_iter()
-            .collect(),
-        flags: 0,
-    }
+    sweep::testkit::lan::interface(name, OWN_MAC, net)
 }
 
 /// The made-up machine: its interfaces, channels on the wire.

@@ -153,3 +153,54 @@ fn steady_traffic_never_warns() {
     let s = statuses(&recs);
     assert_eq!(s, vec![(0, None)], "{s:?}");
 }
+
+/// A made-up machine for the live capture: its interfaces, and what opening a channel on
+/// one gives (here always an error of `kind`).
+struct NoCapture {
+    list: Vec<pnet::datalink::NetworkInterface>,
+    kind: std::io::ErrorKind,
+}
+
+impl sweep::sources::Network for NoCapture {
+    fn interfaces(&self) -> Vec<pnet::datalink::NetworkInterface> {
+        self.list.clone()
+    }
+    fn channel(
+        &self,
+        _iface: &pnet::datalink::NetworkInterface,
+        _opts: sweep::sources::LinkOptions,
+    ) -> std::io::Result<pnet::datalink::Channel> {
+        Err(self.kind.into())
+    }
+}
+
+/// Before anything is captured: a hotspot that is not there names the interfaces there
+/// are, and a capture without the right gives the exact setcap line, through the made-up
+/// machine (no root, not this machine's interfaces).
+#[test]
+fn a_missing_hotspot_names_the_interfaces_and_no_right_gives_the_setcap_line() {
+    use sweep::sources::SourceError;
+    use sweep::testkit::lan::interface;
+    let machine = |kind| {
+        Arc::new(NoCapture {
+            list: vec![
+                interface("lo", [0; 6], Some(([127, 0, 0, 1], 8))),
+                interface("wlp2s0", [2, 0, 0, 0, 0, 1], Some(([10, 42, 0, 1], 24))),
+            ],
+            kind,
+        })
+    };
+    let mut s = LiveTrafficSource::new("wlan0", None)
+        .with_network(machine(std::io::ErrorKind::PermissionDenied));
+    match s.prepare() {
+        Err(SourceError::Unavailable { reason, fix }) => {
+            assert_eq!(reason, "There is no network interface called \"wlan0\".");
+            assert!(fix.starts_with("Pick one of: lo, wlp2s0."), "{fix}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut s = LiveTrafficSource::new("wlp2s0", None)
+        .with_network(machine(std::io::ErrorKind::PermissionDenied));
+    let e = s.prepare().expect_err("no right to capture").to_string();
+    assert!(e.contains(&sweep::sources::setcap_line()), "{e}");
+}

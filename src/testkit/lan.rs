@@ -88,3 +88,26 @@ pub fn dhcp_request_frame(mac: [u8; 6], ip: [u8; 4], hostname: &str, vendor: &st
     );
     cap.frames.remove(0)
 }
+
+/// A made-up network interface `name` with MAC `mac` and, if given, an IPv4 address and
+/// prefix, as pnet lists the machine's interfaces.
+pub fn interface(
+    name: &str,
+    mac: [u8; 6],
+    net: Option<([u8; 4], u8)>,
+) -> pnet::datalink::NetworkInterface {
+    use pnet::ipnetwork::{IpNetwork, Ipv4Network};
+    pnet::datalink::NetworkInterface {
+        name: name.into(),
+        description: String::new(),
+        index: 2,
+        mac: Some(mac.into()),
+        ips: net
+            .map(|(ip, prefix)| {
+                IpNetwork::V4(Ipv4Network::new(ip.into(), prefix).expect("network"))
+            })
+            .into_iter()
+            .collect(),
+        flags: 0,
+    }
+}

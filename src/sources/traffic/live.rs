@@ -35,6 +35,8 @@ pub struct LiveTrafficSource {
     opener: Option<crate::sources::LinkOpener>,
     /// Where the time comes from (the system clock, or a test's).
     clock: std::sync::Arc<dyn crate::sources::Clock>,
+    /// Where `prepare` finds the interface and opens the channel when no opener is given.
+    network: std::sync::Arc<dyn crate::sources::Network>,
 }
 
 impl LiveTrafficSource {
@@ -45,7 +47,14 @@ impl LiveTrafficSource {
             rx: None,
             opener: None,
             clock: std::sync::Arc::new(crate::sources::SystemClock),
+            network: std::sync::Arc::new(crate::sources::SystemNetwork),
         }
+    }
+
+    /// The interfaces and channels from `network` (the machine's, or a test's made-up one).
+    pub fn with_network(mut self, network: std::sync::Arc<dyn crate::sources::Network>) -> Self {
+        self.network = network;
+        self
     }
 
     /// The I/O seam: frames from `rx` (any pnet receiver: a raw socket, or a test's
@@ -77,15 +86,15 @@ pub fn quiet_reason(iface: &str) -> String {
 /// Open the capture channel (needs CAP_NET_RAW): called from `prepare`, on the main
 /// thread, before the process drops its capabilities.
 fn open_channel(
+    network: &dyn crate::sources::Network,
     interface: &str,
     opener: Option<&crate::sources::LinkOpener>,
 ) -> Result<Box<dyn DataLinkReceiver>, SourceError> {
-    crate::sources::open_link_with(
-        interface,
-        "capture traffic",
-        crate::sources::LinkOptions::new(1 << 20),
-        opener,
-    )
+    let opts = crate::sources::LinkOptions::new(1 << 20);
+    match opener {
+        Some(o) => (o.0)(interface, "capture traffic", opts),
+        None => crate::sources::open_link_on(network, interface, "capture traffic", opts),
+    }
     .map(|(_, rx, _)| rx)
 }
 
@@ -96,7 +105,11 @@ impl Source for LiveTrafficSource {
 
     fn prepare(&mut self) -> Result<(), SourceError> {
         if self.rx.is_none() {
-            self.rx = Some(open_channel(&self.interface, self.opener.as_ref())?);
+            self.rx = Some(open_channel(
+                self.network.as_ref(),
+                &self.interface,
+                self.opener.as_ref(),
+            )?);
         }
         Ok(())
     }
@@ -104,7 +117,7 @@ impl Source for LiveTrafficSource {
     fn run(mut self: Box<Self>, sink: &Sink, stop: &Stop) -> Result<(), SourceError> {
         let mut rx = match self.rx.take() {
             Some(rx) => rx,
-            None => open_channel(&self.interface, self.opener.as_ref())?,
+            None => open_channel(self.network.as_ref(), &self.interface, self.opener.as_ref())?,
         };
         let mut writer = match &self.save_to {
             Some(p) => Some(open_writer(p).map_err(|e| {
