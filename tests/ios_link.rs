@@ -155,11 +155,13 @@ fn the_trait_seam_not_trusted_keeps_a_manifest_and_sends_no_phone() {
             "the iPhone is asking \"Trust This Computer?\"".into(),
         )),
     );
-    let (r, sent) = check_via(&mut link, work.path(), Extras::default());
+    // With a backup asked for too: nothing sent either, and no backup tried.
+    let (r, sent) = check_via(&mut link, work.path(), Extras { backup: true });
     let err = r.expect_err("not trusted").to_string();
     assert!(err.contains("tap Trust"), "{err}");
     assert!(err.contains("trusted-computer record"), "{err}");
     assert!(sent.is_empty(), "{sent:?}");
+    assert_eq!(link.backups, 0);
     // Only the first request was made; the manifest says why the rest were not.
     assert_eq!(link.asked, vec![Request::DeviceInfo]);
     let m: Json = serde_json::from_slice(

@@ -267,11 +267,14 @@ pub fn collect_with(
         m.commands.push(rec);
     }
     if extras.backup {
-        if gone.is_none() {
+        let running = gone.is_none();
+        if running {
             progress(Some(BACKUP_RUNNING));
         }
         let rec = backup_into(link, udid, dir, gone.as_deref(), stop, &mut m);
-        progress(None);
+        if running {
+            progress(None);
+        }
         m.commands.push(rec?);
     }
     m.ended = Some(clock());

@@ -351,6 +351,17 @@ pub fn parse_flag(shown: &str, bytes: &[u8]) -> Result<Option<bool>, IosError> {
     }
 }
 
+/// What the manifest says went wrong with a command: its error, or a non-zero exit code.
+fn command_note(cmd: Option<&CommandRecord>) -> Option<String> {
+    cmd.and_then(|x| {
+        x.error.clone().or_else(|| {
+            x.exit_code
+                .filter(|c| *c != 0)
+                .map(|c| format!("`{}` exited with code {c}", x.command))
+        })
+    })
+}
+
 /// Read a folder into observations at the collection time, and the errors met (each
 /// naming its file). What could be read is always returned.
 pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<IosError>) {
@@ -394,14 +405,7 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<IosError>) {
                 parts.push((part, PartState::NotDone, Some(PROFILES_NOT_READ.into())));
                 continue;
             }
-            let note = cmd.and_then(|x| {
-                x.error.clone().or_else(|| {
-                    x.exit_code
-                        .filter(|c| *c != 0)
-                        .map(|c| format!("`{}` exited with code {c}", x.command))
-                })
-            });
-            let (p, state, why, errs) = backup_profiles(dir, &udid_for_items, note);
+            let (p, state, why, errs) = backup_profiles(dir, &udid_for_items, command_note(cmd));
             profiles.extend(p);
             errors.extend(errs);
             parts.push((part, state, why));
@@ -412,13 +416,7 @@ pub fn read_folder(dir: &Path) -> (Vec<Record>, Vec<IosError>) {
         let cmd = manifest
             .as_ref()
             .and_then(|m| m.commands.iter().find(|x| x.file.as_deref() == Some(name)));
-        let note = cmd.and_then(|x| {
-            x.error.clone().or_else(|| {
-                x.exit_code
-                    .filter(|c| *c != 0)
-                    .map(|c| format!("`{}` exited with code {c}", x.command))
-            })
-        });
+        let note = command_note(cmd);
         if !path.is_file() {
             let reason = note.unwrap_or_else(|| format!("{name} is missing"));
             parts.push((part, PartState::NotDone, Some(reason)));
